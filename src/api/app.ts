@@ -1,0 +1,26 @@
+import express, { type Express } from 'express';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFound } from './errors.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { orderRoutes } from './routes/orders.js';
+import { playerRoutes } from './routes/players.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The HTTP API: thin handlers that validate, call the domain, and shape the answer. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: MAX_BODY_BYTES }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(catalogRoutes(deps));
+  app.use(orderRoutes(deps));
+  app.use(playerRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

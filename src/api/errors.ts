@@ -1,0 +1,79 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../logger.js';
+
+export interface ValidationDetail {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** The one error type routes throw; mapped to a response in one place (errorHandler). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(typeof body.desc === 'string' ? body.desc : `HTTP ${status}`);
+  }
+
+  static of(status: number, errorCode: string, desc: string): HttpError {
+    return new HttpError(status, { error_code: errorCode, desc });
+  }
+
+  static validation(detail: ValidationDetail[]): HttpError {
+    return new HttpError(422, { detail });
+  }
+
+  /** 401 for a missing or bad credential, 403 for a good one without the right (seed 001's shape). */
+  static auth(status: 401 | 403, errorCode: string, desc: string): HttpError {
+    return new HttpError(status, { auth_success: status === 403, error_code: errorCode, desc });
+  }
+}
+
+export function zodDetails(error: z.ZodError, prefix: (string | number)[]): ValidationDetail[] {
+  return error.issues.map((issue) => {
+    const declared = (issue as { params?: { type?: string } }).params?.type;
+    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+    return {
+      loc: [...prefix, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))],
+      msg: issue.message,
+      type: declared ?? (missing ? 'missing' : issue.code),
+    };
+  });
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw HttpError.of(404, 'not_found', `no route for ${req.method} ${req.path}`);
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (error instanceof HttpError) {
+      if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+      res.status(error.status).json(error.body);
+      return;
+    }
+    const parserError = error as BodyParserError;
+    if (parserError.type === 'entity.parse.failed') {
+      res.status(422).json({ detail: [{ loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' }] });
+      return;
+    }
+    if (parserError.type === 'entity.too.large') {
+      res.status(413).json({ error_code: 'payload_too_large', desc: 'request body is over 1 MiB' });
+      return;
+    }
+    if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      res.status(parserError.status).json({ error_code: 'bad_request', desc: 'the request could not be read' });
+      return;
+    }
+    logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    res.status(500).json({ error_code: 'internal_error', desc: 'internal error' });
+  };
+}

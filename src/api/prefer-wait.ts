@@ -1,0 +1,24 @@
+import type { Request } from 'express';
+import type { Orm } from '../db/orm.js';
+import { findOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
+
+const MAX_WAIT_SECONDS = 30;
+
+/** Seconds asked for by `Prefer: wait=N`, at most 30; null when not asked. */
+export function preferredWait(req: Request): number | null {
+  const match = /(?:^|[,;\s])wait\s*=\s*(\d+)/i.exec(req.get('prefer') ?? '');
+  return match ? Math.min(Number(match[1]), MAX_WAIT_SECONDS) : null;
+}
+
+/** Polls PostgreSQL (the source of truth) until the order is final or the time is up. */
+export async function waitForFinal(orm: Orm, order: PlayerOrderView, seconds: number): Promise<PlayerOrderView> {
+  const deadline = Date.now() + seconds * 1000;
+  let current = order;
+  let delay = 5;
+  while (!isFinal(current.status) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
+    delay = Math.min(delay * 2, 200);
+    current = (await findOrder(orm.em.fork(), current.order_id)) ?? current;
+  }
+  return current;
+}

@@ -1,0 +1,62 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { INVENTORY_CURSOR, listInventory } from '../../domain/inventory-query.js';
+import { listPlayerOrders } from '../../domain/orders.js';
+import { uuid } from '../../domain/schema-types.js';
+import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
+import { requireRole } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
+import { parse } from '../validation.js';
+
+const playerParams = z.object({ player_uuid: uuid });
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+
+const inventoryQuery = z.object({
+  item_id: z.coerce.number().int().min(1).optional(),
+  bucket: z.enum(BUCKETS).optional(),
+  type: z.enum(INVENTORY_TYPES).optional(),
+  limit,
+  cursor: z.string().regex(INVENTORY_CURSOR, 'not a cursor this API gave out').optional(),
+  include_expired: z.stringbool().default(false),
+});
+
+const ordersQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit,
+  cursor: z.string().regex(/^\d{1,19}$/, 'not a cursor this API gave out').optional(),
+});
+
+export function playerRoutes({ config, orm, catalogCache }: ApiDeps): Router {
+  const router = Router();
+  router.use('/v1/players', requireRole(config, ['admin', 'server']));
+
+  router.get('/v1/players/:player_uuid/inventory', async (req, res) => {
+    const { player_uuid } = parse(playerParams, req, 'params');
+    const query = parse(inventoryQuery, req, 'query');
+    const em = orm.em.fork();
+    const page = await listInventory(em, await catalogCache.get(em), {
+      playerUuid: player_uuid,
+      itemId: query.item_id,
+      bucket: query.bucket,
+      type: query.type,
+      limit: query.limit,
+      cursor: query.cursor,
+      includeExpired: query.include_expired,
+    });
+    res.json(page);
+  });
+
+  router.get('/v1/players/:player_uuid/orders', async (req, res) => {
+    const { player_uuid } = parse(playerParams, req, 'params');
+    const query = parse(ordersQuery, req, 'query');
+    res.json(
+      await listPlayerOrders(orm.em.fork(), {
+        playerUuid: player_uuid,
+        status: query.status,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+    );
+  });
+  return router;
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Every setting is parsed once, at startup; a bad value stops the
+ * process with one line per bad variable instead of failing later in some request.
+ */
+
+const secret = (fallback: string) => z.string().min(1).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const url = (protocols: string[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${protocols.join(' or ')}// URL`);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://127.0.0.1:5432/armory'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ - : { } only')
+    .default('armory'),
+  WORKER_CONCURRENCY: positiveInt(8),
+  ADMIN_API_KEY: secret('dev-admin-key'),
+  SERVER_API_KEY: secret('dev-server-key'),
+  PLAYER_JWT_SECRET: secret('dev-player-secret'),
+  WEBHOOK_SECRET_STEAM: secret('dev-webhook-secret'),
+  WEBHOOK_SECRET_PSN: secret('dev-webhook-secret'),
+  WEBHOOK_SECRET_XBOX: secret('dev-webhook-secret'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Most orders of one player applied in one database transaction. */
+  ORDER_BATCH_SIZE: positiveInt(50),
+  /** How often the sweeper looks for stored orders that never reached the queue. */
+  SWEEP_INTERVAL_MS: positiveInt(5000),
+  /** A queued order older than this with no live job is enqueued again. */
+  SWEEP_MIN_AGE_MS: positiveInt(5000),
+  JOB_ATTEMPTS: positiveInt(5),
+  JOB_BACKOFF_MS: positiveInt(500),
+  /** BullMQ job lock; a crashed worker's job is taken over after about this long. */
+  WORKER_LOCK_DURATION_MS: positiveInt(30000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt(30000),
+  /** Longest a worker waits for a player's row lock before the attempt fails and is retried. */
+  DB_LOCK_TIMEOUT_MS: positiveInt(10000),
+  DB_POOL_SIZE: positiveInt(10),
+});
+
+const secretNames = [
+  'ADMIN_API_KEY',
+  'SERVER_API_KEY',
+  'PLAYER_JWT_SECRET',
+  'WEBHOOK_SECRET_STEAM',
+  'WEBHOOK_SECRET_PSN',
+  'WEBHOOK_SECRET_XBOX',
+] as const;
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+/** Parses an environment (defaults to the process's); throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production') {
+    for (const name of secretNames) {
+      if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+  }
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}

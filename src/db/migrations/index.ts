@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000Initial } from './Migration20261123000000Initial.js';
+
+/** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000000Initial', class: Migration20261123000000Initial },
+];

@@ -1,0 +1,46 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { entities } from '../domain/entities.js';
+import { migrationsList } from './migrations/index.js';
+
+export type Orm = MikroORM;
+
+export function ormOptions(databaseUrl: string, poolSize = 10): Options {
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    pool: { min: 0, max: poolSize },
+    // Domain code never relies on lazy loading or implicit flushes; keep the ORM from guessing.
+    allowGlobalContext: false,
+    debug: false,
+  };
+}
+
+/** Opens the ORM, creating the database when it does not exist yet. */
+export async function openOrm(databaseUrl: string, poolSize?: number): Promise<Orm> {
+  const orm = await MikroORM.init({ ...ormOptions(databaseUrl, poolSize), connect: false });
+  try {
+    await orm.schema.ensureDatabase();
+  } catch (error) {
+    // Another process created it between our check and our CREATE DATABASE.
+    if (!/already exists/.test(String(error))) throw error;
+    await orm.schema.ensureDatabase({ forceCheck: true });
+  }
+  await orm.connect();
+  return orm;
+}
+
+const MIGRATION_LOCK = 7_213_001;
+
+/** Applies pending migrations; several processes starting at once take turns on an advisory lock. */
+export async function migrate(orm: Orm, logger?: Logger): Promise<void> {
+  await orm.em.getKnex().transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    const applied = await orm.getMigrator().up();
+    if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  });
+}

@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { id, zonedDateTime } from './schema-types.js';
+import { BUCKETS } from './vocabulary.js';
+
+/**
+ * The catalog document of contract section 4. Unlike orders, unknown fields are refused: a typo in a
+ * catalog must not pass silently and sell something at the wrong price.
+ */
+
+const idList = z.array(id).max(1000).default([]);
+const quantity = z.number().int().min(1).max(2_147_483_647);
+
+export const couponSchema = z.strictObject({
+  discount_percent: z.number().int().min(1).max(100),
+  price_item_ids: idList,
+  loot_ids: idList,
+  max_quantity: quantity.default(1),
+});
+
+export const itemSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(256),
+  active: z.boolean().default(true),
+  unique: z.boolean().default(false),
+  always_owned: z.boolean().default(false),
+  coupon: couponSchema.nullish().transform((value) => value ?? null),
+});
+
+export const vendorSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(256),
+  // Server-managed; accepted so that a catalog read can be written back unchanged, then ignored.
+  version: z.number().int().optional(),
+  etag: z.string().optional(),
+});
+
+export const lootSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(256),
+  active: z.boolean().default(true),
+  vendor_id: id.nullish().transform((value) => value ?? null),
+  fillable_from_client: z.boolean().default(false),
+  prices: z
+    .array(z.strictObject({ price_item_id: id, price: z.number().int().min(0).max(2_147_483_647) }))
+    .max(100)
+    .default([]),
+  coupons_enabled: z.boolean().default(false),
+  max_quantity: quantity.nullish().transform((value) => value ?? null),
+  available_from: zonedDateTime.nullish().transform((value) => value ?? null),
+  available_until: zonedDateTime.nullish().transform((value) => value ?? null),
+  portal_ids: z.array(z.number().int()).max(1000).default([]),
+  transient_single: z.boolean().default(false),
+  contents: z
+    .array(
+      z.strictObject({
+        item_id: id,
+        quantity,
+        type: z.enum(['persistent', 'transient']).default('persistent'),
+        expires_in_seconds: z
+          .number()
+          .int()
+          .min(1)
+          .nullish()
+          .transform((value) => value ?? null),
+      }),
+    )
+    .max(1000)
+    .default([]),
+  sub_loot: z.array(z.strictObject({ loot_id: id, quantity })).max(100).default([]),
+  blockers: idList,
+  required: z
+    .array(z.strictObject({ item_id: id, quantity, consume: z.boolean().default(false) }))
+    .max(100)
+    .default([]),
+  dynamic_bundle: z
+    .strictObject({ loot_ids: z.array(id).min(1).max(100), discount_percent: z.number().int().min(0).max(100) })
+    .nullish()
+    .transform((value) => value ?? null),
+  entitlements: z
+    .array(z.strictObject({ bucket: z.enum(BUCKETS), sku: z.string().min(1).max(256) }))
+    .max(100)
+    .default([]),
+});
+
+export const promotionSchema = z.strictObject({
+  code: z.string().min(1).max(128),
+  loot_id: id,
+  max_uses: z.number().int().min(0).nullish().transform((value) => value ?? null),
+  per_player: z.number().int().min(1).nullish().transform((value) => value ?? null),
+  starts_at: zonedDateTime.nullish().transform((value) => value ?? null),
+  expires_at: zonedDateTime.nullish().transform((value) => value ?? null),
+  active: z.boolean().default(true),
+});
+
+export const catalogUpdateSchema = z.strictObject({
+  items: z.array(itemSchema).max(10_000).optional(),
+  vendors: z.array(vendorSchema).max(1000).optional(),
+  loot: z.array(lootSchema).max(10_000).optional(),
+  promotions: z.array(promotionSchema).max(10_000).optional(),
+});
+
+export type CatalogUpdate = z.infer<typeof catalogUpdateSchema>;
+export type Item = z.infer<typeof itemSchema>;
+export type Coupon = z.infer<typeof couponSchema>;
+export type Loot = z.infer<typeof lootSchema>;
+export type Promotion = z.infer<typeof promotionSchema>;
+export interface Vendor {
+  id: number;
+  name: string;
+  version: number;
+  etag: string;
+}
+
+/** The whole catalog, indexed for the order engine. */
+export interface Catalog {
+  revision: number;
+  items: Map<number, Item>;
+  vendors: Map<number, Vendor>;
+  loot: Map<number, Loot>;
+  promotions: Map<string, Promotion>;
+  alwaysOwnedItems: Item[];
+}
+
+export function indexCatalog(
+  revision: number,
+  parts: { items: Item[]; vendors: Vendor[]; loot: Loot[]; promotions: Promotion[] },
+): Catalog {
+  return {
+    revision,
+    items: new Map(parts.items.map((item) => [item.id, item])),
+    vendors: new Map(parts.vendors.map((vendor) => [vendor.id, vendor])),
+    loot: new Map(parts.loot.map((loot) => [loot.id, loot])),
+    promotions: new Map(parts.promotions.map((promotion) => [promotion.code, promotion])),
+    alwaysOwnedItems: parts.items.filter((item) => item.always_owned).sort((a, b) => a.id - b.id),
+  };
+}
+
+export interface CatalogProblem {
+  loc: (string | number)[];
+  msg: string;
+}
+
+/**
+ * Cross-references of a catalog update, checked against the catalog it would produce (what is
+ * already stored plus the update): every id named must exist, and no loot may contain itself.
+ */
+export function findCatalogProblems(update: CatalogUpdate, merged: Catalog): CatalogProblem[] {
+  const problems: CatalogProblem[] = [];
+  const requireItem = (itemId: number, loc: (string | number)[]) => {
+    if (!merged.items.has(itemId)) problems.push({ loc, msg: `unknown item id ${itemId}` });
+  };
+  const requireLoot = (lootId: number, loc: (string | number)[]) => {
+    if (!merged.loot.has(lootId)) problems.push({ loc, msg: `unknown loot id ${lootId}` });
+  };
+
+  update.items?.forEach((item, i) => {
+    item.coupon?.price_item_ids.forEach((itemId, j) => requireItem(itemId, ['items', i, 'coupon', 'price_item_ids', j]));
+    item.coupon?.loot_ids.forEach((lootId, j) => requireLoot(lootId, ['items', i, 'coupon', 'loot_ids', j]));
+  });
+  update.loot?.forEach((loot, i) => {
+    const at = (...rest: (string | number)[]) => ['loot', i, ...rest];
+    if (loot.vendor_id !== null && !merged.vendors.has(loot.vendor_id)) {
+      problems.push({ loc: at('vendor_id'), msg: `unknown vendor id ${loot.vendor_id}` });
+    }
+    loot.prices.forEach((price, j) => requireItem(price.price_item_id, at('prices', j, 'price_item_id')));
+    loot.contents.forEach((content, j) => requireItem(content.item_id, at('contents', j, 'item_id')));
+    loot.sub_loot.forEach((sub, j) => requireLoot(sub.loot_id, at('sub_loot', j, 'loot_id')));
+    loot.blockers.forEach((itemId, j) => requireItem(itemId, at('blockers', j)));
+    loot.required.forEach((required, j) => requireItem(required.item_id, at('required', j, 'item_id')));
+    loot.dynamic_bundle?.loot_ids.forEach((lootId, j) => {
+      requireLoot(lootId, at('dynamic_bundle', 'loot_ids', j));
+      if (lootId === loot.id) problems.push({ loc: at('dynamic_bundle', 'loot_ids', j), msg: 'a bundle cannot hold itself' });
+    });
+    if (loot.available_from && loot.available_until && loot.available_from > loot.available_until) {
+      problems.push({ loc: at('available_until'), msg: 'available_until is before available_from' });
+    }
+    if (containsItself(loot.id, merged)) {
+      problems.push({ loc: at('sub_loot'), msg: `loot ${loot.id} contains itself through sub_loot` });
+    }
+  });
+  update.promotions?.forEach((promotion, i) => requireLoot(promotion.loot_id, ['promotions', i, 'loot_id']));
+  return problems;
+}
+
+function containsItself(rootId: number, catalog: Catalog): boolean {
+  const stack = [...(catalog.loot.get(rootId)?.sub_loot ?? [])].map((sub) => sub.loot_id);
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const lootId = stack.pop()!;
+    if (lootId === rootId) return true;
+    if (seen.has(lootId)) continue;
+    seen.add(lootId);
+    for (const sub of catalog.loot.get(lootId)?.sub_loot ?? []) stack.push(sub.loot_id);
+  }
+  return false;
+}

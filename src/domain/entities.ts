@@ -1,0 +1,121 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import type { Item, Loot, Promotion as PromotionDefinition } from './catalog.js';
+import type { Detail } from './details.js';
+import type { EntryCreate } from './order-request.js';
+import type { ResultCode } from './vocabulary.js';
+
+/**
+ * The tables. Every key a hot query uses leads with `player_uuid`, so players shard cleanly.
+ * The order engine itself reads and writes these tables with set-based SQL (see player-store.ts);
+ * the entities are the schema's single description, from which the migrations are generated.
+ */
+
+export const Player = defineEntity({
+  name: 'Player',
+  properties: {
+    playerUuid: p.uuid().primary(),
+    /** Legacy inventory ids are numbered per player, so no global sequence sits on the hot path. */
+    nextLegacyInventoryId: p.bigint('number').default(1),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
+export const InventoryRecord = defineEntity({
+  name: 'InventoryRecord',
+  uniques: [{ properties: ['playerUuid', 'legacyInventoryId'] }],
+  indexes: [{ properties: ['playerUuid', 'itemId'] }],
+  // The last line of defence for guarantee 3: no count below one (a record at zero is removed).
+  checks: [{ name: 'inventory_record_count_check', expression: 'count between 1 and 2147483647' }],
+  properties: {
+    inventoryId: p.uuid().primary(),
+    playerUuid: p.uuid(),
+    legacyInventoryId: p.bigint('number'),
+    itemId: p.integer(),
+    type: p.string().length(16),
+    bucket: p.string().length(32).nullable(),
+    count: p.integer(),
+    acquired: p.datetime(),
+    expires: p.datetime().nullable(),
+    customData: p.json<Record<string, string>>(),
+  },
+});
+
+export interface StoredEntry extends EntryCreate {
+  entry_id: string;
+  result: ResultCode;
+  details: Detail[];
+}
+
+export const PlayerOrder = defineEntity({
+  name: 'PlayerOrder',
+  uniques: [{ properties: ['playerUuid', 'clientOrderRefId'] }],
+  indexes: [{ properties: ['playerUuid', 'acceptSeq'] }, { properties: ['status', 'acceptSeq'] }],
+  properties: {
+    orderId: p.string().length(64).primary(),
+    playerUuid: p.uuid(),
+    /** Fixes the order in which one player's orders take effect. */
+    acceptSeq: p.bigint('number').autoincrement().unique(),
+    clientOrderRefId: p.string().length(128).nullable(),
+    requestHash: p.string().length(64),
+    status: p.string().length(24),
+    source: p.string().length(32).nullable(),
+    portalId: p.integer().nullable(),
+    portalUserId: p.string().length(256).nullable(),
+    instanceId: p.string().length(256).nullable(),
+    matchId: p.string().length(256).nullable(),
+    isTransaction: p.boolean(),
+    entries: p.json<StoredEntry[]>(),
+    createdTime: p.datetime().defaultRaw('clock_timestamp()'),
+    completedTime: p.datetime().nullable(),
+    attempts: p.integer().default(0),
+    lastError: p.text().nullable(),
+  },
+});
+
+export const CatalogItem = defineEntity({
+  name: 'CatalogItem',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    definition: p.json<Item>(),
+  },
+});
+
+export const Vendor = defineEntity({
+  name: 'Vendor',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    name: p.string().length(256),
+    version: p.integer().default(1),
+    etag: p.string().length(64),
+  },
+});
+
+export const CatalogLoot = defineEntity({
+  name: 'CatalogLoot',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    vendorId: p.integer().nullable().index(),
+    definition: p.json<Loot>(),
+  },
+});
+
+export const Promotion = defineEntity({
+  name: 'Promotion',
+  properties: {
+    code: p.string().length(128).primary(),
+    lootId: p.integer(),
+    definition: p.json<PromotionDefinition>(),
+    uses: p.integer().default(0),
+  },
+});
+
+/** One row; bumped on every catalog change so workers know when their cached copy is stale. */
+export const CatalogRevision = defineEntity({
+  name: 'CatalogRevision',
+  properties: {
+    id: p.integer().primary().autoincrement(false),
+    revision: p.integer(),
+  },
+});
+
+export const entities = [Player, InventoryRecord, PlayerOrder, CatalogItem, Vendor, CatalogLoot, Promotion, CatalogRevision];

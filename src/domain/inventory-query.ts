@@ -1,0 +1,72 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Catalog } from './catalog.js';
+import type { InventoryRecordView } from './details.js';
+import { alwaysOwnedRecord } from './inventory.js';
+import { toInventoryRecordView } from './player-store.js';
+import type { Bucket, InventoryType } from './vocabulary.js';
+
+export interface InventoryQuery {
+  playerUuid: string;
+  itemId?: number;
+  bucket?: Bucket;
+  type?: InventoryType;
+  limit: number;
+  /** `a.<item id>` inside the always-owned records, `r.<legacy id>` inside the stored ones. */
+  cursor?: string;
+  includeExpired: boolean;
+}
+
+export const INVENTORY_CURSOR = /^(a|r)\.(\d{1,19})$/;
+
+export interface InventoryPage {
+  inventory: InventoryRecordView[];
+  next_cursor: string | null;
+}
+
+/**
+ * A player's inventory: always-owned records first (they are not stored, every player has them),
+ * then stored records in the order they were made. Expired records are left out unless asked for.
+ */
+export async function listInventory(em: EntityManager, catalog: Catalog, query: InventoryQuery): Promise<InventoryPage> {
+  const [, kind, value] = INVENTORY_CURSOR.exec(query.cursor ?? '') ?? [];
+  const after = Number(value ?? 0);
+  const wanted = query.limit + 1;
+  const records: InventoryRecordView[] = [];
+
+  if (kind !== 'r' && !query.bucket && (!query.type || query.type === 'always_owned')) {
+    for (const item of catalog.alwaysOwnedItems) {
+      if (records.length === wanted) break;
+      if (query.itemId !== undefined && item.id !== query.itemId) continue;
+      if (kind === 'a' && item.id <= after) continue;
+      records.push(alwaysOwnedRecord(query.playerUuid, item.id));
+    }
+  }
+  if (records.length < wanted && query.type !== 'always_owned') {
+    const filters: [string, unknown][] = [
+      ['player_uuid = ?', query.playerUuid],
+      ['legacy_inventory_id > ?', kind === 'r' ? after : 0],
+    ];
+    if (query.itemId !== undefined) filters.push(['item_id = ?', query.itemId]);
+    if (query.bucket) filters.push(['bucket = ?', query.bucket]);
+    if (query.type) filters.push(['type = ?', query.type]);
+    const conditions = filters.map(([condition]) => condition);
+    const params = filters.map(([, param]) => param);
+    if (!query.includeExpired) conditions.push('(expires is null or expires > clock_timestamp())');
+    const rows = await em.execute(
+      `select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires, custom_data
+         from inventory_record where ${conditions.join(' and ')} order by legacy_inventory_id limit ?`,
+      [...params, wanted - records.length],
+    );
+    records.push(...rows.map((row) => toInventoryRecordView(row as Parameters<typeof toInventoryRecordView>[0])));
+  }
+
+  const page = records.slice(0, query.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    records.length > query.limit && last
+      ? last.type === 'always_owned'
+        ? `a.${last.item_id}`
+        : `r.${last.legacy_inventory_id}`
+      : null;
+  return { inventory: page, next_cursor: nextCursor };
+}

@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
+import { z } from 'zod';
+import { customData, id, int32, uuid, zonedDateTime } from './schema-types.js';
+import { BUCKETS, ENTRY_TYPES, MAX_ENTRIES_PER_ORDER, SOURCES, type EntryType, type Source } from './vocabulary.js';
+
+/**
+ * PlayerOrderCreate (seed 001). Unknown fields are dropped, not refused: platform payloads grow.
+ * Entry types outside seed 001's list are accepted here and answered `invalid_entry_type` later.
+ */
+
+const purchasePrice = z.object({
+  price_item_id: id,
+  price: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  price_coupon_item_id: id.nullish(),
+});
+
+/** Fields an entry type cannot be processed without; missing one is a validation error. */
+const REQUIRED_FIELDS: Record<EntryType, (keyof EntryCreate)[]> = {
+  fill_loot: ['loot_id', 'quantity'],
+  purchase_loot: ['loot_id', 'quantity', 'purchase_price'],
+  purchase_dynamic_bundle: ['loot_id', 'purchase_price', 'dynamic_bundle_loot_ids'],
+  promotion_code: ['external_tran_id'],
+  fill_loot_single_transient: ['loot_id', 'quantity'],
+  fill_entitled_loot: ['external_item_sku', 'external_tran_id'],
+  create_new_persistent_inventory: ['item_id', 'quantity'],
+  create_new_transient_inventory: ['item_id', 'quantity'],
+  update_existing_persistent_inventory: [],
+  update_existing_transient_inventory: [],
+  update_inventory: [],
+};
+
+const UPDATE_TYPES: readonly string[] = [
+  'update_existing_persistent_inventory',
+  'update_existing_transient_inventory',
+  'update_inventory',
+];
+
+export function isKnownEntryType(type: string): type is EntryType {
+  return (ENTRY_TYPES as readonly string[]).includes(type);
+}
+
+export const entryCreateSchema = z
+  .object({
+    type: z.string().min(1).max(64),
+    entry_id: z.string().min(1).max(64).nullish(),
+    loot_id: id.nullish(),
+    quantity: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullish(),
+    vendor_version: z.number().int().nullish(),
+    vendor_etag: z.string().max(256).nullish(),
+    dynamic_bundle_loot_ids: z.array(id).max(100).nullish(),
+    purchase_price: purchasePrice.nullish(),
+    external_tran_id: z.string().min(1).max(256).nullish(),
+    external_item_sku: z.string().min(1).max(256).nullish(),
+    use_inventory_bucket: z.enum(BUCKETS).nullish(),
+    player_portal_event_id: z.number().int().nullish(),
+    inventory_id: uuid.nullish(),
+    legacy_inventory_id: z.number().int().min(1).nullish(),
+    item_id: id.nullish(),
+    expires: zonedDateTime.nullish(),
+    custom_data: customData.nullish(),
+  })
+  .superRefine((entry, ctx) => {
+    if (!isKnownEntryType(entry.type)) return;
+    for (const field of REQUIRED_FIELDS[entry.type]) {
+      if (entry[field] === undefined || entry[field] === null) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `required for ${entry.type}`, params: { type: 'missing' } });
+      }
+    }
+    if (UPDATE_TYPES.includes(entry.type) && entry.inventory_id == null && entry.legacy_inventory_id == null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inventory_id'],
+        message: `inventory_id or legacy_inventory_id is required for ${entry.type}`,
+        params: { type: 'missing' },
+      });
+    }
+  });
+
+export type EntryCreate = z.infer<typeof entryCreateSchema>;
+
+export const orderCreateSchema = z
+  .object({
+    source: z.enum(SOURCES).nullish(),
+    client_order_ref_id: z.string().min(1).max(128).nullish(),
+    portal_id: int32.nullish(),
+    portal_user_id: z.string().max(256).nullish(),
+    instance_id: z.string().max(256).nullish(),
+    match_id: z.string().max(256).nullish(),
+    is_transaction: z.boolean().nullish(),
+    order_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -')
+      .nullish(),
+    player_uuid: uuid,
+    entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
+  })
+  .superRefine((order, ctx) => {
+    const seen = new Set<string>();
+    order.entries.forEach((entry, index) => {
+      if (!entry.entry_id) return;
+      if (seen.has(entry.entry_id)) {
+        ctx.addIssue({ code: 'custom', path: ['entries', index, 'entry_id'], message: 'entry_id is not unique in the order' });
+      }
+      seen.add(entry.entry_id);
+    });
+  });
+
+export type OrderCreate = z.infer<typeof orderCreateSchema>;
+
+/** An order as stored: every id filled in, every optional field explicit. */
+export interface OrderRequest {
+  order_id: string;
+  player_uuid: string;
+  source: Source | null;
+  client_order_ref_id: string | null;
+  portal_id: number | null;
+  portal_user_id: string | null;
+  instance_id: string | null;
+  match_id: string | null;
+  is_transaction: boolean;
+  entries: (EntryCreate & { entry_id: string })[];
+}
+
+/**
+ * A fingerprint of what the caller asked for, so that a replay of the same key with another body is
+ * told apart (409) from a true retry (200). Taken before ids are generated, keys sorted.
+ */
+export function requestHash(order: OrderCreate): string {
+  return createHash('sha256').update(stringify(order) ?? '').digest('base64url');
+}
+
+export function completeOrderRequest(order: OrderCreate): OrderRequest {
+  return {
+    order_id: order.order_id ?? randomUUID(),
+    player_uuid: order.player_uuid,
+    source: order.source ?? null,
+    client_order_ref_id: order.client_order_ref_id ?? null,
+    portal_id: order.portal_id ?? null,
+    portal_user_id: order.portal_user_id ?? null,
+    instance_id: order.instance_id ?? null,
+    match_id: order.match_id ?? null,
+    is_transaction: order.is_transaction ?? false,
+    entries: order.entries.map((entry) => ({ ...entry, entry_id: entry.entry_id ?? randomUUID() })),
+  };
+}

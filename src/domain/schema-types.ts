@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Small schemas shared by the order and catalog documents. */
+
+export const int32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+export const id = z.number().int().min(1).max(2_147_483_647);
+
+export const uuid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID')
+  .transform((value) => value.toLowerCase());
+
+const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/**
+ * A datetime that carries its zone, or a Unix timestamp in seconds (taken as UTC); normalized to an
+ * ISO 8601 string in UTC. A datetime without a zone is refused: its instant would be a guess.
+ */
+export const zonedDateTime = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'string' && !ZONED.test(value)) {
+    ctx.addIssue({ code: 'custom', message: 'datetime must carry a timezone (e.g. Z or +02:00)' });
+    return z.NEVER;
+  }
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'not a valid datetime' });
+    return z.NEVER;
+  }
+  return date.toISOString();
+});
+
+export const customData = z.record(z.string(), z.string());
+
+/** Timestamps come back from raw SQL as text (MikroORM keeps pg from parsing them); one ISO form out. */
+export const isoTime = (value: Date | string): string => new Date(value).toISOString();

@@ -1,0 +1,78 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Orm } from '../db/orm.js';
+import type { CatalogCache } from '../domain/catalog-store.js';
+import { markOrderErrored } from '../domain/orders.js';
+import { processPlayerOrders } from '../domain/process-orders.js';
+import type { Logger } from '../logger.js';
+import { ORDER_QUEUE, orderJobSchema, type OrderJob } from './queue.js';
+
+export interface OrderProcessorDeps {
+  orm: Orm;
+  config: Config;
+  logger: Logger;
+  catalogCache: CatalogCache;
+}
+
+/** One line an operator can act on; never a stack trace. */
+export function errorSummary(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message.split('\n')[0]}`;
+  }
+  return String(error);
+}
+
+/**
+ * A job names an order, but the worker applies everything its player has waiting, in accept order,
+ * until the job's own order is done. A job whose order a sibling job already applied finds nothing.
+ */
+export function createOrderProcessor({ orm, config, logger, catalogCache }: OrderProcessorDeps) {
+  return async (job: Job<OrderJob>): Promise<void> => {
+    const parsed = orderJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
+    const { order_id: orderId, player_uuid: playerUuid } = parsed.data;
+    const em = orm.em.fork();
+    try {
+      for (;;) {
+        const started = performance.now();
+        const processed = await processPlayerOrders(em, playerUuid, {
+          catalogCache,
+          batchSize: config.ORDER_BATCH_SIZE,
+          lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+        });
+        const durationMs = Math.round(performance.now() - started);
+        for (const order of processed) {
+          for (const { entryId, error } of order.unexpectedErrors) {
+            logger.error({ order_id: order.orderId, entry_id: entryId, err: error }, 'entry failed unexpectedly');
+          }
+          logger.info(
+            { order_id: order.orderId, player_uuid: playerUuid, status: order.status, duration_ms: durationMs, attempt: job.attemptsMade + 1 },
+            'order processed',
+          );
+        }
+        const done = processed.length < config.ORDER_BATCH_SIZE || processed.some((order) => order.orderId === orderId);
+        if (done) return;
+      }
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      logger.warn({ order_id: orderId, player_uuid: playerUuid, attempt: job.attemptsMade + 1, lastAttempt, err: errorSummary(error) }, 'order attempt failed');
+      if (lastAttempt) await markOrderErrored(orm.em.fork(), orderId, errorSummary(error));
+      throw error;
+    }
+  };
+}
+
+export function createOrderWorker(deps: OrderProcessorDeps, connection: Redis): Worker<OrderJob> {
+  const worker = new Worker<OrderJob>(ORDER_QUEUE, createOrderProcessor(deps), {
+    connection,
+    prefix: deps.config.QUEUE_PREFIX,
+    concurrency: deps.config.WORKER_CONCURRENCY,
+    lockDuration: deps.config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
+    autorun: true,
+  });
+  worker.on('error', (error) => deps.logger.error({ err: errorSummary(error) }, 'worker error'));
+  return worker;
+}

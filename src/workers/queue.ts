@@ -1,0 +1,69 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { uuid } from '../domain/schema-types.js';
+
+export const ORDER_QUEUE = 'orders';
+
+/** A job only says where there is work: the order and its player. PostgreSQL holds the rest. */
+export const orderJobSchema = z.object({ order_id: z.string().min(1).max(64), player_uuid: uuid });
+export type OrderJob = z.infer<typeof orderJobSchema>;
+
+/** BullMQ refuses numeric custom ids, and `order_id` may be all digits. */
+export const orderJobId = (orderId: string) => `order-${orderId}`;
+
+export function orderJobOptions(config: Config): JobsOptions {
+  return {
+    attempts: config.JOB_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+  };
+}
+
+/**
+ * A producer fails fast when Redis is away: the order is already durable in PostgreSQL and the
+ * sweeper will deliver it, so the API answers at once instead of hanging on a dead connection.
+ */
+export function createProducerConnection(config: Config): Redis {
+  return new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    lazyConnect: false,
+  });
+}
+
+/** Workers wait for Redis as long as it takes (BullMQ's production guidance). */
+export function createWorkerConnection(config: Config): Redis {
+  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+}
+
+export function createOrderQueue(config: Config, connection: Redis): Queue<OrderJob> {
+  return new Queue<OrderJob>(ORDER_QUEUE, {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    defaultJobOptions: orderJobOptions(config),
+  });
+}
+
+export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promise<void> {
+  await queue.add('apply-order', job, { jobId: orderJobId(job.order_id) });
+}
+
+/**
+ * Enqueues, but gives up waiting after `timeoutMs`: an accept must answer promptly even while Redis
+ * is away. The order is already durable; the sweeper delivers what this could not.
+ */
+export async function enqueueOrderPromptly(queue: Queue<OrderJob>, job: OrderJob, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`enqueue took over ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([enqueueOrder(queue, job), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

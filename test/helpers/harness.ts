@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { startApi, type RunningApi } from '../../src/api/main.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openOrm, type Orm } from '../../src/db/orm.js';
+import { createLogger } from '../../src/logger.js';
+import { startWorker, type RunningWorker } from '../../src/workers/main.js';
+import { ORDER_QUEUE } from '../../src/workers/queue.js';
+import { createTestDatabase, databaseUrl, dropTestDatabase, uniqueName } from './database.js';
+
+export const ADMIN_KEY = 'test-admin-key';
+export const SERVER_KEY = 'test-server-key';
+
+export interface HarnessOptions {
+  /** Start a worker in this process too (default true). */
+  worker?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  config: Config;
+  orm: Orm;
+  databaseName: string;
+  baseUrl: string;
+  api: RunningApi;
+  worker: RunningWorker | null;
+  /** Environment for a child process that should share this database and queue. */
+  childEnv: Record<string, string>;
+  request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
+  admin: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+  server: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+  /** Submits an order with the server key and waits (Prefer: wait) for its final state. */
+  submit: (order: Record<string, unknown>) => Promise<TestResponse>;
+  putCatalog: (catalog: Record<string, unknown>) => Promise<TestResponse>;
+  inventory: (playerUuid: string, query?: string) => Promise<InventoryRecord[]>;
+  /** Sum of counts of one item over the player's inventory. */
+  balance: (playerUuid: string, itemId: number) => Promise<number>;
+  sql: <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+  close: () => Promise<void>;
+}
+
+export interface InventoryRecord {
+  inventory_id: string;
+  type: string;
+  legacy_inventory_id: number | null;
+  bucket: string | null;
+  count: number;
+  acquired: string;
+  expires: string | null;
+  custom_data: Record<string, string>;
+  item_id: number;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export const newPlayer = () => randomUUID();
+
+/**
+ * Everything one test file needs, isolated: its own database (copied from the migrated template),
+ * its own queue prefix, an API on a free port and, unless asked otherwise, a worker.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const databaseName = await createTestDatabase();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl(databaseName),
+    QUEUE_PREFIX: uniqueName('armory_test'),
+    ADMIN_API_KEY: ADMIN_KEY,
+    SERVER_API_KEY: SERVER_KEY,
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: '8',
+    SWEEP_INTERVAL_MS: '500',
+    SWEEP_MIN_AGE_MS: '1000',
+    JOB_BACKOFF_MS: '100',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL, 'armory-test');
+  const orm = await openOrm(config.DATABASE_URL, 10);
+  const api = await startApi(config, orm, logger, 0);
+  const worker = options.worker === false ? null : startWorker(config, orm, logger);
+  const baseUrl = `http://127.0.0.1:${api.port}`;
+
+  const request = async (method: string, path: string, requestOptions: RequestOptions = {}): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    let body: string | Buffer | undefined;
+    if (requestOptions.rawBody !== undefined) body = requestOptions.rawBody;
+    else if (requestOptions.body !== undefined) body = JSON.stringify(requestOptions.body);
+    if (body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON; keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+  const withKey =
+    (key: string) =>
+    (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      request(method, path, { body, headers: { authorization: `Bearer ${key}`, ...headers } });
+  const admin = withKey(ADMIN_KEY);
+  const server = withKey(SERVER_KEY);
+
+  const inventory = async (playerUuid: string, query = '') => {
+    const response = await server('GET', `/v1/players/${playerUuid}/inventory?limit=200${query}`);
+    if (response.status !== 200) throw new Error(`inventory read failed: ${response.status}`);
+    return response.body.inventory as InventoryRecord[];
+  };
+
+  return {
+    config,
+    orm,
+    databaseName,
+    baseUrl,
+    api,
+    worker,
+    childEnv: env,
+    request,
+    admin,
+    server,
+    submit: (order) => server('POST', '/v1/orders', order, { prefer: 'wait=20' }),
+    putCatalog: (catalog) => admin('PUT', '/v1/admin/catalog', catalog),
+    inventory,
+    balance: async (playerUuid, itemId) =>
+      (await inventory(playerUuid, `&item_id=${itemId}`)).reduce((sum, record) => sum + record.count, 0),
+    sql: (text, params = []) => orm.em.fork().execute(text, params),
+    close: async () => {
+      await api.close();
+      await worker?.close();
+      const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+      const queue = new Queue(ORDER_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      await orm.close();
+      await dropTestDatabase(databaseName);
+    },
+  };
+}
