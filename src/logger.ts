@@ -6,6 +6,9 @@ export function createLogger(level: string, name: string): Logger {
   return pino({
     name,
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-armory-signature"]', '*.secret', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-armory-signature"]', '*.secret', '*.password'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -22,7 +22,9 @@ export async function runRole(
     config = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`);
+    process.stderr.write(
+      `${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
   const logger = createLogger(config.LOG_LEVEL, `armory-${name}`);

@@ -25,7 +25,8 @@ export function requireRole(config: Config, allowed: Role[]): RequestHandler {
     const serverMatch = secretsEqual(token, config.SERVER_API_KEY);
     const role: Role | null = adminMatch ? 'admin' : serverMatch ? 'server' : null;
     if (!role) throw HttpError.auth(401, 'unauthorized', 'the credential is not valid');
-    if (!allowed.includes(role)) throw HttpError.auth(403, 'forbidden', 'this credential may not use this endpoint');
+    if (!allowed.includes(role))
+      throw HttpError.auth(403, 'forbidden', 'this credential may not use this endpoint');
     next();
   };
 }

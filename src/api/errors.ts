@@ -70,7 +70,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      res.status(parserError.status).json({ error_code: 'bad_request', desc: 'the request could not be read' });
+      res
+        .status(parserError.status)
+        .json({ error_code: 'bad_request', desc: 'the request could not be read' });
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');

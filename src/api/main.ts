@@ -15,7 +15,12 @@ export interface RunningApi {
 }
 
 /** The API role: accepts orders into PostgreSQL, hands them to the queue, answers reads. */
-export async function startApi(config: Config, orm: Orm, logger: Logger, port = config.PORT): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  orm: Orm,
+  logger: Logger,
+  port = config.PORT,
+): Promise<RunningApi> {
   const connection = createProducerConnection(config);
   connection.on('error', (error) => logger.warn({ err: String(error) }, 'redis connection error'));
   const queue = createOrderQueue(config, connection);

@@ -11,7 +11,11 @@ export function preferredWait(req: Request): number | null {
 }
 
 /** Polls PostgreSQL (the source of truth) until the order is final or the time is up. */
-export async function waitForFinal(orm: Orm, order: PlayerOrderView, seconds: number): Promise<PlayerOrderView> {
+export async function waitForFinal(
+  orm: Orm,
+  order: PlayerOrderView,
+  seconds: number,
+): Promise<PlayerOrderView> {
   const deadline = Date.now() + seconds * 1000;
   let current = order;
   let delay = 5;

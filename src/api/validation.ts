@@ -9,6 +9,7 @@ export function parse<T extends z.ZodType>(
   part: 'body' | 'query' | 'params',
 ): z.output<T> {
   const parsed = schema.safeParse(req[part]);
-  if (!parsed.success) throw HttpError.validation(zodDetails(parsed.error, [part === 'params' ? 'path' : part]));
+  if (!parsed.success)
+    throw HttpError.validation(zodDetails(parsed.error, [part === 'params' ? 'path' : part]));
   return parsed.data;
 }

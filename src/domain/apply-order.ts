@@ -18,7 +18,12 @@ export interface AppliedOrder {
  * alone: a failed entry is undone and the rest go on. With it, the first failure undoes the whole
  * order: earlier entries become `rollback`, later ones stay `not_started`.
  */
-export function applyOrder(order: OrderRequest, catalog: Catalog, inventory: PlayerInventory, now: Date): AppliedOrder {
+export function applyOrder(
+  order: OrderRequest,
+  catalog: Catalog,
+  inventory: PlayerInventory,
+  now: Date,
+): AppliedOrder {
   const orderCheckpoint = inventory.checkpoint();
   const results: { result: ResultCode; details: Detail[] }[] = [];
   const unexpectedErrors: AppliedOrder['unexpectedErrors'] = [];
@@ -56,6 +61,7 @@ export function applyOrder(order: OrderRequest, catalog: Catalog, inventory: Pla
 
   const entries = order.entries.map((entry, index): StoredEntry => ({ ...entry, ...results[index]! }));
   const succeeded = entries.filter((entry) => entry.result === 'success').length;
-  const status = succeeded === entries.length ? 'succeeded' : succeeded === 0 ? 'failed' : 'partially_succeeded';
+  const status =
+    succeeded === entries.length ? 'succeeded' : succeeded === 0 ? 'failed' : 'partially_succeeded';
   return { status, entries, unexpectedErrors };
 }

@@ -33,7 +33,9 @@ export async function loadCatalog(em: EntityManager): Promise<Catalog> {
   const items = await em.execute<{ definition: Item }[]>('select definition from catalog_item order by id');
   const vendors = await em.execute<Vendor[]>('select id, name, version, etag from vendor order by id');
   const loot = await em.execute<{ definition: Loot }[]>('select definition from catalog_loot order by id');
-  const promotions = await em.execute<{ definition: Promotion }[]>('select definition from promotion order by code');
+  const promotions = await em.execute<{ definition: Promotion }[]>(
+    'select definition from promotion order by code',
+  );
   return indexCatalog(revision, {
     items: items.map((row) => row.definition),
     vendors,

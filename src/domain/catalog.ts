@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, zonedDateTime } from './schema-types.js';
+import { id, text, zonedDateTime } from './schema-types.js';
 import { BUCKETS } from './vocabulary.js';
 
 /**
@@ -19,7 +19,7 @@ export const couponSchema = z.strictObject({
 
 export const itemSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(256),
+  name: text(1, 256),
   active: z.boolean().default(true),
   unique: z.boolean().default(false),
   always_owned: z.boolean().default(false),
@@ -28,15 +28,15 @@ export const itemSchema = z.strictObject({
 
 export const vendorSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(256),
+  name: text(1, 256),
   // Server-managed; accepted so that a catalog read can be written back unchanged, then ignored.
   version: z.number().int().optional(),
-  etag: z.string().optional(),
+  etag: text(0, 256).optional(),
 });
 
 export const lootSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(256),
+  name: text(1, 256),
   active: z.boolean().default(true),
   vendor_id: id.nullish().transform((value) => value ?? null),
   fillable_from_client: z.boolean().default(false),
@@ -66,27 +66,43 @@ export const lootSchema = z.strictObject({
     )
     .max(1000)
     .default([]),
-  sub_loot: z.array(z.strictObject({ loot_id: id, quantity })).max(100).default([]),
+  sub_loot: z
+    .array(z.strictObject({ loot_id: id, quantity }))
+    .max(100)
+    .default([]),
   blockers: idList,
   required: z
     .array(z.strictObject({ item_id: id, quantity, consume: z.boolean().default(false) }))
     .max(100)
     .default([]),
   dynamic_bundle: z
-    .strictObject({ loot_ids: z.array(id).min(1).max(100), discount_percent: z.number().int().min(0).max(100) })
+    .strictObject({
+      loot_ids: z.array(id).min(1).max(100),
+      discount_percent: z.number().int().min(0).max(100),
+    })
     .nullish()
     .transform((value) => value ?? null),
   entitlements: z
-    .array(z.strictObject({ bucket: z.enum(BUCKETS), sku: z.string().min(1).max(256) }))
+    .array(z.strictObject({ bucket: z.enum(BUCKETS), sku: text(1, 256) }))
     .max(100)
     .default([]),
 });
 
 export const promotionSchema = z.strictObject({
-  code: z.string().min(1).max(128),
+  code: text(1, 128),
   loot_id: id,
-  max_uses: z.number().int().min(0).nullish().transform((value) => value ?? null),
-  per_player: z.number().int().min(1).nullish().transform((value) => value ?? null),
+  max_uses: z
+    .number()
+    .int()
+    .min(0)
+    .nullish()
+    .transform((value) => value ?? null),
+  per_player: z
+    .number()
+    .int()
+    .min(1)
+    .nullish()
+    .transform((value) => value ?? null),
   starts_at: zonedDateTime.nullish().transform((value) => value ?? null),
   expires_at: zonedDateTime.nullish().transform((value) => value ?? null),
   active: z.boolean().default(true),
@@ -154,7 +170,9 @@ export function findCatalogProblems(update: CatalogUpdate, merged: Catalog): Cat
   };
 
   update.items?.forEach((item, i) => {
-    item.coupon?.price_item_ids.forEach((itemId, j) => requireItem(itemId, ['items', i, 'coupon', 'price_item_ids', j]));
+    item.coupon?.price_item_ids.forEach((itemId, j) =>
+      requireItem(itemId, ['items', i, 'coupon', 'price_item_ids', j]),
+    );
     item.coupon?.loot_ids.forEach((lootId, j) => requireLoot(lootId, ['items', i, 'coupon', 'loot_ids', j]));
   });
   update.loot?.forEach((loot, i) => {
@@ -169,7 +187,8 @@ export function findCatalogProblems(update: CatalogUpdate, merged: Catalog): Cat
     loot.required.forEach((required, j) => requireItem(required.item_id, at('required', j, 'item_id')));
     loot.dynamic_bundle?.loot_ids.forEach((lootId, j) => {
       requireLoot(lootId, at('dynamic_bundle', 'loot_ids', j));
-      if (lootId === loot.id) problems.push({ loc: at('dynamic_bundle', 'loot_ids', j), msg: 'a bundle cannot hold itself' });
+      if (lootId === loot.id)
+        problems.push({ loc: at('dynamic_bundle', 'loot_ids', j), msg: 'a bundle cannot hold itself' });
     });
     if (loot.available_from && loot.available_until && loot.available_from > loot.available_until) {
       problems.push({ loc: at('available_until'), msg: 'available_until is before available_from' });

@@ -39,7 +39,11 @@ export class EntryDetails {
     this.list.push(detail);
   }
 
-  recordChange(before: InventoryRecordView | null, after: InventoryRecordView | null, lootId: number | null): void {
+  recordChange(
+    before: InventoryRecordView | null,
+    after: InventoryRecordView | null,
+    lootId: number | null,
+  ): void {
     const inventoryId = (before ?? after)!.inventory_id;
     const known = this.changes.get(inventoryId);
     if (known) {

@@ -25,7 +25,7 @@ export const InventoryRecord = defineEntity({
   uniques: [{ properties: ['playerUuid', 'legacyInventoryId'] }],
   indexes: [{ properties: ['playerUuid', 'itemId'] }],
   // The last line of defence for guarantee 3: no count below one (a record at zero is removed).
-  checks: [{ name: 'inventory_record_count_check', expression: 'count between 1 and 2147483647' }],
+  checks: [{ name: 'inventory_record_count_check', expression: 'count >= 1 and count <= 2147483647' }],
   properties: {
     inventoryId: p.uuid().primary(),
     playerUuid: p.uuid(),
@@ -118,4 +118,13 @@ export const CatalogRevision = defineEntity({
   },
 });
 
-export const entities = [Player, InventoryRecord, PlayerOrder, CatalogItem, Vendor, CatalogLoot, Promotion, CatalogRevision];
+export const entities = [
+  Player,
+  InventoryRecord,
+  PlayerOrder,
+  CatalogItem,
+  Vendor,
+  CatalogLoot,
+  Promotion,
+  CatalogRevision,
+];

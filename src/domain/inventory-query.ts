@@ -27,7 +27,11 @@ export interface InventoryPage {
  * A player's inventory: always-owned records first (they are not stored, every player has them),
  * then stored records in the order they were made. Expired records are left out unless asked for.
  */
-export async function listInventory(em: EntityManager, catalog: Catalog, query: InventoryQuery): Promise<InventoryPage> {
+export async function listInventory(
+  em: EntityManager,
+  catalog: Catalog,
+  query: InventoryQuery,
+): Promise<InventoryPage> {
   const [, kind, value] = INVENTORY_CURSOR.exec(query.cursor ?? '') ?? [];
   const after = Number(value ?? 0);
   const wanted = query.limit + 1;
@@ -57,7 +61,9 @@ export async function listInventory(em: EntityManager, catalog: Catalog, query: 
          from inventory_record where ${conditions.join(' and ')} order by legacy_inventory_id limit ?`,
       [...params, wanted - records.length],
     );
-    records.push(...rows.map((row) => toInventoryRecordView(row as Parameters<typeof toInventoryRecordView>[0])));
+    records.push(
+      ...rows.map((row) => toInventoryRecordView(row as Parameters<typeof toInventoryRecordView>[0])),
+    );
   }
 
   const page = records.slice(0, query.limit);

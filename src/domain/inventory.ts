@@ -119,7 +119,9 @@ export class PlayerInventory {
   }
 
   private liveRecordsOf(itemId: number): InventoryRecordView[] {
-    return [...this.records.values()].filter((record) => record.item_id === itemId && !this.isExpired(record));
+    return [...this.records.values()].filter(
+      (record) => record.item_id === itemId && !this.isExpired(record),
+    );
   }
 
   /** How many of an item the player can spend: unexpired stored records only. */
@@ -194,10 +196,19 @@ export class PlayerInventory {
     return true;
   }
 
-  /** Changes a stored record; a count of 0 removes it. False when the count is out of bounds. */
+  /**
+   * Changes a stored record; a count of 0 removes it. False when the change would break a rule of
+   * the items: a count out of bounds, a unique item held twice or more than once, or a stored copy
+   * of an always-owned item.
+   */
   update(record: InventoryRecordView, changes: RecordChanges): boolean {
     const count = changes.count ?? record.count;
     if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) return false;
+    const itemId = changes.itemId ?? record.item_id;
+    const item = this.catalog.items.get(itemId);
+    if (count > 0 && item?.always_owned) return false;
+    if (count > 1 && item?.unique) return false;
+    if (count > 0 && item?.unique && itemId !== record.item_id && this.heldCount(itemId) > 0) return false;
     if (count === 0) {
       this.put(record, null, null);
       return true;
@@ -207,7 +218,7 @@ export class PlayerInventory {
       {
         ...record,
         count,
-        item_id: changes.itemId ?? record.item_id,
+        item_id: itemId,
         expires: changes.expires === undefined ? record.expires : changes.expires,
         custom_data: changes.customData ?? record.custom_data,
       },
@@ -216,7 +227,11 @@ export class PlayerInventory {
     return true;
   }
 
-  private put(before: InventoryRecordView | null, after: InventoryRecordView | null, lootId: number | null): void {
+  private put(
+    before: InventoryRecordView | null,
+    after: InventoryRecordView | null,
+    lootId: number | null,
+  ): void {
     if (before) this.records.delete(before.inventory_id);
     if (after) this.records.set(after.inventory_id, after);
     this.details.recordChange(before, after, lootId);
@@ -230,7 +245,8 @@ export class PlayerInventory {
       if (!before) diff.inserted.push(record);
       else if (before !== record) diff.updated.push(record);
     }
-    for (const [inventoryId, record] of this.initial) if (!this.records.has(inventoryId)) diff.deleted.push(record);
+    for (const [inventoryId, record] of this.initial)
+      if (!this.records.has(inventoryId)) diff.deleted.push(record);
     return diff;
   }
 

@@ -1,8 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
-import { customData, id, int32, uuid, zonedDateTime } from './schema-types.js';
-import { BUCKETS, ENTRY_TYPES, MAX_ENTRIES_PER_ORDER, SOURCES, type EntryType, type Source } from './vocabulary.js';
+import { customData, id, int32, orderId, text, uuid, zonedDateTime } from './schema-types.js';
+import {
+  BUCKETS,
+  ENTRY_TYPES,
+  MAX_ENTRIES_PER_ORDER,
+  SOURCES,
+  type EntryType,
+  type Source,
+} from './vocabulary.js';
 
 /**
  * PlayerOrderCreate (seed 001). Unknown fields are dropped, not refused: platform payloads grow.
@@ -42,16 +49,16 @@ export function isKnownEntryType(type: string): type is EntryType {
 
 export const entryCreateSchema = z
   .object({
-    type: z.string().min(1).max(64),
-    entry_id: z.string().min(1).max(64).nullish(),
+    type: text(1, 64),
+    entry_id: text(1, 64).nullish(),
     loot_id: id.nullish(),
     quantity: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullish(),
     vendor_version: z.number().int().nullish(),
-    vendor_etag: z.string().max(256).nullish(),
+    vendor_etag: text(0, 256).nullish(),
     dynamic_bundle_loot_ids: z.array(id).max(100).nullish(),
     purchase_price: purchasePrice.nullish(),
-    external_tran_id: z.string().min(1).max(256).nullish(),
-    external_item_sku: z.string().min(1).max(256).nullish(),
+    external_tran_id: text(1, 256).nullish(),
+    external_item_sku: text(1, 256).nullish(),
     use_inventory_bucket: z.enum(BUCKETS).nullish(),
     player_portal_event_id: z.number().int().nullish(),
     inventory_id: uuid.nullish(),
@@ -64,10 +71,19 @@ export const entryCreateSchema = z
     if (!isKnownEntryType(entry.type)) return;
     for (const field of REQUIRED_FIELDS[entry.type]) {
       if (entry[field] === undefined || entry[field] === null) {
-        ctx.addIssue({ code: 'custom', path: [field], message: `required for ${entry.type}`, params: { type: 'missing' } });
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `required for ${entry.type}`,
+          params: { type: 'missing' },
+        });
       }
     }
-    if (UPDATE_TYPES.includes(entry.type) && entry.inventory_id == null && entry.legacy_inventory_id == null) {
+    if (
+      UPDATE_TYPES.includes(entry.type) &&
+      entry.inventory_id == null &&
+      entry.legacy_inventory_id == null
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['inventory_id'],
@@ -82,16 +98,13 @@ export type EntryCreate = z.infer<typeof entryCreateSchema>;
 export const orderCreateSchema = z
   .object({
     source: z.enum(SOURCES).nullish(),
-    client_order_ref_id: z.string().min(1).max(128).nullish(),
+    client_order_ref_id: text(1, 128).nullish(),
     portal_id: int32.nullish(),
-    portal_user_id: z.string().max(256).nullish(),
-    instance_id: z.string().max(256).nullish(),
-    match_id: z.string().max(256).nullish(),
+    portal_user_id: text(0, 256).nullish(),
+    instance_id: text(0, 256).nullish(),
+    match_id: text(0, 256).nullish(),
     is_transaction: z.boolean().nullish(),
-    order_id: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -')
-      .nullish(),
+    order_id: orderId.nullish(),
     player_uuid: uuid,
     entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
   })
@@ -100,7 +113,11 @@ export const orderCreateSchema = z
     order.entries.forEach((entry, index) => {
       if (!entry.entry_id) return;
       if (seen.has(entry.entry_id)) {
-        ctx.addIssue({ code: 'custom', path: ['entries', index, 'entry_id'], message: 'entry_id is not unique in the order' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entries', index, 'entry_id'],
+          message: 'entry_id is not unique in the order',
+        });
       }
       seen.add(entry.entry_id);
     });
@@ -127,7 +144,9 @@ export interface OrderRequest {
  * told apart (409) from a true retry (200). Taken before ids are generated, keys sorted.
  */
 export function requestHash(order: OrderCreate): string {
-  return createHash('sha256').update(stringify(order) ?? '').digest('base64url');
+  return createHash('sha256')
+    .update(stringify(order) ?? '')
+    .digest('base64url');
 }
 
 export function completeOrderRequest(order: OrderCreate): OrderRequest {

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Detail, InventoryRecordView } from './details.js';
 import type { StoredEntry } from './entities.js';
 import { isoTime } from './schema-types.js';
 import { completeOrderRequest, requestHash, type OrderCreate } from './order-request.js';
@@ -42,6 +43,72 @@ interface OrderRow {
 const ORDER_COLUMNS = `order_id, player_uuid, accept_seq, request_hash, source, client_order_ref_id, portal_id,
   portal_user_id, instance_id, match_id, is_transaction, status, entries, created_time, completed_time`;
 
+const ENTRY_KEYS = [
+  'entry_id',
+  'type',
+  'loot_id',
+  'quantity',
+  'vendor_version',
+  'vendor_etag',
+  'dynamic_bundle_loot_ids',
+  'purchase_price',
+  'external_tran_id',
+  'external_item_sku',
+  'use_inventory_bucket',
+  'player_portal_event_id',
+  'inventory_id',
+  'legacy_inventory_id',
+  'item_id',
+  'expires',
+  'custom_data',
+  'result',
+  'details',
+] as const;
+const RECORD_KEYS = [
+  'inventory_id',
+  'type',
+  'legacy_inventory_id',
+  'bucket',
+  'count',
+  'acquired',
+  'expires',
+  'custom_data',
+  'item_id',
+] as const;
+
+/** Keys in a fixed order (JSONB keeps its own): a person reading an order finds fields where seed 001 puts them. */
+function pick<K extends string>(value: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
+}
+
+function presentRecord(record: InventoryRecordView | null): InventoryRecordView | null {
+  return (
+    record &&
+    (pick(record as unknown as Record<string, unknown>, RECORD_KEYS) as unknown as InventoryRecordView)
+  );
+}
+
+function presentEntry(entry: StoredEntry): StoredEntry {
+  const details = entry.details.map((detail): Detail => {
+    const change = detail.inv_change;
+    return {
+      type: detail.type,
+      loot_id: detail.loot_id,
+      ...(change && {
+        inv_change: {
+          before_item_id: change.before_item_id,
+          after_item_id: change.after_item_id,
+          before: presentRecord(change.before),
+          after: presentRecord(change.after),
+        },
+      }),
+    };
+  });
+  return { ...pick(entry as unknown as Record<string, unknown>, ENTRY_KEYS), details } as StoredEntry;
+}
+
 function toView(row: OrderRow): PlayerOrderView {
   return {
     order_id: row.order_id,
@@ -56,7 +123,7 @@ function toView(row: OrderRow): PlayerOrderView {
     status: row.status,
     created_time: isoTime(row.created_time),
     completed_time: row.completed_time === null ? null : isoTime(row.completed_time),
-    entries: row.entries,
+    entries: row.entries.map(presentEntry),
   };
 }
 
@@ -76,7 +143,11 @@ export type AcceptResult =
 export async function acceptOrder(em: EntityManager, create: OrderCreate): Promise<AcceptResult> {
   const hash = requestHash(create);
   const order = completeOrderRequest(create);
-  const entries: StoredEntry[] = order.entries.map((entry) => ({ ...entry, result: 'not_started', details: [] }));
+  const entries: StoredEntry[] = order.entries.map((entry) => ({
+    ...entry,
+    result: 'not_started',
+    details: [],
+  }));
   for (;;) {
     const inserted = await em.execute<OrderRow[]>(
       `insert into player_order (order_id, player_uuid, client_order_ref_id, request_hash, status, source, portal_id,
@@ -107,8 +178,14 @@ export async function acceptOrder(em: EntityManager, create: OrderCreate): Promi
   }
 }
 
-async function findByIdempotencyKey(em: EntityManager, create: OrderCreate, orderId: string): Promise<OrderRow | null> {
-  const byId = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [orderId]);
+async function findByIdempotencyKey(
+  em: EntityManager,
+  create: OrderCreate,
+  orderId: string,
+): Promise<OrderRow | null> {
+  const byId = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
+    orderId,
+  ]);
   if (byId[0]) return byId[0];
   if (!create.client_order_ref_id) return null;
   const byRef = await em.execute<OrderRow[]>(
@@ -119,7 +196,9 @@ async function findByIdempotencyKey(em: EntityManager, create: OrderCreate, orde
 }
 
 export async function findOrder(em: EntityManager, orderId: string): Promise<PlayerOrderView | null> {
-  const rows = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [orderId]);
+  const rows = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
+    orderId,
+  ]);
   return rows[0] ? toView(rows[0]) : null;
 }
 

@@ -41,7 +41,10 @@ export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
  * Takes the player's row lock, creating the player on first use. Every change to a player's
  * inventory happens under this lock, which is what serializes their orders and prevents double spend.
  */
-export async function lockPlayer(em: EntityManager, playerUuid: string): Promise<{ nextLegacyInventoryId: number }> {
+export async function lockPlayer(
+  em: EntityManager,
+  playerUuid: string,
+): Promise<{ nextLegacyInventoryId: number }> {
   const select = 'select next_legacy_inventory_id from player where player_uuid = ? for update';
   let rows = await em.execute<{ next_legacy_inventory_id: string }[]>(select, [playerUuid]);
   if (rows.length === 0) {
@@ -74,7 +77,11 @@ interface QueuedOrderRow {
 }
 
 /** The player's orders still waiting, in the order the API accepted them. */
-export async function loadQueuedOrders(em: EntityManager, playerUuid: string, limit: number): Promise<OrderRequest[]> {
+export async function loadQueuedOrders(
+  em: EntityManager,
+  playerUuid: string,
+  limit: number,
+): Promise<OrderRequest[]> {
   const rows = await em.execute<QueuedOrderRow[]>(
     `select order_id, player_uuid, source, client_order_ref_id, portal_id, portal_user_id, instance_id, match_id,
             is_transaction, entries
@@ -90,7 +97,11 @@ export async function loadQueuedOrders(em: EntityManager, playerUuid: string, li
 const RECORD_COLUMNS = `inventory_id uuid, legacy_inventory_id bigint, item_id int, type text, bucket text, count int,
   acquired timestamptz, expires timestamptz, custom_data jsonb`;
 
-export async function saveInventory(em: EntityManager, playerUuid: string, diff: InventoryDiff): Promise<void> {
+export async function saveInventory(
+  em: EntityManager,
+  playerUuid: string,
+  diff: InventoryDiff,
+): Promise<void> {
   if (diff.deleted.length > 0) {
     await em.execute(
       `delete from inventory_record where player_uuid = ?
@@ -119,8 +130,15 @@ export async function saveInventory(em: EntityManager, playerUuid: string, diff:
   }
 }
 
-export async function saveNextLegacyInventoryId(em: EntityManager, playerUuid: string, next: number): Promise<void> {
-  await em.execute('update player set next_legacy_inventory_id = ? where player_uuid = ?', [next, playerUuid]);
+export async function saveNextLegacyInventoryId(
+  em: EntityManager,
+  playerUuid: string,
+  next: number,
+): Promise<void> {
+  await em.execute('update player set next_legacy_inventory_id = ? where player_uuid = ?', [
+    next,
+    playerUuid,
+  ]);
 }
 
 export interface OrderOutcome {

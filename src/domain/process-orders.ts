@@ -50,7 +50,8 @@ export async function processPlayerOrders(
     const applied = orders.map((order) => ({ order, ...applyOrder(order, catalog, inventory, now) }));
 
     await saveInventory(tx, playerUuid, inventory.diff());
-    if (inventory.legacyIdsAdvanced) await saveNextLegacyInventoryId(tx, playerUuid, inventory.nextLegacyInventoryId);
+    if (inventory.legacyIdsAdvanced)
+      await saveNextLegacyInventoryId(tx, playerUuid, inventory.nextLegacyInventoryId);
     await saveOrderOutcomes(
       tx,
       applied.map(({ order, status, entries }) => ({ order_id: order.order_id, status, entries })),

@@ -29,7 +29,21 @@ export const zonedDateTime = z.union([z.number(), z.string()]).transform((value,
   return date.toISOString();
 });
 
-export const customData = z.record(z.string(), z.string());
+/**
+ * Text a caller sends, between `min` and `max` characters. PostgreSQL cannot store U+0000, so it is
+ * refused here as bad input rather than failing later as a server error.
+ */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+
+export const customData = z.record(text(1, 256), text(0, 4096));
+
+/** An order id: what callers may choose, and what generated ids look like. */
+export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
 
 /** Timestamps come back from raw SQL as text (MikroORM keeps pg from parsing them); one ISO form out. */
 export const isoTime = (value: Date | string): string => new Date(value).toISOString();

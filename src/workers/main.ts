@@ -16,7 +16,13 @@ export interface RunningWorker {
 export function startWorker(config: Config, orm: Orm, logger: Logger): RunningWorker {
   const workerConnection = createWorkerConnection(config);
   const producerConnection = createProducerConnection(config);
-  const worker = createOrderWorker({ orm, config, logger, catalogCache: new CatalogCache() }, workerConnection);
+  for (const connection of [workerConnection, producerConnection]) {
+    connection.on('error', (error) => logger.warn({ err: String(error) }, 'redis connection error'));
+  }
+  const worker = createOrderWorker(
+    { orm, config, logger, catalogCache: new CatalogCache() },
+    workerConnection,
+  );
   const queue = createOrderQueue(config, producerConnection);
   const sweeper = startSweeper({
     orm,

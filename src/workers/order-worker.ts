@@ -45,19 +45,38 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
         const durationMs = Math.round(performance.now() - started);
         for (const order of processed) {
           for (const { entryId, error } of order.unexpectedErrors) {
-            logger.error({ order_id: order.orderId, entry_id: entryId, err: error }, 'entry failed unexpectedly');
+            logger.error(
+              { order_id: order.orderId, entry_id: entryId, err: error },
+              'entry failed unexpectedly',
+            );
           }
           logger.info(
-            { order_id: order.orderId, player_uuid: playerUuid, status: order.status, duration_ms: durationMs, attempt: job.attemptsMade + 1 },
+            {
+              order_id: order.orderId,
+              player_uuid: playerUuid,
+              status: order.status,
+              duration_ms: durationMs,
+              attempt: job.attemptsMade + 1,
+            },
             'order processed',
           );
         }
-        const done = processed.length < config.ORDER_BATCH_SIZE || processed.some((order) => order.orderId === orderId);
+        const done =
+          processed.length < config.ORDER_BATCH_SIZE || processed.some((order) => order.orderId === orderId);
         if (done) return;
       }
     } catch (error) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      logger.warn({ order_id: orderId, player_uuid: playerUuid, attempt: job.attemptsMade + 1, lastAttempt, err: errorSummary(error) }, 'order attempt failed');
+      logger.warn(
+        {
+          order_id: orderId,
+          player_uuid: playerUuid,
+          attempt: job.attemptsMade + 1,
+          lastAttempt,
+          err: errorSummary(error),
+        },
+        'order attempt failed',
+      );
       if (lastAttempt) await markOrderErrored(orm.em.fork(), orderId, errorSummary(error));
       throw error;
     }

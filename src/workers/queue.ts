@@ -2,12 +2,12 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { uuid } from '../domain/schema-types.js';
+import { orderId, uuid } from '../domain/schema-types.js';
 
 export const ORDER_QUEUE = 'orders';
 
 /** A job only says where there is work: the order and its player. PostgreSQL holds the rest. */
-export const orderJobSchema = z.object({ order_id: z.string().min(1).max(64), player_uuid: uuid });
+export const orderJobSchema = z.object({ order_id: orderId, player_uuid: uuid });
 export type OrderJob = z.infer<typeof orderJobSchema>;
 
 /** BullMQ refuses numeric custom ids, and `order_id` may be all digits. */
@@ -56,7 +56,11 @@ export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promi
  * Enqueues, but gives up waiting after `timeoutMs`: an accept must answer promptly even while Redis
  * is away. The order is already durable; the sweeper delivers what this could not.
  */
-export async function enqueueOrderPromptly(queue: Queue<OrderJob>, job: OrderJob, timeoutMs: number): Promise<void> {
+export async function enqueueOrderPromptly(
+  queue: Queue<OrderJob>,
+  job: OrderJob,
+  timeoutMs: number,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`enqueue took over ${timeoutMs} ms`)), timeoutMs);

@@ -18,7 +18,9 @@ describe('submitting an order', () => {
     expect(response.body.entries.map((entry: { result: string }) => entry.result)).toEqual(['not_started']);
     expect(response.headers.get('location')).toBe(`/v1/orders/${response.body.order_id}`);
 
-    const final = await h.server('GET', `/v1/orders/${response.body.order_id}`, undefined, { prefer: 'wait=10' });
+    const final = await h.server('GET', `/v1/orders/${response.body.order_id}`, undefined, {
+      prefer: 'wait=10',
+    });
     expect(final.status).toBe(200);
     expect(final.body.status).toBe('succeeded');
     expect(final.body.completed_time).not.toBeNull();

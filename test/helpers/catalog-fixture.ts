@@ -50,6 +50,11 @@ export const grantGems = (playerUuid: string, quantity = 1) => ({
 export const buySwords = (playerUuid: string, quantity = 1) => ({
   player_uuid: playerUuid,
   entries: [
-    { type: 'purchase_loot', loot_id: SWORD_PACK, quantity, purchase_price: { price_item_id: GEMS, price: 50 } },
+    {
+      type: 'purchase_loot',
+      loot_id: SWORD_PACK,
+      quantity,
+      purchase_price: { price_item_id: GEMS, price: 50 },
+    },
   ],
 });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
-export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DATABASE = 'armory_test_template';
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
@@ -22,13 +23,14 @@ export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>
 
 export const uniqueName = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
 
-/** A fresh database for one test file, copied from the migrated template (fast). */
+/** A fresh database for one test file, copied from the run's migrated template (fast). */
 export async function createTestDatabase(): Promise<string> {
   const name = uniqueName('armory_test');
-  await withAdminClient((client) => client.query(`create database "${name}" template "${TEMPLATE_DATABASE}"`));
+  const template = inject('templateDatabase');
+  await withAdminClient((client) => client.query(`create database "${name}" template "${template}"`));
   return name;
 }
 
-export async function dropTestDatabase(name: string): Promise<void> {
+export async function dropDatabase(name: string): Promise<void> {
   await withAdminClient((client) => client.query(`drop database if exists "${name}" with (force)`));
 }

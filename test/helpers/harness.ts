@@ -7,7 +7,7 @@ import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
 import { startWorker, type RunningWorker } from '../../src/workers/main.js';
 import { ORDER_QUEUE } from '../../src/workers/queue.js';
-import { createTestDatabase, databaseUrl, dropTestDatabase, uniqueName } from './database.js';
+import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
 
 export const ADMIN_KEY = 'test-admin-key';
 export const SERVER_KEY = 'test-server-key';
@@ -28,8 +28,18 @@ export interface Harness {
   /** Environment for a child process that should share this database and queue. */
   childEnv: Record<string, string>;
   request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
-  admin: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
-  server: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+  admin: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<TestResponse>;
+  server: (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<TestResponse>;
   /** Submits an order with the server key and waits (Prefer: wait) for its final state. */
   submit: (order: Record<string, unknown>) => Promise<TestResponse>;
   putCatalog: (catalog: Record<string, unknown>) => Promise<TestResponse>;
@@ -92,7 +102,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const worker = options.worker === false ? null : startWorker(config, orm, logger);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
-  const request = async (method: string, path: string, requestOptions: RequestOptions = {}): Promise<TestResponse> => {
+  const request = async (
+    method: string,
+    path: string,
+    requestOptions: RequestOptions = {},
+  ): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...requestOptions.headers };
     let body: string | Buffer | undefined;
     if (requestOptions.rawBody !== undefined) body = requestOptions.rawBody;
@@ -149,7 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await queue.close();
       connection.disconnect();
       await orm.close();
-      await dropTestDatabase(databaseName);
+      await dropDatabase(databaseName);
     },
   };
 }

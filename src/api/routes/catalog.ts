@@ -19,7 +19,11 @@ export function catalogRoutes({ config, orm }: ApiDeps): Router {
     const outcome = await updateCatalog(orm.em.fork(), update);
     if ('problems' in outcome) {
       throw HttpError.validation(
-        outcome.problems.map((problem) => ({ loc: ['body', ...problem.loc], msg: problem.msg, type: 'value_error' })),
+        outcome.problems.map((problem) => ({
+          loc: ['body', ...problem.loc],
+          msg: problem.msg,
+          type: 'value_error',
+        })),
       );
     }
     res.json(outcome.catalog);

@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { orderCreateSchema } from '../../domain/order-request.js';
+import { orderId } from '../../domain/schema-types.js';
 import { acceptOrder, findOrder, isFinal, type PlayerOrderView } from '../../domain/orders.js';
 import { enqueueOrderPromptly } from '../../workers/queue.js';
 import { requireRole } from '../auth.js';
@@ -11,7 +12,7 @@ import { parse } from '../validation.js';
 
 const ENQUEUE_TIMEOUT_MS = 1000;
 
-const orderParams = z.object({ order_id: z.string().min(1).max(64) });
+const orderParams = z.object({ order_id: orderId });
 
 export function orderRoutes(deps: ApiDeps): Router {
   const { config, orm, queue, logger } = deps;
@@ -42,7 +43,10 @@ export function orderRoutes(deps: ApiDeps): Router {
         );
       } catch (error) {
         // The order is durable; the sweeper delivers it once the queue is reachable again.
-        logger.warn({ order_id: outcome.order.order_id, err: String(error) }, 'enqueue failed; left to the sweeper');
+        logger.warn(
+          { order_id: outcome.order.order_id, err: String(error) },
+          'enqueue failed; left to the sweeper',
+        );
       }
     }
     await sendOrder(res, outcome.order, preferredWait(req), outcome.kind === 'replayed');

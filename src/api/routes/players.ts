@@ -23,7 +23,10 @@ const inventoryQuery = z.object({
 const ordersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   limit,
-  cursor: z.string().regex(/^\d{1,19}$/, 'not a cursor this API gave out').optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,19}$/, 'not a cursor this API gave out')
+    .optional(),
 });
 
 export function playerRoutes({ config, orm, catalogCache }: ApiDeps): Router {

@@ -13,7 +13,8 @@ export function checkItemGrantable(context: EntryContext, itemId: number): Resul
 export function checkExpiresAndCustomData(context: EntryContext): ResultCode | null {
   const { expires, custom_data } = context.entry;
   if (expires && Date.parse(expires) <= context.now.getTime()) return 'available_until_is_in_past';
-  if (custom_data && Object.keys(custom_data).length > MAX_CUSTOM_ATTRIBUTES) return 'too_many_inv_custom_attributes';
+  if (custom_data && Object.keys(custom_data).length > MAX_CUSTOM_ATTRIBUTES)
+    return 'too_many_inv_custom_attributes';
   return null;
 }
 

@@ -9,17 +9,26 @@ export interface FillOptions {
 }
 
 /** The checks every loot-granting entry runs first, in the contract's order. */
-export function checkLootFillable(context: EntryContext, loot: Loot | undefined, quantity: number): ResultCode | null {
+export function checkLootFillable(
+  context: EntryContext,
+  loot: Loot | undefined,
+  quantity: number,
+): ResultCode | null {
   if (!loot) return 'loot_not_found';
   if (!isLootAvailable(loot, context.now)) return 'loot_not_active';
   if (loot.portal_ids.length > 0 && !loot.portal_ids.includes(context.order.portal_id ?? Number.NaN)) {
     return 'not_allowed_on_current_portal';
   }
   if (isClient(context) && !loot.fillable_from_client) return 'loot_not_fillable_from_client';
-  if (quantity < 1 || (loot.max_quantity !== null && quantity > loot.max_quantity)) return 'quantity_not_allowed';
+  if (quantity < 1 || (loot.max_quantity !== null && quantity > loot.max_quantity))
+    return 'quantity_not_allowed';
   const { inventory } = context;
   if (loot.blockers.some((itemId) => inventory.heldCount(itemId) > 0)) return 'cannot_meet_loot_blocker';
-  if (loot.required.some((required) => inventory.heldCount(required.item_id) < requiredCount(required, quantity))) {
+  if (
+    loot.required.some(
+      (required) => inventory.heldCount(required.item_id) < requiredCount(required, quantity),
+    )
+  ) {
     return 'cannot_meet_loot_required';
   }
   if (!allSubLootFound(context, loot)) return 'failed_to_find_any_sub_loot';
@@ -50,7 +59,12 @@ function allSubLootFound(context: EntryContext, loot: Loot, seen = new Set<numbe
 }
 
 /** Consumes requirements, then grants the loot's contents and its sub-loot, `quantity` times. */
-export function applyLootFill(context: EntryContext, loot: Loot, quantity: number, options: FillOptions = {}): ResultCode {
+export function applyLootFill(
+  context: EntryContext,
+  loot: Loot,
+  quantity: number,
+  options: FillOptions = {},
+): ResultCode {
   for (const required of loot.required.filter((r) => r.consume)) {
     if (!context.inventory.spend(required.item_id, requiredCount(required, quantity), loot.id)) {
       return 'failed_to_consume_loot_required';

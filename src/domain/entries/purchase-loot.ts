@@ -44,7 +44,8 @@ export function checkPayment(
     due = discounted(total, coupon.discount_percent);
   }
   if (inventory.spendableCount(shown.price_item_id) < due) return { refused: 'cannot_afford_price' };
-  if (couponItemId !== null && inventory.spendableCount(couponItemId) < 1) return { refused: 'cannot_afford_coupon' };
+  if (couponItemId !== null && inventory.spendableCount(couponItemId) < 1)
+    return { refused: 'cannot_afford_coupon' };
   return { payment: { priceItemId: shown.price_item_id, total: due, couponItemId } };
 }
 
@@ -59,7 +60,8 @@ export function pay(context: EntryContext, lootId: number, payment: Payment): Re
 function checkVendorAndPrice(context: EntryContext, loot: Loot): ResultCode | null {
   const { entry, catalog } = context;
   const vendor = loot.vendor_id === null ? undefined : catalog.vendors.get(loot.vendor_id);
-  if (entry.vendor_version != null && vendor?.version !== entry.vendor_version) return 'vendor_version_does_not_match';
+  if (entry.vendor_version != null && vendor?.version !== entry.vendor_version)
+    return 'vendor_version_does_not_match';
   if (entry.vendor_etag != null && vendor?.etag !== entry.vendor_etag) return 'vendor_version_does_not_match';
   if (loot.prices.length === 0) return 'price_not_allowed';
   const shown = entry.purchase_price!;

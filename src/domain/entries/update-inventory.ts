@@ -20,7 +20,8 @@ function updateInventory(context: EntryContext, requiredType: InventoryType | nu
   const changesExpires = entry.expires != null && entry.expires !== record.expires;
   if (isClient(context) && (changesCount || changesItem || changesExpires)) return 'permission_denied';
 
-  const refused = (changesItem ? checkItemGrantable(context, entry.item_id!) : null) ?? checkExpiresAndCustomData(context);
+  const refused =
+    (changesItem ? checkItemGrantable(context, entry.item_id!) : null) ?? checkExpiresAndCustomData(context);
   if (refused) return refused;
 
   const updated = inventory.update(record, {
@@ -32,6 +33,8 @@ function updateInventory(context: EntryContext, requiredType: InventoryType | nu
   return updated ? 'success' : 'failed_to_modify_inventory';
 }
 
-export const updateExistingPersistentInventory = (context: EntryContext) => updateInventory(context, 'persistent');
-export const updateExistingTransientInventory = (context: EntryContext) => updateInventory(context, 'transient');
+export const updateExistingPersistentInventory = (context: EntryContext) =>
+  updateInventory(context, 'persistent');
+export const updateExistingTransientInventory = (context: EntryContext) =>
+  updateInventory(context, 'transient');
 export const updateAnyInventory = (context: EntryContext) => updateInventory(context, null);

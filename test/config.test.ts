@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has the contract defaults outside production', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgres://127.0.0.1:5432/armory',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: 'armory',
+      ADMIN_API_KEY: 'dev-admin-key',
+      SERVER_API_KEY: 'dev-server-key',
+      PLAYER_JWT_SECRET: 'dev-player-secret',
+      WEBHOOK_SECRET_STEAM: 'dev-webhook-secret',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names every bad variable, one problem each', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'not a url',
+      REDIS_URL: 'http://x',
+      WORKER_CONCURRENCY: '0',
+    });
+    expect(problems).toHaveLength(4);
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'WORKER_CONCURRENCY']) {
+      expect(problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  it('requires every secret in production instead of defaulting it', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', ADMIN_API_KEY: 'a-real-key' });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
+      [
+        'PLAYER_JWT_SECRET',
+        'SERVER_API_KEY',
+        'WEBHOOK_SECRET_PSN',
+        'WEBHOOK_SECRET_STEAM',
+        'WEBHOOK_SECRET_XBOX',
+      ].sort(),
+    );
+  });
+
+  it('stops the process at startup with one clear line per bad variable', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+      env: { PATH: process.env.PATH, PORT: 'abc', REDIS_URL: 'nope' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^armory: bad environment: PORT: /);
+    expect(lines[1]).toMatch(/^armory: bad environment: REDIS_URL: /);
+  });
+});

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { waitForOrders } from '../helpers/orders.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('a worker killed with SIGKILL mid-order', () => {
+  let h: Harness;
+  const children: ChildProcess[] = [];
+
+  const startWorkerProcess = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
+      env: { ...process.env, ...h.childEnv },
+      stdio: 'ignore',
+    });
+    children.push(child);
+    return child;
+  };
+
+  beforeAll(async () => {
+    // No worker in this process: only the child processes take jobs. Short job locks so that the
+    // dead worker's job is taken over quickly.
+    h = await startHarness({
+      worker: false,
+      env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' },
+    });
+    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  });
+  afterEach(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+  afterAll(() => h.close());
+
+  it('still completes the order, applied once', async () => {
+    const player = newPlayer();
+    // Hold the player's row lock so the worker is stuck inside its transaction, mid-order.
+    const blocker = new pg.Client({ connectionString: h.config.DATABASE_URL });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('insert into player (player_uuid) values ($1)', [player]);
+    await blocker.query('select 1 from player where player_uuid = $1 for update', [player]);
+
+    const first = startWorkerProcess();
+    const accepted = await h.server('POST', '/v1/orders', grantGems(player));
+    expect(accepted.status).toBe(202);
+    // Asked on another connection: inside a transaction pg_stat_activity is a frozen snapshot.
+    await until(async () => {
+      const rows = await h.sql<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      return rows[0]!.n > 0;
+    }, 'the worker to wait on the player lock');
+
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    await blocker.query('commit');
+    await blocker.end();
+    const [stillQueued] = await waitForQueued(h, accepted.body.order_id);
+    expect(stillQueued).toBe('queued');
+
+    startWorkerProcess();
+    const [final] = await waitForOrders(h, [accepted.body.order_id]);
+    expect(final.status).toBe('succeeded');
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
+
+async function waitForQueued(h: Harness, orderId: string): Promise<string[]> {
+  const rows = await h.sql<{ status: string }>('select status from player_order where order_id = ?', [
+    orderId,
+  ]);
+  return rows.map((row) => row.status);
+}
+
+describe('an order stored while Redis is unreachable', () => {
+  let h: Harness;
+  const proxy = new TcpProxy('127.0.0.1', 6379);
+
+  beforeAll(async () => {
+    await proxy.start();
+    h = await startHarness({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await proxy.restore().catch(() => undefined);
+    await h.close();
+  });
+
+  it('is accepted, and processed once Redis is back', async () => {
+    const player = newPlayer();
+    await proxy.cut();
+
+    const accepted = await h.server('POST', '/v1/orders', grantGems(player));
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.status).toBe('queued');
+    await sleep(1500);
+    expect(await waitForQueued(h, accepted.body.order_id)).toEqual(['queued']);
+
+    await proxy.restore();
+    const [final] = await waitForOrders(h, [accepted.body.order_id]);
+    expect(final.status).toBe('succeeded');
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
