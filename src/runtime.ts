@@ -2,6 +2,19 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
 import { createLogger, type Logger } from './logger.js';
 
+/** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`,
+    );
+    process.exit(1);
+  }
+}
+
 interface Closable {
   close: () => Promise<void>;
 }
@@ -17,16 +30,7 @@ export async function runRole(
   name: string,
   start: (config: Config, orm: Orm, logger: Logger) => Promise<Closable[]>,
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(
-      `${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`,
-    );
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, `armory-${name}`);
   const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE);
   await migrate(orm, logger);

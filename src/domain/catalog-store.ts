@@ -27,21 +27,19 @@ async function readRevision(em: EntityManager, forUpdate = false): Promise<numbe
   return rows[0]?.revision ?? 0;
 }
 
+/** The whole catalog in one statement, so it is one consistent snapshot even while a PUT commits. */
 export async function loadCatalog(em: EntityManager): Promise<Catalog> {
-  const revision = await readRevision(em);
-  // One after another: inside a transaction they share one connection.
-  const items = await em.execute<{ definition: Item }[]>('select definition from catalog_item order by id');
-  const vendors = await em.execute<Vendor[]>('select id, name, version, etag from vendor order by id');
-  const loot = await em.execute<{ definition: Loot }[]>('select definition from catalog_loot order by id');
-  const promotions = await em.execute<{ definition: Promotion }[]>(
-    'select definition from promotion order by code',
+  const [row] = await em.execute<
+    { revision: number; items: Item[]; vendors: Vendor[]; loot: Loot[]; promotions: Promotion[] }[]
+  >(
+    `select coalesce((select revision from catalog_revision where id = 1), 0) as revision,
+            coalesce((select json_agg(definition order by id) from catalog_item), '[]') as items,
+            coalesce((select json_agg(json_build_object('id', id, 'name', name, 'version', version, 'etag', etag)
+                                      order by id) from vendor), '[]') as vendors,
+            coalesce((select json_agg(definition order by id) from catalog_loot), '[]') as loot,
+            coalesce((select json_agg(definition order by code) from promotion), '[]') as promotions`,
   );
-  return indexCatalog(revision, {
-    items: items.map((row) => row.definition),
-    vendors,
-    loot: loot.map((row) => row.definition),
-    promotions: promotions.map((row) => row.definition),
-  });
+  return indexCatalog(row!.revision, row!);
 }
 
 export function catalogDocument(catalog: Catalog): CatalogDocument {

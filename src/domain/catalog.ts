@@ -60,6 +60,7 @@ export const lootSchema = z.strictObject({
           .number()
           .int()
           .min(1)
+          .max(100 * 365 * 24 * 3600)
           .nullish()
           .transform((value) => value ?? null),
       }),
@@ -108,11 +109,27 @@ export const promotionSchema = z.strictObject({
   active: z.boolean().default(true),
 });
 
+/** A list in which each `key` appears once: one document cannot say two things about one id. */
+function uniqueBy<T extends z.ZodType>(schema: T, key: 'id' | 'code', max: number) {
+  return z
+    .array(schema)
+    .max(max)
+    .superRefine((list, ctx) => {
+      const seen = new Set<unknown>();
+      list.forEach((value, index) => {
+        const id = (value as Record<string, unknown>)[key];
+        if (seen.has(id))
+          ctx.addIssue({ code: 'custom', path: [index, key], message: `${key} appears twice` });
+        seen.add(id);
+      });
+    });
+}
+
 export const catalogUpdateSchema = z.strictObject({
-  items: z.array(itemSchema).max(10_000).optional(),
-  vendors: z.array(vendorSchema).max(1000).optional(),
-  loot: z.array(lootSchema).max(10_000).optional(),
-  promotions: z.array(promotionSchema).max(10_000).optional(),
+  items: uniqueBy(itemSchema, 'id', 10_000).optional(),
+  vendors: uniqueBy(vendorSchema, 'id', 1000).optional(),
+  loot: uniqueBy(lootSchema, 'id', 10_000).optional(),
+  promotions: uniqueBy(promotionSchema, 'code', 10_000).optional(),
 });
 
 export type CatalogUpdate = z.infer<typeof catalogUpdateSchema>;

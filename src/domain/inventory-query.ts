@@ -16,7 +16,7 @@ export interface InventoryQuery {
   includeExpired: boolean;
 }
 
-export const INVENTORY_CURSOR = /^(a|r)\.(\d{1,19})$/;
+export const INVENTORY_CURSOR = /^(a|r)\.(\d{1,15})$/;
 
 export interface InventoryPage {
   inventory: InventoryRecordView[];

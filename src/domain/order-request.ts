@@ -49,7 +49,8 @@ export function isKnownEntryType(type: string): type is EntryType {
 
 export const entryCreateSchema = z
   .object({
-    type: text(1, 64),
+    // Any text: a type outside seed 001's list is accepted and answered `invalid_entry_type`.
+    type: text(0, 256),
     entry_id: text(1, 64).nullish(),
     loot_id: id.nullish(),
     quantity: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullish(),
@@ -144,9 +145,23 @@ export interface OrderRequest {
  * told apart (409) from a true retry (200). Taken before ids are generated, keys sorted.
  */
 export function requestHash(order: OrderCreate): string {
+  const canonical = withoutNulls({ ...order, is_transaction: order.is_transaction ?? false });
   return createHash('sha256')
-    .update(stringify(order) ?? '')
+    .update(stringify(canonical) ?? '')
     .digest('base64url');
+}
+
+/** `null` and absent mean the same in a request, so neither may change its fingerprint. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, field]) => field !== null && field !== undefined)
+        .map(([key, field]) => [key, withoutNulls(field)]),
+    );
+  }
+  return value;
 }
 
 export function completeOrderRequest(order: OrderCreate): OrderRequest {

@@ -10,6 +10,10 @@ export const uuid = z
   .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID')
   .transform((value) => value.toLowerCase());
 
+/** Datetimes outside these bounds cannot be stored (PostgreSQL's and ISO 8601's four-digit years). */
+export const EARLIEST = new Date('1970-01-01T00:00:00Z');
+export const LATEST = new Date('9999-12-31T23:59:59Z');
+
 const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 /**
@@ -26,19 +30,26 @@ export const zonedDateTime = z.union([z.number(), z.string()]).transform((value,
     ctx.addIssue({ code: 'custom', message: 'not a valid datetime' });
     return z.NEVER;
   }
+  if (date.getTime() < EARLIEST.getTime() || date.getTime() > LATEST.getTime()) {
+    ctx.addIssue({ code: 'custom', message: 'datetime must fall between the years 1970 and 9999' });
+    return z.NEVER;
+  }
   return date.toISOString();
 });
 
 /**
- * Text a caller sends, between `min` and `max` characters. PostgreSQL cannot store U+0000, so it is
- * refused here as bad input rather than failing later as a server error.
+ * Text a caller sends, between `min` and `max` characters. PostgreSQL cannot store U+0000 nor a
+ * lone UTF-16 surrogate, so they are refused here as bad input rather than failing later as a 500.
  */
 export const text = (min: number, max: number) =>
   z
     .string()
     .min(min)
     .max(max)
-    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+    .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const customData = z.record(text(1, 256), text(0, 4096));
 

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../domain/catalog-store.js';
 import { markOrderErrored } from '../domain/orders.js';
-import { processPlayerOrders } from '../domain/process-orders.js';
+import { processPlayerOrders, type ProcessedOrder } from '../domain/process-orders.js';
 import type { Logger } from '../logger.js';
 import { ORDER_QUEUE, orderJobSchema, type OrderJob } from './queue.js';
 
@@ -34,14 +34,28 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const { order_id: orderId, player_uuid: playerUuid } = parsed.data;
     const em = orm.em.fork();
+    // After a failed batch, go one order at a time: one order that cannot be written must not
+    // hold back (or error) the orders of the same player that came before it.
+    let batchSize = config.ORDER_BATCH_SIZE;
     try {
       for (;;) {
         const started = performance.now();
-        const processed = await processPlayerOrders(em, playerUuid, {
-          catalogCache,
-          batchSize: config.ORDER_BATCH_SIZE,
-          lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
-        });
+        let processed: ProcessedOrder[];
+        try {
+          processed = await processPlayerOrders(em, playerUuid, {
+            catalogCache,
+            batchSize,
+            lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+          });
+        } catch (error) {
+          if (batchSize === 1) throw error;
+          logger.warn(
+            { player_uuid: playerUuid, err: errorSummary(error) },
+            'batch failed; retrying one order at a time',
+          );
+          batchSize = 1;
+          continue;
+        }
         const durationMs = Math.round(performance.now() - started);
         for (const order of processed) {
           for (const { entryId, error } of order.unexpectedErrors) {

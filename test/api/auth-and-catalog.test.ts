@@ -720,3 +720,44 @@ describe('vendor version and etag', () => {
     expect(vendorOf(await getCatalog(), 1731)).toEqual(before);
   });
 });
+
+describe('catalog documents that say two things about one id', () => {
+  it('a repeated item id, loot id or promotion code is a 422 at the repeat, nothing stored', async () => {
+    const before = await h.admin('GET', '/v1/admin/catalog');
+    const cases: [Record<string, unknown>, (string | number)[]][] = [
+      [
+        {
+          items: [
+            { id: 7001, name: 'a' },
+            { id: 7001, name: 'b' },
+          ],
+        },
+        ['body', 'items', 1, 'id'],
+      ],
+      [
+        {
+          loot: [
+            { id: 7002, name: 'a' },
+            { id: 7002, name: 'b' },
+          ],
+        },
+        ['body', 'loot', 1, 'id'],
+      ],
+      [
+        {
+          promotions: [
+            { code: 'TWICE', loot_id: 100 },
+            { code: 'TWICE', loot_id: 200 },
+          ],
+        },
+        ['body', 'promotions', 1, 'code'],
+      ],
+    ];
+    for (const [document, loc] of cases) {
+      const response = await h.admin('PUT', '/v1/admin/catalog', document);
+      expect(response.status).toBe(422);
+      expect(response.body.detail.map((item: { loc: unknown }) => item.loc)).toContainEqual(loc);
+    }
+    expect((await h.admin('GET', '/v1/admin/catalog')).body).toEqual(before.body);
+  });
+});

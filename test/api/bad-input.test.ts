@@ -417,3 +417,33 @@ describe('strings the database cannot hold', () => {
     expect([404, 422]).toContain(response.status);
   });
 });
+
+describe('input PostgreSQL could not store', () => {
+  it('a lone UTF-16 surrogate in custom_data is a 422 at the field and stores nothing', async () => {
+    const player = newPlayer();
+    const body = `{"player_uuid":"${player}","entries":[{"type":"create_new_persistent_inventory","item_id":${SWORD},"quantity":1,"custom_data":{"k":"\\ud83d"}}]}`;
+    const response = await h.request('POST', '/v1/orders', { rawBody: body, headers: serverAuth });
+    expectValidation(response, ['body', 'entries', 0, 'custom_data', 'k']);
+    await expectUntouched(player);
+  });
+
+  it('a datetime past the year 9999 is a 422, so it can never poison a batch', async () => {
+    const player = newPlayer();
+    for (const expires of [1e12, '9999-12-31T23:00:00-14:00']) {
+      expectValidation(await h.server('POST', '/v1/orders', createSword(player, expires)), [
+        'body',
+        'entries',
+        0,
+        'expires',
+      ]);
+    }
+    await expectUntouched(player);
+  });
+
+  it('an unknown entry type of any length is accepted and answered invalid_entry_type', async () => {
+    const player = newPlayer();
+    const response = await h.submit({ player_uuid: player, entries: [{ type: 'x'.repeat(200) }] });
+    expect(response.status).toBe(200);
+    expect(response.body.entries[0].result).toBe('invalid_entry_type');
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BADGE,
@@ -199,6 +200,24 @@ describe('idempotency by order_id', () => {
 
     expect((await waitFinal(order.order_id)).body.status).toBe('succeeded');
     expect(await rowsWithOrderId(order.order_id)).toBe(1);
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
+
+describe('idempotency fingerprint', () => {
+  it('a default spelled out (is_transaction: false, a null field) is the same body: a replay, not a 409', async () => {
+    const player = newPlayer();
+    const order = { ...grantGems(player), order_id: `fp-${randomUUID()}` };
+    expect((await h.submit(order)).status).toBe(200);
+    const spelledOut = {
+      ...order,
+      is_transaction: false,
+      match_id: null,
+      entries: order.entries.map((entry) => ({ ...entry, use_inventory_bucket: null })),
+    };
+    const replay = await h.server('POST', '/v1/orders', spelledOut);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(await h.balance(player, GEMS)).toBe(100);
   });
 });

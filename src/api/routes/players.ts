@@ -25,7 +25,7 @@ const ordersQuery = z.object({
   limit,
   cursor: z
     .string()
-    .regex(/^\d{1,19}$/, 'not a cursor this API gave out')
+    .regex(/^\d{1,18}$/, 'not a cursor this API gave out')
     .optional(),
 });
 
