@@ -52,7 +52,7 @@ const envSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: positiveInt(30000),
   /** Longest a worker waits for a player's row lock before the attempt fails and is retried. */
   DB_LOCK_TIMEOUT_MS: positiveInt(10000),
-  DB_POOL_SIZE: positiveInt(10),
+  DB_POOL_SIZE: positiveInt(20),
 });
 
 const secretNames = [

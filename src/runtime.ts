@@ -32,7 +32,7 @@ export async function runRole(
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, `armory-${name}`);
-  const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE);
+  const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
   await migrate(orm, logger);
   const roles = await start(config, orm, logger);
 

@@ -6,14 +6,33 @@ import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM;
 
-export function ormOptions(databaseUrl: string, poolSize = 10): Options {
+interface PgConnection {
+  query: (sql: string, callback: (error: Error | null) => void) => void;
+}
+
+/**
+ * `lockTimeoutMs` is set on every connection: a transaction waiting longer than that for a row lock
+ * (a player's, say) fails and is retried by the queue instead of holding a connection indefinitely.
+ */
+export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 10_000): Options {
   return {
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    pool: { min: 0, max: poolSize },
+    pool: {
+      min: 0,
+      max: poolSize,
+      afterCreate: (
+        connection: PgConnection,
+        done: (error: Error | null, connection: PgConnection) => void,
+      ) => {
+        connection.query(`set lock_timeout = ${Math.trunc(lockTimeoutMs)}`, (error) =>
+          done(error, connection),
+        );
+      },
+    },
     // Domain code never relies on lazy loading or implicit flushes; keep the ORM from guessing.
     allowGlobalContext: false,
     debug: false,
@@ -21,8 +40,8 @@ export function ormOptions(databaseUrl: string, poolSize = 10): Options {
 }
 
 /** Opens the ORM, creating the database when it does not exist yet. */
-export async function openOrm(databaseUrl: string, poolSize?: number): Promise<Orm> {
-  const orm = await MikroORM.init({ ...ormOptions(databaseUrl, poolSize), connect: false });
+export async function openOrm(databaseUrl: string, poolSize?: number, lockTimeoutMs?: number): Promise<Orm> {
+  const orm = await MikroORM.init({ ...ormOptions(databaseUrl, poolSize, lockTimeoutMs), connect: false });
   try {
     await orm.schema.ensureDatabase();
   } catch (error) {

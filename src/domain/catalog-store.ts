@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { runSql } from './sql.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { stringify } from 'safe-stable-stringify';
 import {
@@ -21,7 +22,8 @@ export interface CatalogDocument {
 }
 
 async function readRevision(em: EntityManager, forUpdate = false): Promise<number> {
-  const rows = await em.execute<{ revision: number }[]>(
+  const rows = await runSql<{ revision: number }[]>(
+    em,
     `select revision from catalog_revision where id = 1${forUpdate ? ' for update' : ''}`,
   );
   return rows[0]?.revision ?? 0;
@@ -29,9 +31,10 @@ async function readRevision(em: EntityManager, forUpdate = false): Promise<numbe
 
 /** The whole catalog in one statement, so it is one consistent snapshot even while a PUT commits. */
 export async function loadCatalog(em: EntityManager): Promise<Catalog> {
-  const [row] = await em.execute<
+  const [row] = await runSql<
     { revision: number; items: Item[]; vendors: Vendor[]; loot: Loot[]; promotions: Promotion[] }[]
   >(
+    em,
     `select coalesce((select revision from catalog_revision where id = 1), 0) as revision,
             coalesce((select json_agg(definition order by id) from catalog_item), '[]') as items,
             coalesce((select json_agg(json_build_object('id', id, 'name', name, 'version', version, 'etag', etag)
@@ -59,8 +62,12 @@ export class CatalogCache {
   private current: Catalog | null = null;
 
   async get(em: EntityManager): Promise<Catalog> {
-    if (this.current && this.current.revision === (await readRevision(em))) return this.current;
-    this.current = await loadCatalog(em);
+    return this.atRevision(em, await readRevision(em));
+  }
+
+  /** The catalog as of `revision`, read again only when the cached copy is older. */
+  async atRevision(em: EntityManager, revision: number): Promise<Catalog> {
+    if (this.current?.revision !== revision) this.current = await loadCatalog(em);
     return this.current;
   }
 }
@@ -118,7 +125,8 @@ export async function updateCatalog(
     await upsertDefinitions(tx, 'promotion', 'code', update.promotions ?? []);
     const vendors = [...merged.vendors.values()];
     if (vendors.length > 0) {
-      await tx.execute(
+      await runSql(
+        tx,
         `insert into vendor (id, name, version, etag)
          select v.id, v.name, v.version, v.etag from jsonb_to_recordset(?::jsonb) as v(id int, name text, version int, etag text)
          on conflict (id) do update set name = excluded.name, version = excluded.version, etag = excluded.etag
@@ -126,7 +134,7 @@ export async function updateCatalog(
         [JSON.stringify(vendors)],
       );
     }
-    await tx.execute('update catalog_revision set revision = revision + 1 where id = 1');
+    await runSql(tx, 'update catalog_revision set revision = revision + 1 where id = 1');
     return { catalog: catalogDocument(merged) };
   });
 }
@@ -159,7 +167,8 @@ async function upsertDefinitions<T extends { id: number } | { code: string; loot
   const extraColumn = extra ? `, ${extra.column}` : '';
   const extraValue = extra ? `, r.extra::${extra.type}` : '';
   const extraUpdate = extra ? `, ${extra.column} = excluded.${extra.column}` : '';
-  await em.execute(
+  await runSql(
+    em,
     `insert into ${table} (${key}, definition${extraColumn})
      select r.key::${keyType}, r.definition${extraValue}
        from jsonb_to_recordset(?::jsonb) as r(key text, extra text, definition jsonb)

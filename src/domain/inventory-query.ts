@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { runSql } from './sql.js';
 import type { Catalog } from './catalog.js';
 import type { InventoryRecordView } from './details.js';
 import { alwaysOwnedRecord } from './inventory.js';
-import { toInventoryRecordView } from './player-store.js';
+import { toInventoryRecordView, type InventoryRow } from './player-store.js';
 import type { Bucket, InventoryType } from './vocabulary.js';
 
 export interface InventoryQuery {
@@ -56,14 +57,13 @@ export async function listInventory(
     const conditions = filters.map(([condition]) => condition);
     const params = filters.map(([, param]) => param);
     if (!query.includeExpired) conditions.push('(expires is null or expires > clock_timestamp())');
-    const rows = await em.execute(
+    const rows = await runSql<InventoryRow[]>(
+      em,
       `select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires, custom_data
          from inventory_record where ${conditions.join(' and ')} order by legacy_inventory_id limit ?`,
       [...params, wanted - records.length],
     );
-    records.push(
-      ...rows.map((row) => toInventoryRecordView(row as Parameters<typeof toInventoryRecordView>[0])),
-    );
+    records.push(...rows.map(toInventoryRecordView));
   }
 
   const page = records.slice(0, query.limit);

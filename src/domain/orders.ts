@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { runSql } from './sql.js';
 import type { Detail, InventoryRecordView } from './details.js';
 import type { StoredEntry } from './entities.js';
 import { isoTime } from './schema-types.js';
@@ -149,7 +150,8 @@ export async function acceptOrder(em: EntityManager, create: OrderCreate): Promi
     details: [],
   }));
   for (;;) {
-    const inserted = await em.execute<OrderRow[]>(
+    const inserted = await runSql<OrderRow[]>(
+      em,
       `insert into player_order (order_id, player_uuid, client_order_ref_id, request_hash, status, source, portal_id,
               portal_user_id, instance_id, match_id, is_transaction, entries)
        values (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?::jsonb)
@@ -183,12 +185,13 @@ async function findByIdempotencyKey(
   create: OrderCreate,
   orderId: string,
 ): Promise<OrderRow | null> {
-  const byId = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
+  const byId = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
     orderId,
   ]);
   if (byId[0]) return byId[0];
   if (!create.client_order_ref_id) return null;
-  const byRef = await em.execute<OrderRow[]>(
+  const byRef = await runSql<OrderRow[]>(
+    em,
     `select ${ORDER_COLUMNS} from player_order where player_uuid = ? and client_order_ref_id = ?`,
     [create.player_uuid, create.client_order_ref_id],
   );
@@ -196,7 +199,7 @@ async function findByIdempotencyKey(
 }
 
 export async function findOrder(em: EntityManager, orderId: string): Promise<PlayerOrderView | null> {
-  const rows = await em.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
+  const rows = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
     orderId,
   ]);
   return rows[0] ? toView(rows[0]) : null;
@@ -222,7 +225,8 @@ export async function listPlayerOrders(
     conditions.push('accept_seq < ?');
     params.push(query.cursor);
   }
-  const rows = await em.execute<OrderRow[]>(
+  const rows = await runSql<OrderRow[]>(
+    em,
     `select ${ORDER_COLUMNS} from player_order where ${conditions.join(' and ')} order by accept_seq desc limit ?`,
     [...params, query.limit + 1],
   );
@@ -238,7 +242,8 @@ export async function listPlayerOrders(
  * it is still waiting (a sibling job may have applied it meanwhile).
  */
 export async function markOrderErrored(em: EntityManager, orderId: string, reason: string): Promise<void> {
-  await em.execute(
+  await runSql(
+    em,
     `update player_order set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
       where order_id = ? and status = 'queued'`,
     [reason.slice(0, 500), orderId],
@@ -251,7 +256,8 @@ export async function findStaleQueuedOrders(
   olderThanMs: number,
   limit: number,
 ): Promise<{ order_id: string; player_uuid: string }[]> {
-  return em.execute(
+  return runSql(
+    em,
     `select order_id, player_uuid from player_order
       where status = 'queued' and created_time < clock_timestamp() - make_interval(secs => ?)
       order by accept_seq limit ?`,

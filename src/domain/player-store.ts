@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { runSql } from './sql.js';
 import type { InventoryRecordView } from './details.js';
 import { isoTime } from './schema-types.js';
 import type { StoredEntry } from './entities.js';
@@ -11,7 +12,7 @@ import type { Bucket, InventoryType, OrderStatus } from './vocabulary.js';
  * load and one write-back, so a batch of orders costs a handful of statements, not one per change.
  */
 
-interface InventoryRow {
+export interface InventoryRow {
   inventory_id: string;
   legacy_inventory_id: string | number;
   item_id: number;
@@ -46,21 +47,12 @@ export async function lockPlayer(
   playerUuid: string,
 ): Promise<{ nextLegacyInventoryId: number }> {
   const select = 'select next_legacy_inventory_id from player where player_uuid = ? for update';
-  let rows = await em.execute<{ next_legacy_inventory_id: string }[]>(select, [playerUuid]);
+  let rows = await runSql<{ next_legacy_inventory_id: string }[]>(em, select, [playerUuid]);
   if (rows.length === 0) {
-    await em.execute('insert into player (player_uuid) values (?) on conflict do nothing', [playerUuid]);
-    rows = await em.execute<{ next_legacy_inventory_id: string }[]>(select, [playerUuid]);
+    await runSql(em, 'insert into player (player_uuid) values (?) on conflict do nothing', [playerUuid]);
+    rows = await runSql<{ next_legacy_inventory_id: string }[]>(em, select, [playerUuid]);
   }
   return { nextLegacyInventoryId: Number(rows[0]!.next_legacy_inventory_id) };
-}
-
-export async function loadInventory(em: EntityManager, playerUuid: string): Promise<InventoryRecordView[]> {
-  const rows = await em.execute<InventoryRow[]>(
-    `select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires, custom_data
-       from inventory_record where player_uuid = ? order by legacy_inventory_id`,
-    [playerUuid],
-  );
-  return rows.map(toInventoryRecordView);
 }
 
 interface QueuedOrderRow {
@@ -76,70 +68,59 @@ interface QueuedOrderRow {
   entries: StoredEntry[];
 }
 
-/** The player's orders still waiting, in the order the API accepted them. */
-export async function loadQueuedOrders(
+export interface PlayerState {
+  /** The player's orders still waiting, in the order the API accepted them. */
+  orders: OrderRequest[];
+  records: InventoryRecordView[];
+  catalogRevision: number;
+}
+
+/**
+ * Everything a batch needs, in one statement (one round trip, one snapshot). Must run after
+ * lockPlayer: only then can no other transaction change these orders or records underneath us.
+ */
+export async function loadPlayerState(
   em: EntityManager,
   playerUuid: string,
   limit: number,
-): Promise<OrderRequest[]> {
-  const rows = await em.execute<QueuedOrderRow[]>(
-    `select order_id, player_uuid, source, client_order_ref_id, portal_id, portal_user_id, instance_id, match_id,
-            is_transaction, entries
-       from player_order where player_uuid = ? and status = 'queued' order by accept_seq limit ?`,
-    [playerUuid, limit],
+): Promise<PlayerState> {
+  const [row] = await runSql<
+    { orders: QueuedOrderRow[]; records: InventoryRow[]; catalog_revision: number }[]
+  >(
+    em,
+    `select
+       coalesce((select json_agg(o order by o.accept_seq)
+                   from (select order_id, player_uuid, source, client_order_ref_id, portal_id, portal_user_id,
+                                instance_id, match_id, is_transaction, entries, accept_seq
+                           from player_order where player_uuid = ? and status = 'queued'
+                          order by accept_seq limit ?) o), '[]') as orders,
+       coalesce((select json_agg(r order by r.legacy_inventory_id)
+                   from (select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires,
+                                custom_data
+                           from inventory_record where player_uuid = ?) r), '[]') as records,
+       coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
+    [playerUuid, limit, playerUuid],
   );
-  return rows.map(({ entries, ...order }) => ({
-    ...order,
-    entries: entries.map(({ result: _result, details: _details, ...entry }) => entry),
-  }));
+  return {
+    orders: row!.orders.map(({ entries, ...order }) => ({
+      order_id: order.order_id,
+      player_uuid: order.player_uuid,
+      source: order.source,
+      client_order_ref_id: order.client_order_ref_id,
+      portal_id: order.portal_id,
+      portal_user_id: order.portal_user_id,
+      instance_id: order.instance_id,
+      match_id: order.match_id,
+      is_transaction: order.is_transaction,
+      entries: entries.map(({ result: _result, details: _details, ...entry }) => entry),
+    })),
+    records: row!.records.map(toInventoryRecordView),
+    catalogRevision: row!.catalog_revision,
+  };
 }
 
 const RECORD_COLUMNS = `inventory_id uuid, legacy_inventory_id bigint, item_id int, type text, bucket text, count int,
   acquired timestamptz, expires timestamptz, custom_data jsonb`;
-
-export async function saveInventory(
-  em: EntityManager,
-  playerUuid: string,
-  diff: InventoryDiff,
-): Promise<void> {
-  if (diff.deleted.length > 0) {
-    await em.execute(
-      `delete from inventory_record where player_uuid = ?
-         and inventory_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))`,
-      [playerUuid, JSON.stringify(diff.deleted.map((record) => record.inventory_id))],
-    );
-  }
-  if (diff.updated.length > 0) {
-    await em.execute(
-      `update inventory_record t
-          set item_id = r.item_id, count = r.count, expires = r.expires, custom_data = r.custom_data
-         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
-        where t.player_uuid = ? and t.inventory_id = r.inventory_id`,
-      [JSON.stringify(diff.updated), playerUuid],
-    );
-  }
-  if (diff.inserted.length > 0) {
-    await em.execute(
-      `insert into inventory_record
-              (inventory_id, player_uuid, legacy_inventory_id, item_id, type, bucket, count, acquired, expires, custom_data)
-       select r.inventory_id, ?, r.legacy_inventory_id, r.item_id, r.type, r.bucket, r.count, r.acquired, r.expires,
-              r.custom_data
-         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})`,
-      [playerUuid, JSON.stringify(diff.inserted)],
-    );
-  }
-}
-
-export async function saveNextLegacyInventoryId(
-  em: EntityManager,
-  playerUuid: string,
-  next: number,
-): Promise<void> {
-  await em.execute('update player set next_legacy_inventory_id = ? where player_uuid = ?', [
-    next,
-    playerUuid,
-  ]);
-}
 
 export interface OrderOutcome {
   order_id: string;
@@ -147,14 +128,60 @@ export interface OrderOutcome {
   entries: StoredEntry[];
 }
 
-export async function saveOrderOutcomes(em: EntityManager, outcomes: OrderOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
-  await em.execute(
-    `update player_order o
+export interface PlayerChanges {
+  inventory: InventoryDiff;
+  /** The player's next legacy inventory id, when records were made. */
+  nextLegacyInventoryId: number | null;
+  outcomes: OrderOutcome[];
+}
+
+/**
+ * Writes a batch back in one statement: inventory deletes, updates and inserts, the player's
+ * legacy id counter, and every order's results and final status. Data-modifying CTEs touch
+ * disjoint rows, so their order inside the statement does not matter.
+ */
+export async function savePlayerState(
+  em: EntityManager,
+  playerUuid: string,
+  changes: PlayerChanges,
+): Promise<void> {
+  const { inventory } = changes;
+  await runSql(
+    em,
+    `with deleted as (
+       delete from inventory_record
+        where player_uuid = ? and inventory_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+     ), updated as (
+       update inventory_record t
+          set item_id = r.item_id, count = r.count, expires = r.expires, custom_data = r.custom_data
+         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
+        where t.player_uuid = ? and t.inventory_id = r.inventory_id
+     ), inserted as (
+       insert into inventory_record
+              (inventory_id, player_uuid, legacy_inventory_id, item_id, type, bucket, count, acquired, expires,
+               custom_data)
+       select r.inventory_id, ?, r.legacy_inventory_id, r.item_id, r.type, r.bucket, r.count, r.acquired, r.expires,
+              r.custom_data
+         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
+     ), counter as (
+       update player set next_legacy_inventory_id = ?::bigint where player_uuid = ? and ?::bigint is not null
+     )
+     update player_order o
         set status = r.status, entries = r.entries, completed_time = clock_timestamp(), attempts = o.attempts + 1,
             last_error = null
        from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, entries jsonb)
       where o.order_id = r.order_id`,
-    [JSON.stringify(outcomes)],
+    [
+      playerUuid,
+      JSON.stringify(inventory.deleted.map((record) => record.inventory_id)),
+      JSON.stringify(inventory.updated),
+      playerUuid,
+      playerUuid,
+      JSON.stringify(inventory.inserted),
+      changes.nextLegacyInventoryId,
+      playerUuid,
+      changes.nextLegacyInventoryId,
+      JSON.stringify(changes.outcomes),
+    ],
   );
 }

@@ -45,7 +45,6 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
           processed = await processPlayerOrders(em, playerUuid, {
             catalogCache,
             batchSize,
-            lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
           });
         } catch (error) {
           if (batchSize === 1) throw error;

@@ -97,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL, 'armory-test');
-  const orm = await openOrm(config.DATABASE_URL, 10);
+  const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
   const api = await startApi(config, orm, logger, 0);
   const worker = options.worker === false ? null : startWorker(config, orm, logger);
   const baseUrl = `http://127.0.0.1:${api.port}`;
