@@ -1,0 +1,113 @@
+import { Pool } from 'undici';
+
+/** Latency samples in milliseconds, summarized as percentiles. */
+export class Latencies {
+  private readonly samples: number[] = [];
+
+  add(ms: number): void {
+    this.samples.push(ms);
+  }
+
+  get count(): number {
+    return this.samples.length;
+  }
+
+  summary(): { p50: number; p95: number; p99: number } {
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    const at = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : 0;
+    return { p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)) };
+  }
+}
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export interface LoadResult {
+  sent: number;
+  accepted: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+  latency: { p50: number; p95: number; p99: number };
+  statuses: Record<string, number>;
+}
+
+interface LoadOptions {
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  body: () => unknown;
+  /** Closed loop: this many requests in flight at all times. */
+  concurrency: number;
+  durationMs: number;
+  /** Open loop instead: this many requests per second, whatever the answers' pace. */
+  ratePerSecond?: number;
+  onProgress?: (sent: number) => void;
+}
+
+/** Sends POSTs for a while and measures how many were accepted (2xx) and how fast. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const pool = new Pool(options.url, { connections: options.concurrency, pipelining: 1 });
+  const latencies = new Latencies();
+  const statuses: Record<string, number> = {};
+  let sent = 0;
+  let accepted = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+
+  const sendOne = async () => {
+    sent++;
+    const begin = performance.now();
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: options.path,
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: JSON.stringify(options.body()),
+      });
+      await response.body.dump();
+      statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        accepted++;
+        latencies.add(performance.now() - begin);
+      } else errors++;
+    } catch {
+      errors++;
+    }
+  };
+
+  const progress = setInterval(() => options.onProgress?.(sent), 1000);
+  if (options.ratePerSecond) {
+    const inFlight = new Set<Promise<void>>();
+    const tickMs = 10;
+    let due = 0;
+    while (performance.now() < deadline) {
+      due += (options.ratePerSecond * tickMs) / 1000;
+      for (; due >= 1; due--) {
+        const request = sendOne().finally(() => inFlight.delete(request));
+        inFlight.add(request);
+      }
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
+    }
+    await Promise.all(inFlight);
+  } else {
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (performance.now() < deadline) await sendOne();
+      }),
+    );
+  }
+  clearInterval(progress);
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return {
+    sent,
+    accepted,
+    errors,
+    seconds: round(seconds, 2),
+    perSecond: round(accepted / seconds),
+    latency: latencies.summary(),
+    statuses,
+  };
+}

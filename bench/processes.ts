@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A benchmark process (an Armory role or a baseline), with its peak memory read from /proc. */
+export class RoleProcess {
+  private peakRssBytes = 0;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {}
+
+  /**
+   * Starts `node --import tsx <script>`. With `waitFor: 'ready-line'` it resolves once the child
+   * prints `READY`; with a URL it resolves once that URL answers.
+   */
+  static async start(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    waitFor: 'ready-line' | { url: string } | 'nothing',
+  ): Promise<RoleProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const role = new RoleProcess(name, child);
+    const lines = createInterface({ input: child.stdout });
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
+      if (waitFor === 'ready-line') lines.on('line', (line) => line.startsWith('READY') && resolve());
+      else if (waitFor === 'nothing') resolve();
+      else void pollUntilUp(waitFor.url).then(resolve, reject);
+    });
+    lines.on('line', () => undefined);
+    await ready;
+    return role;
+  }
+
+  /** Peak resident set size so far (VmHWM), in MiB. */
+  peakRssMb(): number {
+    try {
+      const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      this.peakRssBytes = Math.max(this.peakRssBytes, kb * 1024);
+    } catch {
+      // the process is gone; keep the last reading
+    }
+    return Math.round(this.peakRssBytes / (1024 * 1024));
+  }
+
+  /** SIGTERM, then SIGKILL if it has not gone after 15 s. Returns the peak RSS in MiB. */
+  async stop(): Promise<number> {
+    const peak = this.peakRssMb();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return peak;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    return peak;
+  }
+}
+
+async function pollUntilUp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
