@@ -172,7 +172,7 @@ export function orderGenerator(mix: Mix, pickPlayer: PlayerPicker, transactional
     return kinds[0]![0];
   };
   const entry = (kind: keyof Mix, player: number) => {
-    const type = BUILT_TYPES.has(kind) ? kind : 'fill_loot';
+    const type = kind;
     switch (type) {
       case 'purchase_loot': {
         const loot = Math.floor(Math.random() * PRICED_LOOT_COUNT);
@@ -190,6 +190,8 @@ export function orderGenerator(mix: Mix, pickPlayer: PlayerPicker, transactional
       }
       case 'update_inventory':
         return { type, inventory_id: updatableRecordId(player), custom_data: { seen: String(Date.now()) } };
+      case 'promotion_code':
+        return { type, external_tran_id: `BENCH${Math.floor(Math.random() * 5)}` };
       case 'create_new_persistent_inventory':
         return { type, item_id: FIRST_ITEM + 2 + Math.floor(Math.random() * 40), quantity: 1 };
       default:

@@ -53,6 +53,9 @@ const envSchema = z.object({
   /** Longest a worker waits for a player's row lock before the attempt fails and is retried. */
   DB_LOCK_TIMEOUT_MS: positiveInt(10000),
   DB_POOL_SIZE: positiveInt(20),
+  /** Brute-force guard: more failed promotion codes than this per player in the window → too_many_requests. */
+  PROMO_FAILURE_LIMIT: positiveInt(10),
+  PROMO_FAILURE_WINDOW_SECONDS: positiveInt(3600),
 });
 
 const secretNames = [

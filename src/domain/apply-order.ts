@@ -3,6 +3,7 @@ import { EntryDetails, type Detail } from './details.js';
 import type { StoredEntry } from './entities.js';
 import { entryHandlers } from './entries/index.js';
 import type { PlayerInventory } from './inventory.js';
+import type { PlayerLedger } from './ledger.js';
 import { isKnownEntryType, type OrderRequest } from './order-request.js';
 import type { OrderStatus, ResultCode } from './vocabulary.js';
 
@@ -18,29 +19,46 @@ export interface AppliedOrder {
  * alone: a failed entry is undone and the rest go on. With it, the first failure undoes the whole
  * order: earlier entries become `rollback`, later ones stay `not_started`.
  */
-export function applyOrder(
-  order: OrderRequest,
-  catalog: Catalog,
-  inventory: PlayerInventory,
-  now: Date,
-): AppliedOrder {
-  const orderCheckpoint = inventory.checkpoint();
+export interface PlayerSession {
+  catalog: Catalog;
+  inventory: PlayerInventory;
+  ledger: PlayerLedger;
+  now: Date;
+  promotionFailureLimit: number;
+}
+
+/** A rolled-back entry keeps what it did, and says that each promotion use it took was given back. */
+function rolledBackDetails(details: Detail[]): Detail[] {
+  const returned = details
+    .filter((detail) => detail.type === 'claim_promo_code')
+    .map((detail): Detail => ({ type: 'return_promo_code', loot_id: detail.loot_id, code: detail.code }));
+  return [...details, ...returned];
+}
+
+export function applyOrder(order: OrderRequest, session: PlayerSession): AppliedOrder {
+  const { inventory, ledger } = session;
+  const checkpoint = () => ({ inventory: inventory.checkpoint(), ledger: ledger.checkpoint() });
+  const restore = (saved: ReturnType<typeof checkpoint>) => {
+    inventory.restore(saved.inventory);
+    ledger.restore(saved.ledger);
+  };
+  const orderCheckpoint = checkpoint();
   const results: { result: ResultCode; details: Detail[] }[] = [];
   const unexpectedErrors: AppliedOrder['unexpectedErrors'] = [];
   let failedAt = -1;
 
   for (const entry of order.entries) {
-    const checkpoint = inventory.checkpoint();
+    const entryCheckpoint = checkpoint();
     inventory.details = new EntryDetails();
     let result: ResultCode;
     try {
       const handler = isKnownEntryType(entry.type) ? entryHandlers[entry.type] : undefined;
-      result = handler ? handler({ order, entry, catalog, inventory, now }) : 'invalid_entry_type';
+      result = handler ? handler({ ...session, order, entry }) : 'invalid_entry_type';
     } catch (error) {
       unexpectedErrors.push({ entryId: entry.entry_id, error });
       result = 'internal_error';
     }
-    if (result !== 'success') inventory.restore(checkpoint);
+    if (result !== 'success') restore(entryCheckpoint);
     results.push({ result, details: result === 'success' ? inventory.details.list : [] });
     if (result !== 'success' && order.is_transaction) {
       failedAt = results.length - 1;
@@ -50,9 +68,10 @@ export function applyOrder(
   inventory.details = new EntryDetails();
 
   if (failedAt >= 0) {
-    inventory.restore(orderCheckpoint);
+    restore(orderCheckpoint);
     const entries = order.entries.map((entry, index): StoredEntry => {
-      if (index < failedAt) return { ...entry, result: 'rollback', details: results[index]!.details };
+      if (index < failedAt)
+        return { ...entry, result: 'rollback', details: rolledBackDetails(results[index]!.details) };
       if (index === failedAt) return { ...entry, ...results[index]! };
       return { ...entry, result: 'not_started', details: [] };
     });

@@ -25,6 +25,8 @@ export interface Detail {
   type: DetailType;
   loot_id: number | null;
   inv_change?: InventoryChange;
+  /** The promotion code, on claim_promo_code and return_promo_code details. */
+  code?: string;
 }
 
 /**

@@ -118,6 +118,49 @@ export const CatalogRevision = defineEntity({
   },
 });
 
+/** How many times a player has claimed a promotion code. */
+export const PromotionClaim = defineEntity({
+  name: 'PromotionClaim',
+  properties: {
+    playerUuid: p.uuid().primary(),
+    code: p.string().length(128).primary(),
+    claims: p.integer(),
+  },
+});
+
+/** Failed promotion codes, for the brute-force guard. */
+export const PromotionFailure = defineEntity({
+  name: 'PromotionFailure',
+  indexes: [{ properties: ['playerUuid', 'failedAt'] }],
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    playerUuid: p.uuid(),
+    code: p.string().length(256),
+    failedAt: p.datetime().defaultRaw('clock_timestamp()'),
+  },
+});
+
+/** fill_loot_single_transient: at most once per player, loot and match. */
+export const TransientSingleFill = defineEntity({
+  name: 'TransientSingleFill',
+  properties: {
+    playerUuid: p.uuid().primary(),
+    lootId: p.integer().primary(),
+    matchId: p.string().length(256).primary(),
+  },
+});
+
+/** A platform transaction fulfilled once per bucket, whichever player or order carried it. */
+export const FulfilledEntitlement = defineEntity({
+  name: 'FulfilledEntitlement',
+  properties: {
+    bucket: p.string().length(32).primary(),
+    externalTranId: p.string().length(256).primary(),
+    playerUuid: p.uuid(),
+    fulfilledAt: p.datetime().defaultRaw('clock_timestamp()'),
+  },
+});
+
 export const entities = [
   Player,
   InventoryRecord,
@@ -127,4 +170,8 @@ export const entities = [
   CatalogLoot,
   Promotion,
   CatalogRevision,
+  PromotionClaim,
+  PromotionFailure,
+  TransientSingleFill,
+  FulfilledEntitlement,
 ];

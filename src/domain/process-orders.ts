@@ -2,12 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { applyOrder, type AppliedOrder } from './apply-order.js';
 import type { CatalogCache } from './catalog-store.js';
 import { PlayerInventory } from './inventory.js';
+import { loadLedger, saveLedger } from './ledger-store.js';
 import { loadPlayerState, lockPlayer, savePlayerState } from './player-store.js';
 
 export interface ProcessOptions {
   catalogCache: CatalogCache;
   /** Most orders applied in one transaction. */
   batchSize: number;
+  /** The promotion brute-force guard: failed codes allowed per player within the window. */
+  promotionFailureLimit: number;
+  promotionFailureWindowSeconds: number;
   now?: () => Date;
 }
 
@@ -34,10 +38,14 @@ export async function processPlayerOrders(
     if (orders.length === 0) return [];
 
     const catalog = await options.catalogCache.atRevision(tx, catalogRevision);
+    const ledger = await loadLedger(tx, playerUuid, orders, options.promotionFailureWindowSeconds);
     const now = options.now?.() ?? new Date();
     const inventory = new PlayerInventory(playerUuid, records, player.nextLegacyInventoryId, now, catalog);
-    const applied = orders.map((order) => ({ order, ...applyOrder(order, catalog, inventory, now) }));
+    const session = { catalog, inventory, ledger, now, promotionFailureLimit: options.promotionFailureLimit };
+    const applied = orders.map((order) => ({ order, ...applyOrder(order, session) }));
 
+    const ledgerChanges = ledger.changes();
+    if (ledgerChanges) await saveLedger(tx, playerUuid, ledgerChanges);
     await savePlayerState(tx, playerUuid, {
       inventory: inventory.diff(),
       nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,

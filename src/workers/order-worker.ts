@@ -45,6 +45,8 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
           processed = await processPlayerOrders(em, playerUuid, {
             catalogCache,
             batchSize,
+            promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
+            promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
           });
         } catch (error) {
           if (batchSize === 1) throw error;

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog.js';
 import type { PlayerInventory } from '../inventory.js';
+import type { PlayerLedger } from '../ledger.js';
 import type { EntryCreate, OrderRequest } from '../order-request.js';
 import type { EntryType, ResultCode } from '../vocabulary.js';
 
@@ -9,7 +10,10 @@ export interface EntryContext {
   entry: EntryCreate;
   catalog: Catalog;
   inventory: PlayerInventory;
+  ledger: PlayerLedger;
   now: Date;
+  /** The brute-force guard on promotion codes: most failed codes per player in the window. */
+  promotionFailureLimit: number;
 }
 
 /**

@@ -1,6 +1,10 @@
 import type { EntryHandlers } from './entry-context.js';
 import { createNewPersistentInventory, createNewTransientInventory } from './create-inventory.js';
+import { fillEntitledLoot } from './fill-entitled-loot.js';
 import { fillLoot } from './fill-loot.js';
+import { fillLootSingleTransient } from './fill-loot-single-transient.js';
+import { promotionCode } from './promotion-code.js';
+import { purchaseDynamicBundle } from './purchase-dynamic-bundle.js';
 import { purchaseLoot } from './purchase-loot.js';
 import {
   updateAnyInventory,
@@ -8,7 +12,7 @@ import {
   updateExistingTransientInventory,
 } from './update-inventory.js';
 
-/** Entry type → handler. A type of seed 001's list without a handler yet answers invalid_entry_type. */
+/** Entry type → handler: one module per type of seed 001's list. */
 export const entryHandlers: EntryHandlers = {
   create_new_persistent_inventory: createNewPersistentInventory,
   create_new_transient_inventory: createNewTransientInventory,
@@ -17,4 +21,8 @@ export const entryHandlers: EntryHandlers = {
   update_inventory: updateAnyInventory,
   fill_loot: fillLoot,
   purchase_loot: purchaseLoot,
+  purchase_dynamic_bundle: purchaseDynamicBundle,
+  promotion_code: promotionCode,
+  fill_loot_single_transient: fillLootSingleTransient,
+  fill_entitled_loot: fillEntitledLoot,
 };

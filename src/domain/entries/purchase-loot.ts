@@ -57,12 +57,20 @@ export function pay(context: EntryContext, lootId: number, payment: Payment): Re
   return null;
 }
 
-function checkVendorAndPrice(context: EntryContext, loot: Loot): ResultCode | null {
+/** The client's view of the vendor (`vendor_version`, `vendor_etag`) must be current. */
+export function checkVendor(context: EntryContext, loot: Loot): ResultCode | null {
   const { entry, catalog } = context;
   const vendor = loot.vendor_id === null ? undefined : catalog.vendors.get(loot.vendor_id);
   if (entry.vendor_version != null && vendor?.version !== entry.vendor_version)
     return 'vendor_version_does_not_match';
   if (entry.vendor_etag != null && vendor?.etag !== entry.vendor_etag) return 'vendor_version_does_not_match';
+  return null;
+}
+
+function checkVendorAndPrice(context: EntryContext, loot: Loot): ResultCode | null {
+  const { entry, catalog } = context;
+  const vendorRefused = checkVendor(context, loot);
+  if (vendorRefused) return vendorRefused;
   if (loot.prices.length === 0) return 'price_not_allowed';
   const shown = entry.purchase_price!;
   if (!catalog.items.has(shown.price_item_id)) return 'price_item_not_found';

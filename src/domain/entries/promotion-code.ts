@@ -1,0 +1,41 @@
+import type { ResultCode } from '../vocabulary.js';
+import type { EntryContext } from './entry-context.js';
+import { applyLootFill, checkLootFillable } from './fill-loot.js';
+
+function checkPromotion(context: EntryContext, code: string): ResultCode | null {
+  const { catalog, ledger, now } = context;
+  const promotion = catalog.promotions.get(code);
+  if (!promotion) return 'promotion_not_found';
+  if (!promotion.active || (promotion.starts_at && Date.parse(promotion.starts_at) > now.getTime())) {
+    return 'promotion_not_available';
+  }
+  if (promotion.expires_at && Date.parse(promotion.expires_at) <= now.getTime()) return 'promotion_expired';
+  if (promotion.max_uses !== null && ledger.promotionUses(code) >= promotion.max_uses)
+    return 'promotion_no_uses_left';
+  if (promotion.per_player !== null && ledger.claimsOf(code) >= promotion.per_player)
+    return 'promotion_claimed_already';
+  return null;
+}
+
+/**
+ * Claims a promotion code (`external_tran_id`) and fills its loot. The use is counted against the
+ * promotion's row, locked for the batch, so concurrent players can never over-redeem it. A player
+ * past the failed-code limit is refused before the code is even looked at: otherwise the answers
+ * would still tell a guesser which codes exist.
+ */
+export function promotionCode(context: EntryContext): ResultCode {
+  const { entry, catalog, ledger, inventory } = context;
+  const code = entry.external_tran_id!;
+  if (ledger.failedCodesInWindow() >= context.promotionFailureLimit) return 'too_many_requests';
+  const refused = checkPromotion(context, code);
+  if (refused) {
+    ledger.recordFailedCode(code);
+    return refused;
+  }
+  const promotion = catalog.promotions.get(code)!;
+  const loot = catalog.loot.get(promotion.loot_id);
+  const quantity = entry.quantity ?? 1;
+  ledger.claim(code);
+  inventory.details.add({ type: 'claim_promo_code', loot_id: promotion.loot_id, code });
+  return checkLootFillable(context, loot, quantity) ?? applyLootFill(context, loot!, quantity);
+}

@@ -1,0 +1,131 @@
+/**
+ * What a batch knows beyond the inventory: promotion uses (shared by every player, row-locked for
+ * the batch), this player's claims and recent failed codes, transient-single fills and fulfilled
+ * platform transactions. Like the inventory it is held in memory and checkpointed, so a failed
+ * entry or transaction gives back what it took (a promotion use, an entitlement).
+ */
+
+export interface LedgerState {
+  /** Promotion code → uses so far, across all players. */
+  promotionUses: Map<string, number>;
+  /** Promotion code → this player's claims. */
+  claims: Map<string, number>;
+  /** `loot_id|match_id` of this player's transient-single fills. */
+  transientFills: Set<string>;
+  /** `bucket|external_tran_id` of fulfilled platform transactions. */
+  fulfilled: Set<string>;
+}
+
+export interface LedgerChanges {
+  promotionUses: Map<string, number>;
+  claims: Map<string, number>;
+  transientFills: { lootId: number; matchId: string }[];
+  fulfilled: { bucket: string; externalTranId: string }[];
+  failedCodes: string[];
+}
+
+export const transientFillKey = (lootId: number, matchId: string | null) => `${lootId}|${matchId ?? ''}`;
+export const fulfilledKey = (bucket: string, externalTranId: string) => `${bucket}|${externalTranId}`;
+
+function copy(state: LedgerState): LedgerState {
+  return {
+    promotionUses: new Map(state.promotionUses),
+    claims: new Map(state.claims),
+    transientFills: new Set(state.transientFills),
+    fulfilled: new Set(state.fulfilled),
+  };
+}
+
+export class PlayerLedger {
+  private state: LedgerState;
+  private readonly initial: LedgerState;
+  /** Failed promotion codes are counted whatever happens to the order: they are attempts. */
+  private readonly failedCodes: string[] = [];
+
+  constructor(
+    initial: LedgerState,
+    private readonly recentFailedCodes: number,
+  ) {
+    this.initial = copy(initial);
+    this.state = copy(initial);
+  }
+
+  static empty(): PlayerLedger {
+    return new PlayerLedger(
+      { promotionUses: new Map(), claims: new Map(), transientFills: new Set(), fulfilled: new Set() },
+      0,
+    );
+  }
+
+  checkpoint(): LedgerState {
+    return copy(this.state);
+  }
+
+  restore(checkpoint: LedgerState): void {
+    this.state = copy(checkpoint);
+  }
+
+  promotionUses(code: string): number {
+    return this.state.promotionUses.get(code) ?? 0;
+  }
+
+  claimsOf(code: string): number {
+    return this.state.claims.get(code) ?? 0;
+  }
+
+  claim(code: string): void {
+    this.state.promotionUses.set(code, this.promotionUses(code) + 1);
+    this.state.claims.set(code, this.claimsOf(code) + 1);
+  }
+
+  failedCodesInWindow(): number {
+    return this.recentFailedCodes + this.failedCodes.length;
+  }
+
+  recordFailedCode(code: string): void {
+    this.failedCodes.push(code);
+  }
+
+  hasTransientFill(lootId: number, matchId: string | null): boolean {
+    return this.state.transientFills.has(transientFillKey(lootId, matchId));
+  }
+
+  recordTransientFill(lootId: number, matchId: string | null): void {
+    this.state.transientFills.add(transientFillKey(lootId, matchId));
+  }
+
+  isFulfilled(bucket: string, externalTranId: string): boolean {
+    return this.state.fulfilled.has(fulfilledKey(bucket, externalTranId));
+  }
+
+  recordFulfilled(bucket: string, externalTranId: string): void {
+    this.state.fulfilled.add(fulfilledKey(bucket, externalTranId));
+  }
+
+  /** What to write back: only what changed since the batch loaded. */
+  changes(): LedgerChanges | null {
+    const changedCounts = (now: Map<string, number>, before: Map<string, number>) =>
+      new Map([...now].filter(([key, value]) => before.get(key) !== value));
+    const added = (now: Set<string>, before: Set<string>) => [...now].filter((key) => !before.has(key));
+    const changes: LedgerChanges = {
+      promotionUses: changedCounts(this.state.promotionUses, this.initial.promotionUses),
+      claims: changedCounts(this.state.claims, this.initial.claims),
+      transientFills: added(this.state.transientFills, this.initial.transientFills).map((key) => {
+        const [lootId, matchId] = key.split('|');
+        return { lootId: Number(lootId), matchId: matchId ?? '' };
+      }),
+      fulfilled: added(this.state.fulfilled, this.initial.fulfilled).map((key) => {
+        const separator = key.indexOf('|');
+        return { bucket: key.slice(0, separator), externalTranId: key.slice(separator + 1) };
+      }),
+      failedCodes: this.failedCodes,
+    };
+    const empty =
+      changes.promotionUses.size === 0 &&
+      changes.claims.size === 0 &&
+      changes.transientFills.length === 0 &&
+      changes.fulfilled.length === 0 &&
+      changes.failedCodes.length === 0;
+    return empty ? null : changes;
+  }
+}
