@@ -126,8 +126,8 @@ export const orderCreateSchema = z
 
 export type OrderCreate = z.infer<typeof orderCreateSchema>;
 
-/** An order as stored: every id filled in, every optional field explicit. */
-export interface OrderRequest {
+/** The fields of an order other than its entries, as stored and as shown. */
+export interface OrderHeader {
   order_id: string;
   player_uuid: string;
   source: Source | null;
@@ -137,6 +137,10 @@ export interface OrderRequest {
   instance_id: string | null;
   match_id: string | null;
   is_transaction: boolean;
+}
+
+/** An order as stored: every id filled in, every optional field explicit. */
+export interface OrderRequest extends OrderHeader {
   entries: (EntryCreate & { entry_id: string })[];
 }
 

@@ -3,38 +3,20 @@ import { runSql } from './sql.js';
 import type { Detail, InventoryRecordView } from './details.js';
 import type { StoredEntry } from './entities.js';
 import { isoTime } from './schema-types.js';
-import { completeOrderRequest, requestHash, type OrderCreate } from './order-request.js';
+import { completeOrderRequest, requestHash, type OrderCreate, type OrderHeader } from './order-request.js';
 import { FINAL_STATUSES, type OrderStatus } from './vocabulary.js';
 
 /** A Player Order as callers see it: seed 001's response plus status, times and entry results. */
-export interface PlayerOrderView {
-  order_id: string;
-  player_uuid: string;
-  source: string | null;
-  client_order_ref_id: string | null;
-  portal_id: number | null;
-  portal_user_id: string | null;
-  instance_id: string | null;
-  match_id: string | null;
-  is_transaction: boolean;
+export interface PlayerOrderView extends OrderHeader {
   status: OrderStatus;
   created_time: string;
   completed_time: string | null;
   entries: StoredEntry[];
 }
 
-interface OrderRow {
-  order_id: string;
-  player_uuid: string;
+interface OrderRow extends OrderHeader {
   accept_seq: string;
   request_hash: string;
-  source: string | null;
-  client_order_ref_id: string | null;
-  portal_id: number | null;
-  portal_user_id: string | null;
-  instance_id: string | null;
-  match_id: string | null;
-  is_transaction: boolean;
   status: OrderStatus;
   entries: StoredEntry[];
   created_time: Date | string;

@@ -4,7 +4,7 @@ import type { InventoryRecordView } from './details.js';
 import { isoTime } from './schema-types.js';
 import type { StoredEntry } from './entities.js';
 import type { InventoryDiff } from './inventory.js';
-import type { OrderRequest } from './order-request.js';
+import type { OrderHeader, OrderRequest } from './order-request.js';
 import type { Bucket, InventoryType, OrderStatus } from './vocabulary.js';
 
 /**
@@ -55,17 +55,9 @@ export async function lockPlayer(
   return { nextLegacyInventoryId: Number(rows[0]!.next_legacy_inventory_id) };
 }
 
-interface QueuedOrderRow {
-  order_id: string;
-  player_uuid: string;
-  source: OrderRequest['source'];
-  client_order_ref_id: string | null;
-  portal_id: number | null;
-  portal_user_id: string | null;
-  instance_id: string | null;
-  match_id: string | null;
-  is_transaction: boolean;
+interface QueuedOrderRow extends OrderHeader {
   entries: StoredEntry[];
+  accept_seq: number;
 }
 
 export interface PlayerState {
@@ -102,16 +94,8 @@ export async function loadPlayerState(
     [playerUuid, limit, playerUuid],
   );
   return {
-    orders: row!.orders.map(({ entries, ...order }) => ({
-      order_id: order.order_id,
-      player_uuid: order.player_uuid,
-      source: order.source,
-      client_order_ref_id: order.client_order_ref_id,
-      portal_id: order.portal_id,
-      portal_user_id: order.portal_user_id,
-      instance_id: order.instance_id,
-      match_id: order.match_id,
-      is_transaction: order.is_transaction,
+    orders: row!.orders.map(({ entries, accept_seq: _acceptSeq, ...order }) => ({
+      ...order,
       entries: entries.map(({ result: _result, details: _details, ...entry }) => entry),
     })),
     records: row!.records.map(toInventoryRecordView),
