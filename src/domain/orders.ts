@@ -79,6 +79,7 @@ function presentEntry(entry: StoredEntry): StoredEntry {
     return {
       type: detail.type,
       loot_id: detail.loot_id,
+      ...(detail.code !== undefined && { code: detail.code }),
       ...(change && {
         inv_change: {
           before_item_id: change.before_item_id,

@@ -13,13 +13,15 @@ export function checkLootFillable(
   context: EntryContext,
   loot: Loot | undefined,
   quantity: number,
+  options: { clientMayFill?: boolean } = {},
 ): ResultCode | null {
   if (!loot) return 'loot_not_found';
   if (!isLootAvailable(loot, context.now)) return 'loot_not_active';
   if (loot.portal_ids.length > 0 && !loot.portal_ids.includes(context.order.portal_id ?? Number.NaN)) {
     return 'not_allowed_on_current_portal';
   }
-  if (isClient(context) && !loot.fillable_from_client) return 'loot_not_fillable_from_client';
+  if (isClient(context) && !loot.fillable_from_client && !options.clientMayFill)
+    return 'loot_not_fillable_from_client';
   if (quantity < 1 || (loot.max_quantity !== null && quantity > loot.max_quantity))
     return 'quantity_not_allowed';
   const { inventory } = context;

@@ -34,8 +34,9 @@ export function promotionCode(context: EntryContext): ResultCode {
   }
   const promotion = catalog.promotions.get(code)!;
   const loot = catalog.loot.get(promotion.loot_id);
-  const quantity = entry.quantity ?? 1;
   ledger.claim(code);
   inventory.details.add({ type: 'claim_promo_code', loot_id: promotion.loot_id, code });
-  return checkLootFillable(context, loot, quantity) ?? applyLootFill(context, loot!, quantity);
+  // One claim fills the loot once, whatever `quantity` says; and a player may redeem a code from
+  // the client: the code itself is the authorization, not the loot's fillable_from_client flag.
+  return checkLootFillable(context, loot, 1, { clientMayFill: true }) ?? applyLootFill(context, loot!, 1);
 }

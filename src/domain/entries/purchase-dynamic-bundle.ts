@@ -37,7 +37,9 @@ export function purchaseDynamicBundle(context: EntryContext): ResultCode {
   )
     return 'dynamic_bundle_ltis_do_not_match';
 
+  // A bundle is bought once: its price depends on what the player already holds.
   const quantity = entry.quantity ?? 1;
+  if (quantity !== 1) return 'quantity_not_allowed';
   const refused = checkLootFillable(context, bundle, quantity) ?? checkVendor(context, bundle);
   if (refused) return refused;
   const shown = entry.purchase_price!;
