@@ -124,13 +124,6 @@ export function parseMix(text: string): Mix {
   return mix;
 }
 
-/** Entry types that are not built yet stand in as `fill_loot`, as the benchmark's issue asks. */
-const BUILT_TYPES = new Set([
-  'purchase_loot',
-  'fill_loot',
-  'update_inventory',
-  'create_new_persistent_inventory',
-]);
 
 export type PlayerPicker = () => number;
 

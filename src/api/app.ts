@@ -1,17 +1,19 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps.js';
-import { errorHandler, notFound } from './errors.js';
+import { errorHandler, MAX_BODY_BYTES, notFound } from './errors.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { playerRoutes } from './routes/players.js';
-
-export const MAX_BODY_BYTES = 1024 * 1024;
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** The HTTP API: thin handlers that validate, call the domain, and shape the answer. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Before the JSON parser: webhooks are signed over the raw bytes, so they read the body themselves.
+  app.use(webhookRoutes(deps));
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 
   app.get('/healthz', (_req, res) => {
@@ -20,6 +22,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(catalogRoutes(deps));
   app.use(orderRoutes(deps));
   app.use(playerRoutes(deps));
+  app.use(meRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,9 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
+import { uuid } from '../domain/schema-types.js';
 import { HttpError } from './errors.js';
 
-export type Role = 'admin' | 'server';
+/** Who is calling: an ops key, a game-server key, or a player client with its own uuid. */
+export type Caller = { role: 'admin' } | { role: 'server' } | { role: 'player'; playerUuid: string };
+export type Role = Caller['role'];
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -17,16 +21,56 @@ function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+const invalid = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
+
+/**
+ * A player token: HS256 only (`alg: none` and every other algorithm are refused), signed with
+ * PLAYER_JWT_SECRET, `exp` in the future, `sub` the player's uuid.
+ */
+async function verifyPlayerToken(config: Config, token: string): Promise<Caller> {
+  let sub: unknown;
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(config.PLAYER_JWT_SECRET), {
+      algorithms: ['HS256'],
+      requiredClaims: ['sub', 'exp'],
+    });
+    sub = payload.sub;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired)
+      throw HttpError.auth(401, 'token_expired', 'the player token has expired');
+    throw invalid('the credential is not valid');
+  }
+  const playerUuid = uuid.safeParse(sub);
+  if (!playerUuid.success) throw invalid('the player token subject is not a player uuid');
+  return { role: 'player', playerUuid: playerUuid.data };
+}
+
+/** Identifies the caller from its bearer credential; a missing or invalid one is a 401. */
+export async function identifyCaller(config: Config, authorization: string | undefined): Promise<Caller> {
+  const token = bearerToken(authorization);
+  if (!token) throw invalid('a bearer credential is required');
+  // Both keys are always compared, so the time taken does not tell which one was close.
+  const adminMatch = secretsEqual(token, config.ADMIN_API_KEY);
+  const serverMatch = secretsEqual(token, config.SERVER_API_KEY);
+  if (adminMatch) return { role: 'admin' };
+  if (serverMatch) return { role: 'server' };
+  return verifyPlayerToken(config, token);
+}
+
+/** Lets through only callers of the given roles (401 unidentified, 403 not allowed here). */
 export function requireRole(config: Config, allowed: Role[]): RequestHandler {
-  return (req, _res, next) => {
-    const token = bearerToken(req.get('authorization'));
-    if (!token) throw HttpError.auth(401, 'unauthorized', 'a bearer credential is required');
-    const adminMatch = secretsEqual(token, config.ADMIN_API_KEY);
-    const serverMatch = secretsEqual(token, config.SERVER_API_KEY);
-    const role: Role | null = adminMatch ? 'admin' : serverMatch ? 'server' : null;
-    if (!role) throw HttpError.auth(401, 'unauthorized', 'the credential is not valid');
-    if (!allowed.includes(role))
+  return async (req, res, next) => {
+    const caller = await identifyCaller(config, req.get('authorization'));
+    if (!allowed.includes(caller.role))
       throw HttpError.auth(403, 'forbidden', 'this credential may not use this endpoint');
+    res.locals.caller = caller;
     next();
   };
+}
+
+/** The player a request behind `requireRole(config, ['player'])` acts for. */
+export function callingPlayer(res: Response): string {
+  const caller = res.locals.caller as Caller | undefined;
+  if (caller?.role !== 'player') throw new Error('callingPlayer used on a route not guarded for players');
+  return caller.playerUuid;
 }

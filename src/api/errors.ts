@@ -2,6 +2,9 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 
+/** The largest request body accepted (contract section 3): larger is a 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 export interface ValidationDetail {
   loc: (string | number)[];
   msg: string;

@@ -1,6 +1,6 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { INVENTORY_CURSOR, listInventory } from '../../domain/inventory-query.js';
+import { INVENTORY_CURSOR, listInventory, type InventoryPage } from '../../domain/inventory-query.js';
 import { listPlayerOrders } from '../../domain/orders.js';
 import { uuid } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
@@ -29,24 +29,36 @@ const ordersQuery = z.object({
     .optional(),
 });
 
-export function playerRoutes({ config, orm, catalogCache }: ApiDeps): Router {
+/**
+ * One page of a player's inventory, from the query of `GET /v1/players/{uuid}/inventory`; shared with
+ * `GET /v1/me/inventory`, whose player comes from the token instead of the path.
+ */
+export async function readInventoryPage(
+  { orm, catalogCache }: Pick<ApiDeps, 'orm' | 'catalogCache'>,
+  req: Request,
+  playerUuid: string,
+): Promise<InventoryPage> {
+  const query = parse(inventoryQuery, req, 'query');
+  const em = orm.em.fork();
+  return listInventory(em, await catalogCache.get(em), {
+    playerUuid,
+    itemId: query.item_id,
+    bucket: query.bucket,
+    type: query.type,
+    limit: query.limit,
+    cursor: query.cursor,
+    includeExpired: query.include_expired,
+  });
+}
+
+export function playerRoutes(deps: ApiDeps): Router {
+  const { config, orm } = deps;
   const router = Router();
   router.use('/v1/players', requireRole(config, ['admin', 'server']));
 
   router.get('/v1/players/:player_uuid/inventory', async (req, res) => {
     const { player_uuid } = parse(playerParams, req, 'params');
-    const query = parse(inventoryQuery, req, 'query');
-    const em = orm.em.fork();
-    const page = await listInventory(em, await catalogCache.get(em), {
-      playerUuid: player_uuid,
-      itemId: query.item_id,
-      bucket: query.bucket,
-      type: query.type,
-      limit: query.limit,
-      cursor: query.cursor,
-      includeExpired: query.include_expired,
-    });
-    res.json(page);
+    res.json(await readInventoryPage(deps, req, player_uuid));
   });
 
   router.get('/v1/players/:player_uuid/orders', async (req, res) => {

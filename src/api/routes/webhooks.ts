@@ -1,0 +1,116 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config.js';
+import { orderCreateSchema } from '../../domain/order-request.js';
+import { orderId } from '../../domain/schema-types.js';
+import type { Bucket, Source } from '../../domain/vocabulary.js';
+import type { ApiDeps } from '../deps.js';
+import { HttpError, MAX_BODY_BYTES } from '../errors.js';
+import { submitOrder } from '../submit-order.js';
+import { parse } from '../validation.js';
+
+/** A signed request whose timestamp is further than this from now, either way, is refused. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+export const SIGNATURE_HEADER = 'X-Armory-Signature';
+
+interface Platform {
+  source: Source;
+  bucket: Bucket;
+  secret: (config: Config) => string;
+}
+
+const PLATFORMS: Record<string, Platform> = {
+  steam: { source: 'STEAM', bucket: 'steam', secret: (config) => config.WEBHOOK_SECRET_STEAM },
+  psn: { source: 'PSN', bucket: 'psn', secret: (config) => config.WEBHOOK_SECRET_PSN },
+  xbox: { source: 'XBOX', bucket: 'xbox_live', secret: (config) => config.WEBHOOK_SECRET_XBOX },
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A platform's PlayerOrderCreate: `order_id` (the platform's event id) is required, and the source
+ * and every entry's bucket are the platform's, whatever was sent. They are set before validation, so
+ * a value the platform sent there cannot make the order a 422 either.
+ */
+function platformOrderSchema({ source, bucket }: Platform) {
+  const force = (value: unknown): unknown => {
+    if (!isPlainObject(value)) return value;
+    const entries = Array.isArray(value.entries)
+      ? value.entries.map((entry: unknown) =>
+          isPlainObject(entry) ? { ...entry, use_inventory_bucket: bucket } : entry,
+        )
+      : value.entries;
+    return { ...value, source, entries };
+  };
+  return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: orderId }));
+}
+
+const unauthorized = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
+
+/** `t=<unix seconds>,v1=<64 hex digits>`, in either order, spaces around parts allowed; else null. */
+function parseSignatureHeader(header: string): { timestamp: string; signature: Buffer } | null {
+  const fields = new Map<string, string>();
+  for (const part of header.split(',')) {
+    const equals = part.indexOf('=');
+    if (equals < 0) return null;
+    const key = part.slice(0, equals).trim();
+    if (fields.has(key)) return null;
+    fields.set(key, part.slice(equals + 1).trim());
+  }
+  const timestamp = fields.get('t');
+  const signature = fields.get('v1');
+  if (fields.size !== 2 || timestamp === undefined || signature === undefined) return null;
+  if (!/^\d{1,12}$/.test(timestamp) || !/^[0-9a-f]{64}$/i.test(signature)) return null;
+  return { timestamp, signature: Buffer.from(signature, 'hex') };
+}
+
+/**
+ * Checks `X-Armory-Signature` against HMAC-SHA256(secret, t + "." + raw body); throws a 401 unless
+ * the signature is the platform's and its timestamp within the tolerance of now.
+ */
+export function verifySignature(header: string | undefined, rawBody: Buffer, secret: string, nowMs: number) {
+  if (!header) throw unauthorized(`the ${SIGNATURE_HEADER} header is required`);
+  const parsed = parseSignatureHeader(header);
+  if (!parsed)
+    throw unauthorized(`the ${SIGNATURE_HEADER} header must be t=<unix seconds>,v1=<hex HMAC-SHA256>`);
+  const skew = Math.abs(Math.floor(nowMs / 1000) - Number(parsed.timestamp));
+  if (skew > SIGNATURE_TOLERANCE_SECONDS) {
+    throw unauthorized(`the signature timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now`);
+  }
+  const expected = createHmac('sha256', secret).update(`${parsed.timestamp}.`).update(rawBody).digest();
+  if (parsed.signature.length !== expected.length || !timingSafeEqual(parsed.signature, expected)) {
+    throw unauthorized('the signature does not match');
+  }
+}
+
+/** `POST /v1/webhooks/{steam|psn|xbox}`: signed orders from platforms, on the same accept path as /v1/orders. */
+export function webhookRoutes(deps: ApiDeps): Router {
+  const { config } = deps;
+  const router = Router();
+  const schemas = new Map(
+    Object.entries(PLATFORMS).map(([name, platform]) => [name, platformOrderSchema(platform)]),
+  );
+
+  // The signature covers the bytes as sent, so this route reads the body itself (the app's JSON
+  // parser would hand over a re-serializable object, not the bytes).
+  const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+
+  router.post('/v1/webhooks/:platform', rawBody, async (req, res) => {
+    const name = String(req.params.platform);
+    const platform = Object.hasOwn(PLATFORMS, name) ? PLATFORMS[name] : undefined;
+    const schema = schemas.get(name);
+    if (!platform || !schema) throw unauthorized(`no webhook platform ${name}`);
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    verifySignature(req.get(SIGNATURE_HEADER), body, platform.secret(config), Date.now());
+
+    try {
+      req.body = JSON.parse(body.toString('utf8')) as unknown;
+    } catch {
+      throw HttpError.validation([{ loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' }]);
+    }
+    await submitOrder(deps, req, res, parse(schema, req, 'body'));
+  });
+  return router;
+}

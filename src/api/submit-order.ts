@@ -1,0 +1,67 @@
+import type { Request, Response } from 'express';
+import type { Orm } from '../db/orm.js';
+import type { OrderCreate } from '../domain/order-request.js';
+import { acceptOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
+import { enqueueOrderPromptly } from '../workers/queue.js';
+import type { ApiDeps } from './deps.js';
+import { HttpError } from './errors.js';
+import { preferredWait, waitForFinal } from './prefer-wait.js';
+
+const ENQUEUE_TIMEOUT_MS = 1000;
+
+export interface SendOrderOptions {
+  /** The `Location` a caller reads the order back from (default `/v1/orders/{order_id}`). */
+  locationOf?: (orderId: string) => string;
+}
+
+const defaultLocation = (orderId: string) => `/v1/orders/${encodeURIComponent(orderId)}`;
+
+/** 200 once the order is final (or on a replay); 202 while it is still on its way. */
+export async function sendOrder(
+  orm: Orm,
+  res: Response,
+  order: PlayerOrderView,
+  wait: number | null,
+  replayed = false,
+  { locationOf = defaultLocation }: SendOrderOptions = {},
+): Promise<void> {
+  const shown = wait === null ? order : await waitForFinal(orm, order, wait);
+  res.set('Location', locationOf(shown.order_id));
+  if (replayed) res.set('Idempotent-Replayed', 'true');
+  if (wait !== null) res.set('Preference-Applied', `wait=${wait}`);
+  res.status(replayed || isFinal(shown.status) ? 200 : 202).json(shown);
+}
+
+/**
+ * The one accept path for every caller that submits an order (game servers, players, platform
+ * webhooks): store it durably and idempotently, enqueue it, answer 202 (200 with `Prefer: wait` once
+ * final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
+ */
+export async function submitOrder(
+  { orm, queue, logger }: Pick<ApiDeps, 'orm' | 'queue' | 'logger'>,
+  req: Request,
+  res: Response,
+  create: OrderCreate,
+  options: SendOrderOptions = {},
+): Promise<void> {
+  const outcome = await acceptOrder(orm.em.fork(), create);
+  if (outcome.kind === 'conflict') {
+    throw HttpError.of(409, 'idempotency_conflict', 'an order with this key exists with a different body');
+  }
+  if (outcome.kind === 'accepted') {
+    try {
+      await enqueueOrderPromptly(
+        queue,
+        { order_id: outcome.order.order_id, player_uuid: outcome.order.player_uuid },
+        ENQUEUE_TIMEOUT_MS,
+      );
+    } catch (error) {
+      // The order is durable; the sweeper delivers it once the queue is reachable again.
+      logger.warn(
+        { order_id: outcome.order.order_id, err: String(error) },
+        'enqueue failed; left to the sweeper',
+      );
+    }
+  }
+  await sendOrder(orm, res, outcome.order, preferredWait(req), outcome.kind === 'replayed', options);
+}
