@@ -25,6 +25,8 @@ const url = (protocols: string[], fallback: string) =>
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** A worker started alone (`start:worker`) serves /healthz, /readyz and /metrics here; unset, no HTTP. */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://127.0.0.1:5432/armory'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z

@@ -2,13 +2,20 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/**
+ * Credentials never reach a log line: bearer keys and player tokens (Authorization, also as HTTP
+ * Basic for the queue dashboard), webhook signatures, cookies, and any `secret` or `password` field.
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers["x-armory-signature"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.secret',
+  '*.password',
+];
+
 export function createLogger(level: string, name: string): Logger {
-  return pino({
-    name,
-    level,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-armory-signature"]', '*.secret', '*.password'],
-      censor: '[redacted]',
-    },
-  });
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }

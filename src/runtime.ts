@@ -1,6 +1,8 @@
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
 import { createLogger, type Logger } from './logger.js';
+import { createObservability, type Observability } from './observability/observability.js';
+import { checkRedisEvictionPolicy } from './observability/redis-policy.js';
 
 /** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
 export function loadConfigOrExit(): Config {
@@ -15,40 +17,65 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-interface Closable {
+/**
+ * A running role (the API, a worker, a worker's probe server). It stops in two steps, so that in one
+ * process every role has stopped taking work and finished what it held before any lets go of the
+ * connections the others may still be using.
+ */
+export interface Role {
+  /** Stops taking new work (connections, jobs) and waits for what is in flight. Idempotent. */
+  drain: () => Promise<void>;
+  /** Drains if not done yet, then closes the role's queues and Redis connections. */
   close: () => Promise<void>;
 }
 
 const FORCE_EXIT_AFTER_MS = 15_000;
 
 /**
- * Starts a process: validated config, database created and migrated, then the roles asked for.
- * On SIGTERM or SIGINT the roles close in the order they were started (HTTP first), then the ORM;
- * a timer forces the exit if something hangs.
+ * Starts a process: validated config, database created and migrated, then the roles asked for, all
+ * sharing one Observability (one metrics registry, one readiness). On SIGTERM or SIGINT: readiness
+ * turns 503 at once; the roles drain in the order they were started (HTTP stops taking connections
+ * and finishes its requests, then the worker stops taking jobs and finishes its own); then the roles
+ * close their queues and Redis connections, then the ORM closes; exit 0. A timer forces exit 1 if
+ * something hangs.
  */
 export async function runRole(
   name: string,
-  start: (config: Config, orm: Orm, logger: Logger) => Promise<Closable[]>,
+  start: (config: Config, orm: Orm, logger: Logger, observability: Observability) => Promise<Role[]>,
 ): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, `armory-${name}`);
   const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
   await migrate(orm, logger);
-  const roles = await start(config, orm, logger);
+  const observability = createObservability(logger);
+  // Once per process, in the background: a Redis that is away or refuses CONFIG must not delay startup.
+  void checkRedisEvictionPolicy(config.REDIS_URL, logger);
+  const roles = await start(config, orm, logger, observability);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    observability.readiness.markStopping();
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown took too long; forcing exit');
       process.exit(1);
     }, FORCE_EXIT_AFTER_MS).unref();
-    for (const role of roles) await role.close();
-    await orm.close();
+    let failed = false;
+    const step = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        failed = true;
+        logger.error({ err: String(error), step: what }, 'shutdown step failed; going on with the rest');
+      }
+    };
+    for (const role of roles) await step('drain', role.drain);
+    for (const role of roles) await step('close', role.close);
+    await step('orm', () => orm.close());
     logger.info('stopped');
-    process.exit(0);
+    process.exit(failed ? 1 : 0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

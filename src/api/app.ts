@@ -1,7 +1,11 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, MAX_BODY_BYTES, notFound } from './errors.js';
+import { observabilityRoutes } from './observability.js';
+import { adminOrderRoutes } from './routes/admin-orders.js';
+import { adminQueueRoutes } from './routes/admin-queue.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { docsRoutes } from './routes/docs.js';
 import { meRoutes } from './routes/me.js';
 import { orderRoutes } from './routes/orders.js';
 import { playerRoutes } from './routes/players.js';
@@ -12,17 +16,19 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // First: every request is logged and timed, and the probes answer before any authentication.
+  app.use(observabilityRoutes(deps));
   // Before the JSON parser: webhooks are signed over the raw bytes, so they read the body themselves.
   app.use(webhookRoutes(deps));
   app.use(express.json({ limit: MAX_BODY_BYTES }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   app.use(catalogRoutes(deps));
+  app.use(adminOrderRoutes(deps));
+  app.use(adminQueueRoutes(deps));
   app.use(orderRoutes(deps));
   app.use(playerRoutes(deps));
   app.use(meRoutes(deps));
+  app.use(docsRoutes());
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

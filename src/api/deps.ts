@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../domain/catalog-store.js';
 import type { Logger } from '../logger.js';
+import type { Observability } from '../observability/observability.js';
 import type { OrderJob } from '../workers/queue.js';
 
 export interface ApiDeps {
@@ -11,4 +12,5 @@ export interface ApiDeps {
   queue: Queue<OrderJob>;
   logger: Logger;
   catalogCache: CatalogCache;
+  observability: Observability;
 }

@@ -15,11 +15,13 @@ export async function waitForFinal(
   orm: Orm,
   order: PlayerOrderView,
   seconds: number,
+  stopping: () => boolean = () => false,
 ): Promise<PlayerOrderView> {
   const deadline = Date.now() + seconds * 1000;
   let current = order;
   let delay = 5;
-  while (!isFinal(current.status) && Date.now() < deadline) {
+  // A shutting-down process answers with what it has rather than outlast its shutdown timer.
+  while (!isFinal(current.status) && Date.now() < deadline && !stopping()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, 200);
     current = (await findOrder(orm.em.fork(), current.order_id)) ?? current;

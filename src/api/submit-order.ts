@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import type { Orm } from '../db/orm.js';
 import type { OrderCreate } from '../domain/order-request.js';
 import { acceptOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
 import { enqueueOrderPromptly } from '../workers/queue.js';
@@ -18,14 +17,15 @@ const defaultLocation = (orderId: string) => `/v1/orders/${encodeURIComponent(or
 
 /** 200 once the order is final (or on a replay); 202 while it is still on its way. */
 export async function sendOrder(
-  orm: Orm,
+  { orm, observability }: Pick<ApiDeps, 'orm' | 'observability'>,
   res: Response,
   order: PlayerOrderView,
   wait: number | null,
   replayed = false,
   { locationOf = defaultLocation }: SendOrderOptions = {},
 ): Promise<void> {
-  const shown = wait === null ? order : await waitForFinal(orm, order, wait);
+  const stopping = () => observability.readiness.isStopping;
+  const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopping);
   res.set('Location', locationOf(shown.order_id));
   if (replayed) res.set('Idempotent-Replayed', 'true');
   if (wait !== null) res.set('Preference-Applied', `wait=${wait}`);
@@ -38,7 +38,7 @@ export async function sendOrder(
  * final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
  */
 export async function submitOrder(
-  { orm, queue, logger }: Pick<ApiDeps, 'orm' | 'queue' | 'logger'>,
+  { orm, queue, logger, observability }: Pick<ApiDeps, 'orm' | 'queue' | 'logger' | 'observability'>,
   req: Request,
   res: Response,
   create: OrderCreate,
@@ -49,6 +49,7 @@ export async function submitOrder(
     throw HttpError.of(409, 'idempotency_conflict', 'an order with this key exists with a different body');
   }
   if (outcome.kind === 'accepted') {
+    observability.metrics.ordersAccepted.inc();
     try {
       await enqueueOrderPromptly(
         queue,
@@ -63,5 +64,12 @@ export async function submitOrder(
       );
     }
   }
-  await sendOrder(orm, res, outcome.order, preferredWait(req), outcome.kind === 'replayed', options);
+  await sendOrder(
+    { orm, observability },
+    res,
+    outcome.order,
+    preferredWait(req),
+    outcome.kind === 'replayed',
+    options,
+  );
 }

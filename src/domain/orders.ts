@@ -11,6 +11,8 @@ export interface PlayerOrderView extends OrderHeader {
   status: OrderStatus;
   created_time: string;
   completed_time: string | null;
+  /** Only on an `errored` order: why the system gave up, in one line (never a stack trace or SQL). */
+  error?: string;
   entries: StoredEntry[];
 }
 
@@ -21,10 +23,11 @@ interface OrderRow extends OrderHeader {
   entries: StoredEntry[];
   created_time: Date | string;
   completed_time: Date | string | null;
+  last_error: string | null;
 }
 
 const ORDER_COLUMNS = `order_id, player_uuid, accept_seq, request_hash, source, client_order_ref_id, portal_id,
-  portal_user_id, instance_id, match_id, is_transaction, status, entries, created_time, completed_time`;
+  portal_user_id, instance_id, match_id, is_transaction, status, entries, created_time, completed_time, last_error`;
 
 const ENTRY_KEYS = [
   'entry_id',
@@ -107,8 +110,25 @@ function toView(row: OrderRow): PlayerOrderView {
     status: row.status,
     created_time: isoTime(row.created_time),
     completed_time: row.completed_time === null ? null : isoTime(row.completed_time),
+    ...(row.status === 'errored' && { error: presentError(row.last_error) }),
     entries: row.entries.map(presentEntry),
   };
+}
+
+/** A PostgreSQL error as knex words it: `<name> <SQLSTATE>: <the SQL it ran> - <the server's message>`. */
+const DRIVER_ERROR = /^(\S+ [0-9A-Z]{5}): .* - (.+)$/;
+const MAX_ERROR_LENGTH = 300;
+
+/**
+ * The worker stores its error summary as it was thrown. Callers get its first line, without the SQL
+ * text a driver error carries (it says how the service works inside, and nothing a caller can act
+ * on): `error 55P03: canceling statement due to lock timeout`. The full text is in the worker's log.
+ */
+function presentError(lastError: string | null): string {
+  const line = (lastError ?? 'the order could not be processed').split('\n')[0]!;
+  const driver = DRIVER_ERROR.exec(line);
+  const shown = driver ? `${driver[1]}: ${driver[2]}` : line;
+  return shown.length > MAX_ERROR_LENGTH ? `${shown.slice(0, MAX_ERROR_LENGTH - 1)}…` : shown;
 }
 
 export const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
@@ -193,13 +213,26 @@ export interface OrderPage {
   next_cursor: string | null;
 }
 
-/** A player's orders, newest first; the cursor is the accept sequence of the last order shown. */
-export async function listPlayerOrders(
-  em: EntityManager,
-  query: { playerUuid: string; status?: OrderStatus; limit: number; cursor?: string },
-): Promise<OrderPage> {
-  const conditions = ['player_uuid = ?'];
-  const params: unknown[] = [query.playerUuid];
+export interface OrderListQuery {
+  /** One player's orders (`GET /v1/players/{uuid}/orders`), or every player's (the admin listing). */
+  playerUuid?: string;
+  status?: OrderStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Orders newest first; the cursor is the accept sequence of the last order shown. `accept_seq` is one
+ * sequence across players, so the same cursor pages one player's orders and everyone's. The indexes
+ * (player_uuid, accept_seq) and (status, accept_seq) serve both.
+ */
+export async function listOrders(em: EntityManager, query: OrderListQuery): Promise<OrderPage> {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (query.playerUuid) {
+    conditions.push('player_uuid = ?');
+    params.push(query.playerUuid);
+  }
   if (query.status) {
     conditions.push('status = ?');
     params.push(query.status);
@@ -208,9 +241,10 @@ export async function listPlayerOrders(
     conditions.push('accept_seq < ?');
     params.push(query.cursor);
   }
+  const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
   const rows = await runSql<OrderRow[]>(
     em,
-    `select ${ORDER_COLUMNS} from player_order where ${conditions.join(' and ')} order by accept_seq desc limit ?`,
+    `select ${ORDER_COLUMNS} from player_order ${where} order by accept_seq desc limit ?`,
     [...params, query.limit + 1],
   );
   const page = rows.slice(0, query.limit);
@@ -246,4 +280,74 @@ export async function findStaleQueuedOrders(
       order by accept_seq limit ?`,
     [olderThanMs / 1000, limit],
   );
+}
+
+export type RequeueResult =
+  | { kind: 'requeued'; order: PlayerOrderView }
+  | { kind: 'not_errored'; order: PlayerOrderView }
+  | { kind: 'not_found' };
+
+/**
+ * Puts an `errored` order back to `queued` for ops, with its error and completion time cleared. The
+ * conditional update decides: of two retries at once, one flips it and the other finds it no longer
+ * `errored`; an order that is queued or final is never touched, so it cannot be applied twice. The
+ * order keeps its accept_seq: the worker applies it before any later order of its player that is
+ * still queued (orders applied meanwhile stay applied). Enqueueing is the caller's job, after this.
+ */
+export async function requeueErroredOrder(em: EntityManager, orderId: string): Promise<RequeueResult> {
+  const rows = await runSql<OrderRow[]>(
+    em,
+    `update player_order set status = 'queued', last_error = null, completed_time = null
+      where order_id = ? and status = 'errored'
+      returning ${ORDER_COLUMNS}`,
+    [orderId],
+  );
+  if (rows[0]) return { kind: 'requeued', order: toView(rows[0]) };
+  const order = await findOrder(em, orderId);
+  return order ? { kind: 'not_errored', order } : { kind: 'not_found' };
+}
+
+export interface RequeuedOrder {
+  order_id: string;
+  player_uuid: string;
+  accept_seq: string;
+}
+
+/**
+ * One batch of the bulk retry: the next `limit` errored orders after `afterSeq` (oldest first), put
+ * back to `queued` in one statement, as requeueErroredOrder does for one. The caller pages on with
+ * the last accept_seq returned, so orders that error again while it runs are not picked up twice
+ * and the loop ends. Rows another retry holds are skipped, not waited for: that retry flips them.
+ */
+export async function requeueErroredBatch(
+  em: EntityManager,
+  afterSeq: string | null,
+  limit: number,
+): Promise<RequeuedOrder[]> {
+  const rows = await runSql<RequeuedOrder[]>(
+    em,
+    `with picked as (
+       select order_id from player_order
+        where status = 'errored' and accept_seq > ?
+        order by accept_seq limit ?
+        for update skip locked
+     )
+     update player_order o set status = 'queued', last_error = null, completed_time = null
+       from picked
+      where o.order_id = picked.order_id and o.status = 'errored'
+      returning o.order_id, o.player_uuid, o.accept_seq`,
+    [afterSeq ?? '0', limit],
+  );
+  // `returning` keeps no order; the caller's cursor and per-player enqueue order want accept order.
+  return rows.sort((a, b) => (BigInt(a.accept_seq) < BigInt(b.accept_seq) ? -1 : 1));
+}
+
+/** How many orders wait in PostgreSQL, by the two statuses ops watch (each served by an index). */
+export async function countPendingOrders(em: EntityManager): Promise<{ queued: number; errored: number }> {
+  const rows = await runSql<{ status: 'queued' | 'errored'; n: number }[]>(
+    em,
+    `select status, count(*)::int as n from player_order where status in ('queued', 'errored') group by status`,
+  );
+  const count = (status: string) => rows.find((row) => row.status === status)?.n ?? 0;
+  return { queued: count('queued'), errored: count('errored') };
 }

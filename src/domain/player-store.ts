@@ -122,15 +122,16 @@ export interface PlayerChanges {
 /**
  * Writes a batch back in one statement: inventory deletes, updates and inserts, the player's
  * legacy id counter, and every order's results and final status. Data-modifying CTEs touch
- * disjoint rows, so their order inside the statement does not matter.
+ * disjoint rows, so their order inside the statement does not matter. Returns each order's
+ * accept-to-final time (completed_time − created_time, both by the database's clock) for metrics.
  */
 export async function savePlayerState(
   em: EntityManager,
   playerUuid: string,
   changes: PlayerChanges,
-): Promise<void> {
+): Promise<Map<string, number>> {
   const { inventory } = changes;
-  await runSql(
+  const finished = await runSql<{ order_id: string; accept_to_final_ms: number }[]>(
     em,
     `with deleted as (
        delete from inventory_record
@@ -154,7 +155,8 @@ export async function savePlayerState(
         set status = r.status, entries = r.entries, completed_time = clock_timestamp(), attempts = o.attempts + 1,
             last_error = null
        from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, entries jsonb)
-      where o.order_id = r.order_id`,
+      where o.order_id = r.order_id
+     returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
       playerUuid,
       JSON.stringify(inventory.deleted.map((record) => record.inventory_id)),
@@ -168,4 +170,5 @@ export async function savePlayerState(
       JSON.stringify(changes.outcomes),
     ],
   );
+  return new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms]));
 }

@@ -20,6 +20,10 @@ export interface ProcessedOrder {
   playerUuid: string;
   status: AppliedOrder['status'];
   unexpectedErrors: AppliedOrder['unexpectedErrors'];
+  /** Each entry's type and result, as stored. */
+  entries: AppliedOrder['entries'];
+  /** completed_time − created_time, by the database's clock. */
+  acceptToFinalMs: number;
 }
 
 /**
@@ -46,16 +50,18 @@ export async function processPlayerOrders(
 
     const ledgerChanges = ledger.changes();
     if (ledgerChanges) await saveLedger(tx, playerUuid, ledgerChanges);
-    await savePlayerState(tx, playerUuid, {
+    const acceptToFinalMs = await savePlayerState(tx, playerUuid, {
       inventory: inventory.diff(),
       nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
       outcomes: applied.map(({ order, status, entries }) => ({ order_id: order.order_id, status, entries })),
     });
-    return applied.map(({ order, status, unexpectedErrors }) => ({
+    return applied.map(({ order, status, entries, unexpectedErrors }) => ({
       orderId: order.order_id,
       playerUuid,
       status,
       unexpectedErrors,
+      entries,
+      acceptToFinalMs: acceptToFinalMs.get(order.order_id) ?? 0,
     }));
   });
 }

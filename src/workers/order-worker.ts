@@ -6,6 +6,7 @@ import type { CatalogCache } from '../domain/catalog-store.js';
 import { markOrderErrored } from '../domain/orders.js';
 import { processPlayerOrders, type ProcessedOrder } from '../domain/process-orders.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { ORDER_QUEUE, orderJobSchema, type OrderJob } from './queue.js';
 
 export interface OrderProcessorDeps {
@@ -13,6 +14,7 @@ export interface OrderProcessorDeps {
   config: Config;
   logger: Logger;
   catalogCache: CatalogCache;
+  metrics: Metrics;
 }
 
 /** One line an operator can act on; never a stack trace. */
@@ -28,7 +30,7 @@ export function errorSummary(error: unknown): string {
  * A job names an order, but the worker applies everything its player has waiting, in accept order,
  * until the job's own order is done. A job whose order a sibling job already applied finds nothing.
  */
-export function createOrderProcessor({ orm, config, logger, catalogCache }: OrderProcessorDeps) {
+export function createOrderProcessor({ orm, config, logger, catalogCache, metrics }: OrderProcessorDeps) {
   return async (job: Job<OrderJob>): Promise<void> => {
     const parsed = orderJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
@@ -58,7 +60,10 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
           continue;
         }
         const durationMs = Math.round(performance.now() - started);
+        if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
         for (const order of processed) {
+          metrics.orderFinished(order.status, order.acceptToFinalMs);
+          for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
           for (const { entryId, error } of order.unexpectedErrors) {
             logger.error(
               { order_id: order.orderId, entry_id: entryId, err: error },
@@ -70,7 +75,9 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
               order_id: order.orderId,
               player_uuid: playerUuid,
               status: order.status,
+              // The batch's time: its orders were applied together, in one transaction.
               duration_ms: durationMs,
+              batch_orders: processed.length,
               attempt: job.attemptsMade + 1,
             },
             'order processed',
@@ -92,7 +99,10 @@ export function createOrderProcessor({ orm, config, logger, catalogCache }: Orde
         },
         'order attempt failed',
       );
-      if (lastAttempt) await markOrderErrored(orm.em.fork(), orderId, errorSummary(error));
+      if (lastAttempt) {
+        await markOrderErrored(orm.em.fork(), orderId, errorSummary(error));
+        metrics.orderFinished('errored');
+      }
       throw error;
     }
   };

@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobState, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -52,6 +52,25 @@ export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promi
   await queue.add('apply-order', job, { jobId: orderJobId(job.order_id) });
 }
 
+/** Job states in which the job will still run, or is running: its order needs no second job. */
+const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Enqueues an order that may have had a job before (the sweeper's orders, an ops retry). BullMQ
+ * ignores an add whose job id still exists, and a finished job is kept for a while (removeOnFail,
+ * removeOnComplete), so that job is removed first. An order whose job is still live is left to it.
+ * Returns whether a job was added. Racing another caller is harmless: at worst the order gets a
+ * second job, which finds it no longer `queued` and does nothing.
+ */
+export async function enqueueAgain(queue: Queue<OrderJob>, order: OrderJob): Promise<boolean> {
+  const jobId = orderJobId(order.order_id);
+  const state = await queue.getJobState(jobId);
+  if (LIVE_JOB_STATES.has(state)) return false;
+  if (state !== 'unknown') await queue.remove(jobId);
+  await enqueueOrder(queue, { order_id: order.order_id, player_uuid: order.player_uuid });
+  return true;
+}
+
 /**
  * Enqueues, but gives up waiting after `timeoutMs`: an accept must answer promptly even while Redis
  * is away. The order is already durable; the sweeper delivers what this could not.
@@ -70,4 +89,28 @@ export async function enqueueOrderPromptly(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Every state a job of the order queue can be in. BullMQ 6 has no `paused` job state (a paused
+ * queue keeps its jobs in `waiting`); whether the queue is paused is `Queue#isPaused()`.
+ */
+export const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'completed',
+  'failed',
+  'waiting-children',
+] as const satisfies readonly JobState[];
+export type OrderJobState = (typeof JOB_STATES)[number];
+
+/** How many jobs the queue holds in each of JOB_STATES, in one round trip to Redis. */
+export async function countJobs(queue: Queue): Promise<Record<OrderJobState, number>> {
+  const counts = await queue.getJobCounts(...JOB_STATES);
+  return Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) as Record<
+    OrderJobState,
+    number
+  >;
 }

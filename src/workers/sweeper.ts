@@ -2,9 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
 import { findStaleQueuedOrders } from '../domain/orders.js';
 import type { Logger } from '../logger.js';
-import { enqueueOrder, orderJobId, type OrderJob } from './queue.js';
-
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+import { enqueueAgain, type OrderJob } from './queue.js';
 
 /**
  * PostgreSQL is the source of truth; Redis only delivers. An order that is stored but has no live
@@ -15,12 +13,7 @@ export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeM
   const stale = await findStaleQueuedOrders(orm.em.fork(), minAgeMs, 500);
   let enqueued = 0;
   for (const order of stale) {
-    const jobId = orderJobId(order.order_id);
-    const state = await queue.getJobState(jobId);
-    if (LIVE_STATES.has(state)) continue;
-    if (state !== 'unknown') await queue.remove(jobId);
-    await enqueueOrder(queue, order);
-    enqueued++;
+    if (await enqueueAgain(queue, order)) enqueued++;
   }
   return enqueued;
 }

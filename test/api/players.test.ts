@@ -1,4 +1,5 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { playerToken } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BADGE, baseCatalog, GEM_GRANT, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
@@ -39,14 +40,7 @@ afterAll(() => h.close());
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** A valid player token for `player`, signed as the service expects. */
-async function tokenFor(player: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(player)
-    .setIssuedAt()
-    .setExpirationTime(nowSeconds() + 600)
-    .sign(secret);
-}
+const tokenFor = (player: string) => playerToken(PLAYER_SECRET, player);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { webhookSignature } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEM_GRANT, GEMS } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
@@ -21,11 +22,7 @@ afterAll(() => h.close());
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** What a platform integration sends: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t.body)>`. */
-function sign(secret: string, body: string, timestamp: number = nowSeconds()): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `t=${timestamp},v1=${mac}`;
-}
+const sign = webhookSignature;
 
 function post(platform: string, body: string, signature?: string, headers: Record<string, string> = {}) {
   return h.request('POST', `/v1/webhooks/${platform}`, {

@@ -5,6 +5,7 @@ import { startApi, type RunningApi } from '../../src/api/main.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
+import { createObservability } from '../../src/observability/observability.js';
 import { startWorker, type RunningWorker } from '../../src/workers/main.js';
 import { ORDER_QUEUE } from '../../src/workers/queue.js';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
@@ -98,8 +99,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL, 'armory-test');
   const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
-  const api = await startApi(config, orm, logger, 0);
-  const worker = options.worker === false ? null : startWorker(config, orm, logger);
+  // One process's worth of observability, as `npm start` has: the API's /metrics shows the worker's.
+  const observability = createObservability(logger);
+  const api = await startApi(config, orm, logger, 0, observability);
+  const worker = options.worker === false ? null : startWorker(config, orm, logger, observability);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
   const request = async (

@@ -60,7 +60,7 @@ export const modifyManySchema = z.object({
     .max(MAX_ENTRIES_PER_ORDER),
 });
 
-const orderParams = z.object({ order_id: orderId });
+export const orderParams = z.object({ order_id: orderId });
 
 /** A player reads its orders back here, never at /v1/orders (a server route). */
 const meLocation: SendOrderOptions = {
@@ -99,7 +99,7 @@ export function meRoutes(deps: ApiDeps): Router {
       res.json(order);
       return;
     }
-    await sendOrder(orm, res, order, wait, false, meLocation);
+    await sendOrder(deps, res, order, wait, false, meLocation);
   });
 
   router.put('/inventory/v2/player/me/inventory', playerOnly, async (req, res) => {

@@ -10,7 +10,7 @@ import { preferredWait } from '../prefer-wait.js';
 import { sendOrder, submitOrder } from '../submit-order.js';
 import { parse } from '../validation.js';
 
-const orderParams = z.object({ order_id: orderId });
+export const orderParams = z.object({ order_id: orderId });
 
 export function orderRoutes(deps: ApiDeps): Router {
   const { config, orm } = deps;
@@ -30,7 +30,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       res.json(order);
       return;
     }
-    await sendOrder(orm, res, order, wait);
+    await sendOrder(deps, res, order, wait);
   });
   return router;
 }

@@ -1,17 +1,17 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { INVENTORY_CURSOR, listInventory, type InventoryPage } from '../../domain/inventory-query.js';
-import { listPlayerOrders } from '../../domain/orders.js';
+import { listOrders } from '../../domain/orders.js';
 import { uuid } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { parse } from '../validation.js';
 
-const playerParams = z.object({ player_uuid: uuid });
+export const playerParams = z.object({ player_uuid: uuid });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
-const inventoryQuery = z.object({
+export const inventoryQuery = z.object({
   item_id: z.coerce.number().int().min(1).optional(),
   bucket: z.enum(BUCKETS).optional(),
   type: z.enum(INVENTORY_TYPES).optional(),
@@ -20,7 +20,8 @@ const inventoryQuery = z.object({
   include_expired: z.stringbool().default(false),
 });
 
-const ordersQuery = z.object({
+/** The query of an order listing; shared with `GET /v1/admin/orders`, which lists every player's. */
+export const ordersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   limit,
   cursor: z
@@ -65,7 +66,7 @@ export function playerRoutes(deps: ApiDeps): Router {
     const { player_uuid } = parse(playerParams, req, 'params');
     const query = parse(ordersQuery, req, 'query');
     res.json(
-      await listPlayerOrders(orm.em.fork(), {
+      await listOrders(orm.em.fork(), {
         playerUuid: player_uuid,
         status: query.status,
         limit: query.limit,

@@ -20,7 +20,7 @@ interface Platform {
   secret: (config: Config) => string;
 }
 
-const PLATFORMS: Record<string, Platform> = {
+export const PLATFORMS: Record<string, Platform> = {
   steam: { source: 'STEAM', bucket: 'steam', secret: (config) => config.WEBHOOK_SECRET_STEAM },
   psn: { source: 'PSN', bucket: 'psn', secret: (config) => config.WEBHOOK_SECRET_PSN },
   xbox: { source: 'XBOX', bucket: 'xbox_live', secret: (config) => config.WEBHOOK_SECRET_XBOX },
@@ -34,7 +34,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * and every entry's bucket are the platform's, whatever was sent. They are set before validation, so
  * a value the platform sent there cannot make the order a 422 either.
  */
-function platformOrderSchema({ source, bucket }: Platform) {
+export function platformOrderSchema({ source, bucket }: Platform) {
   const force = (value: unknown): unknown => {
     if (!isPlainObject(value)) return value;
     const entries = Array.isArray(value.entries)

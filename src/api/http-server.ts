@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import express, { type Express } from 'express';
+import type { Logger } from '../logger.js';
+import type { Observability } from '../observability/observability.js';
+import type { Role } from '../runtime.js';
+import { errorHandler, notFound } from './errors.js';
+import { observabilityRoutes } from './observability.js';
+
+/** Listens on `port` (0: any free port) and answers the port actually bound. */
+export async function listen(app: Express, port: number): Promise<{ server: Server; port: number }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : port };
+}
+
+const IDLE_SWEEP_MS = 50;
+
+/**
+ * Stops taking connections and resolves once every request in flight has been answered. A
+ * kept-alive connection that goes idle after its answer would otherwise hold the server open until
+ * its keep-alive timeout, so idle connections are closed as they appear.
+ */
+export function drainServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A worker started alone has no API; with WORKER_PORT set it serves only /healthz, /readyz and
+ * /metrics, so it can be probed and scraped like the API.
+ */
+export async function startProbeServer(
+  observability: Observability,
+  logger: Logger,
+  port: number,
+): Promise<Role & { port: number }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(observabilityRoutes({ logger, observability }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  const { server, port: boundPort } = await listen(app, port);
+  logger.info({ port: boundPort }, 'probes and metrics listening');
+  let draining: Promise<void> | undefined;
+  const drain = () => (draining ??= drainServer(server));
+  return { port: boundPort, drain, close: drain };
+}

@@ -1,0 +1,74 @@
+import type { Queue } from 'bullmq';
+import type { Orm } from '../db/orm.js';
+import { requeueErroredBatch, requeueErroredOrder, type RequeueResult } from '../domain/orders.js';
+import { enqueueAgain, type OrderJob } from './queue.js';
+
+/**
+ * Ops' retries of `errored` orders, shared by the admin API and the ops CLI. PostgreSQL decides
+ * (a conditional update flips `errored` to `queued`, committed before anything is enqueued); the
+ * queue only delivers. If an enqueue fails, the order is still `queued` in PostgreSQL and the
+ * sweeper delivers it, as for an order whose first enqueue failed.
+ */
+
+/** Told about an order that was re-queued in PostgreSQL but could not be given a job just now. */
+export type EnqueueFailed = (orderId: string, error: unknown) => void;
+
+async function deliver(queue: Queue<OrderJob>, order: OrderJob, onEnqueueFailed?: EnqueueFailed) {
+  try {
+    await enqueueAgain(queue, order);
+    return true;
+  } catch (error) {
+    onEnqueueFailed?.(order.order_id, error);
+    return false;
+  }
+}
+
+/** Retries one order: `requeued` (and enqueued), `not_errored` (untouched) or `not_found`. */
+export async function retryErroredOrder(
+  orm: Orm,
+  queue: Queue<OrderJob>,
+  orderId: string,
+  onEnqueueFailed?: EnqueueFailed,
+): Promise<RequeueResult> {
+  const outcome = await requeueErroredOrder(orm.em.fork(), orderId);
+  if (outcome.kind === 'requeued') await deliver(queue, outcome.order, onEnqueueFailed);
+  return outcome;
+}
+
+export interface BulkRetryProgress {
+  /** Orders put back to `queued` so far. */
+  retried: number;
+  /** Of those, how many are left to the sweeper because their enqueue failed. */
+  enqueueFailed: number;
+}
+
+export interface BulkRetryOptions {
+  /** Orders flipped per transaction; each batch commits before its orders are enqueued. */
+  batchSize?: number;
+  onProgress?: (progress: BulkRetryProgress) => void;
+  onEnqueueFailed?: EnqueueFailed;
+}
+
+/**
+ * Retries every order that is `errored` now, oldest first, in batches, so a large backlog never
+ * holds one long transaction. Orders that error again while this runs are not retried twice.
+ */
+export async function retryErroredOrders(
+  orm: Orm,
+  queue: Queue<OrderJob>,
+  { batchSize = 500, onProgress, onEnqueueFailed }: BulkRetryOptions = {},
+): Promise<BulkRetryProgress> {
+  const progress: BulkRetryProgress = { retried: 0, enqueueFailed: 0 };
+  let afterSeq: string | null = null;
+  for (;;) {
+    const batch = await requeueErroredBatch(orm.em.fork(), afterSeq, batchSize);
+    if (batch.length === 0) return progress;
+    afterSeq = batch[batch.length - 1]!.accept_seq;
+    // One batch's adds go to Redis together: the worker keeps each player's accept order whatever
+    // order the jobs arrive in, since it applies a player's queued orders by accept_seq.
+    const delivered = await Promise.all(batch.map((order) => deliver(queue, order, onEnqueueFailed)));
+    progress.retried += batch.length;
+    progress.enqueueFailed += delivered.filter((ok) => !ok).length;
+    onProgress?.({ ...progress });
+  }
+}

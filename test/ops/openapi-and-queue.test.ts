@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
+import { playerToken } from '../helpers/credentials.js';
+import { ADMIN_KEY, newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+
+let h: Harness;
+let document: any;
+
+beforeAll(async () => {
+  h = await startHarness();
+  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  const response = await h.request('GET', '/openapi.json');
+  expect(response.status).toBe(200);
+  document = response.body;
+});
+afterAll(() => h.close());
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/** Every operation of the served document, as `GET /v1/orders/{order_id}`. */
+function documentedOperations(): string[] {
+  return Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+    ([path, operations]) =>
+      Object.keys(operations)
+        .filter((method) => METHODS.includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+/**
+ * Every route the running app serves, read from Express 5's router stack (`app.router.stack`),
+ * with `:param` written as OpenAPI's `{param}`. A mounted sub-app (the Bull Board dashboard) counts
+ * as a GET of its mount path: its inner routes are the dashboard's own.
+ */
+function servedOperations(): string[] {
+  // The running server's request listener is the Express app itself.
+  const app = h.api.server.listeners('request')[0] as any;
+  const served: string[] = [];
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      const mount = layer.rawPath && layer.rawPath !== '/' ? String(layer.rawPath) : '';
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods).filter((name) => name !== '_all')) {
+          const path = `${prefix}${layer.route.path as string}`.replace(/:(\w+)/g, '{$1}');
+          served.push(`${method.toUpperCase()} ${path}`);
+        }
+      } else if (Array.isArray(layer.handle?.stack)) {
+        walk(layer.handle.stack, prefix + mount);
+      } else if (layer.handle?.router) {
+        // An Express app mounted as middleware (it has a router of its own; a Router does not).
+        served.push(`GET ${prefix}${mount}`);
+      }
+    }
+  };
+  walk(app.router.stack, '');
+  return [...new Set(served)];
+}
+
+/** A concrete URL for a documented path: path parameters filled with values of the right shape. */
+const concrete = (path: string) =>
+  path
+    .replace('{order_id}', 'no-such-order')
+    .replace('{player_uuid}', randomUUID())
+    .replace('{platform}', 'steam');
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toMatch(/^3\.1\./);
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('documents exactly the routes the app serves', () => {
+    const documented = documentedOperations();
+    const served = servedOperations();
+    // Both lists are compared whole, so a failure names the route missing on either side.
+    expect([...served].sort()).toEqual([...documented].sort());
+    for (const required of [
+      'GET /v1/admin/catalog',
+      'PUT /v1/admin/catalog',
+      'POST /v1/orders',
+      'GET /v1/orders/{order_id}',
+      'GET /v1/players/{player_uuid}/inventory',
+      'GET /v1/players/{player_uuid}/orders',
+      'GET /v1/me/inventory',
+      'POST /v1/me/orders',
+      'GET /v1/me/orders/{order_id}',
+      'PUT /inventory/v2/player/me/inventory',
+      'POST /v1/webhooks/{platform}',
+      'GET /v1/admin/orders',
+      'POST /v1/admin/orders/{order_id}/retry',
+      'POST /v1/admin/orders/retry',
+      'GET /v1/admin/queue',
+      'GET /admin/queues',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /metrics',
+      'GET /openapi.json',
+      'GET /docs',
+    ]) {
+      expect(documented).toContain(required);
+    }
+  });
+
+  it('every documented route is reached (no unknown-route 404), even without a credential', async () => {
+    for (const operation of documentedOperations()) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const response = await h.request(method, concrete(path));
+      expect({ operation, error_code: response.body?.error_code }).not.toEqual({
+        operation,
+        error_code: 'not_found',
+      });
+    }
+  });
+
+  it('documents request bodies with the schemas that validate them', () => {
+    const order = document.components.schemas.PlayerOrderCreate;
+    expect(order.required).toEqual(expect.arrayContaining(['player_uuid', 'entries']));
+    expect(order.properties.entries.maxItems).toBe(100);
+    expect(order.properties.order_id.anyOf[0].pattern).toBe('^[A-Za-z0-9_-]{1,64}$');
+    // The catalog refuses unknown fields; orders ignore them.
+    expect(document.components.schemas.Catalog.additionalProperties).toBe(false);
+    // A player may leave its own uuid out.
+    const meBody = document.paths['/v1/me/orders'].post.requestBody.content['application/json'].schema;
+    expect(meBody.required).not.toContain('player_uuid');
+    expect(meBody.required).toContain('entries');
+    // Webhooks require the platform's event id.
+    const webhookBody =
+      document.paths['/v1/webhooks/{platform}'].post.requestBody.content['application/json'].schema;
+    expect(webhookBody.required).toContain('order_id');
+    expect(document.paths['/v1/orders'].post.responses['422'].$ref).toBe(
+      '#/components/responses/ValidationFailed',
+    );
+  });
+});
+
+describe('/docs', () => {
+  it('is an HTML page listing every documented path, with nothing fetched from elsewhere', async () => {
+    const response = await h.request('GET', '/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = response.body as string;
+    for (const path of Object.keys(document.paths)) expect(html).toContain(`<code>${path}</code>`);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+});
+
+describe('every admin route', () => {
+  it('answers 403 to the server key (every /v1/admin operation of the document)', async () => {
+    const adminOperations = documentedOperations().filter(
+      (operation) =>
+        operation.split(' ')[1]!.startsWith('/v1/admin/') || operation.endsWith(' /admin/queues'),
+    );
+    expect(adminOperations.length).toBeGreaterThanOrEqual(7);
+    const catalogBefore = await h.admin('GET', '/v1/admin/catalog');
+    for (const operation of adminOperations) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const response = await h.server(method, concrete(path), method === 'GET' ? undefined : {});
+      expect({ operation, status: response.status }).toEqual({ operation, status: 403 });
+      expect(response.body).toMatchObject({ auth_success: true, error_code: 'forbidden' });
+    }
+    // Nothing was changed by the refused calls.
+    expect((await h.admin('GET', '/v1/admin/catalog')).body).toEqual(catalogBefore.body);
+  });
+});
+
+describe('GET /v1/admin/queue', () => {
+  it('gives the admin the order queue job counts by state', async () => {
+    const player = newPlayer();
+    const order = await h.submit(grantGems(player));
+    expect(order.body.status).toBe('succeeded');
+    expect(await h.balance(player, GEMS)).toBe(100);
+
+    // The job is marked completed in Redis just after the order commits in PostgreSQL.
+    await vi.waitFor(
+      async () => {
+        const response = await h.admin('GET', '/v1/admin/queue');
+        expect(response.status).toBe(200);
+        expect(response.body.queue).toBe('orders');
+        expect(response.body.counts.completed).toBeGreaterThanOrEqual(1);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const { body } = await h.admin('GET', '/v1/admin/queue');
+    expect(Object.keys(body.counts).sort()).toEqual(
+      ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children'].sort(),
+    );
+    for (const count of Object.values(body.counts)) expect(Number.isInteger(count)).toBe(true);
+  });
+
+  it('is 403 to the server key and a player token, 401 without a credential', async () => {
+    expect((await h.server('GET', '/v1/admin/queue')).status).toBe(403);
+    const token = await playerToken(h.config.PLAYER_JWT_SECRET, newPlayer());
+    const player = await h.request('GET', '/v1/admin/queue', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(player.status).toBe(403);
+    const none = await h.request('GET', '/v1/admin/queue');
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ auth_success: false, error_code: 'unauthorized' });
+    expect(none.body.counts).toBeUndefined();
+  });
+});
+
+describe('the /admin/queues dashboard', () => {
+  it('asks a browser for a login without a credential (401 with a Basic challenge)', async () => {
+    const response = await h.request('GET', '/admin/queues');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Basic realm="armory"');
+    expect(response.body).toMatchObject({ auth_success: false });
+  });
+
+  it('opens with the admin key as the Basic password (any user name)', async () => {
+    const response = await h.request('GET', '/admin/queues', {
+      headers: { authorization: basic('ops', ADMIN_KEY) },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    // The dashboard's own API, as the page calls it from the browser with the same login, sees the order queue.
+    const queues = await h.request('GET', '/admin/queues/api/queues', {
+      headers: { authorization: basic('', ADMIN_KEY) },
+    });
+    expect(queues.status).toBe(200);
+    expect(JSON.stringify(queues.body)).toContain('"orders"');
+  });
+
+  it('opens with the admin key as a bearer token', async () => {
+    const response = await h.admin('GET', '/admin/queues');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('refuses a wrong Basic password with 401 and the challenge, the server key too', async () => {
+    for (const password of ['wrong', SERVER_KEY, '']) {
+      const response = await h.request('GET', '/admin/queues', {
+        headers: { authorization: basic('ops', password) },
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Basic realm="armory"');
+    }
+    // The dashboard's API and assets are behind the same guard.
+    expect((await h.request('GET', '/admin/queues/api/queues')).status).toBe(401);
+  });
+
+  it('answers 403 to the server key as a bearer token (a valid credential, not allowed here)', async () => {
+    const response = await h.server('GET', '/admin/queues');
+    expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({ auth_success: true, error_code: 'forbidden' });
+    expect((await h.server('GET', '/admin/queues/api/queues')).status).toBe(403);
+  });
+
+  it('answers 401 with the challenge to an invalid bearer token', async () => {
+    const response = await h.request('GET', '/admin/queues', { headers: { authorization: 'Bearer nope' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Basic realm="armory"');
+  });
+});
