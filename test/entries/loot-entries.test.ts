@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
+import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
 
 /**
  * fill_loot and purchase_loot (contract sections 4 and 5): every result code of both entry types,
@@ -240,25 +241,8 @@ afterAll(() => h.close());
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-type Holding = { item: number; quantity: number; expires?: string };
-
-/** Gives the player one new persistent record per holding (create_new_persistent_inventory). */
-async function give(player: string, holdings: Holding[]): Promise<void> {
-  const response = await h.submit({
-    player_uuid: player,
-    entries: holdings.map((holding) => ({
-      type: 'create_new_persistent_inventory',
-      item_id: holding.item,
-      quantity: holding.quantity,
-      ...(holding.expires ? { expires: holding.expires } : {}),
-    })),
-  });
-  expect(response.status).toBe(200);
-  expect(response.body.status, JSON.stringify(response.body.entries)).toBe('succeeded');
-}
-
-/** Everything the player holds, expired records included, as the API shows it. */
-const snapshot = (player: string) => h.inventory(player, '&include_expired=true');
+const give = (player: string, holdings: Holding[]) => giveHoldings(h, player, holdings);
+const snapshot = (player: string) => inventorySnapshot(h, player);
 
 const fill = (player: string, lootId: number, quantity = 1, order: Record<string, unknown> = {}) => ({
   player_uuid: player,

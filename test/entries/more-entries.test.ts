@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
 import { results, waitForOrders } from '../helpers/orders.js';
+import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
 
 /**
  * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot
@@ -254,24 +255,8 @@ afterAll(() => h.close());
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-type Holding = { item: number; quantity: number };
-
-/** Gives the player one new persistent record per holding (create_new_persistent_inventory). */
-async function give(player: string, holdings: Holding[]): Promise<void> {
-  const response = await h.submit({
-    player_uuid: player,
-    entries: holdings.map((holding) => ({
-      type: 'create_new_persistent_inventory',
-      item_id: holding.item,
-      quantity: holding.quantity,
-    })),
-  });
-  expect(response.status).toBe(200);
-  expect(response.body.status, JSON.stringify(response.body.entries)).toBe('succeeded');
-}
-
-/** Everything the player holds, expired records included, as the API shows it. */
-const snapshot = (player: string) => h.inventory(player, '&include_expired=true');
+const give = (player: string, holdings: Holding[]) => giveHoldings(h, player, holdings);
+const snapshot = (player: string) => inventorySnapshot(h, player);
 
 const balanceIn = (records: InventoryRecord[], itemId: number) =>
   records.filter((record) => record.item_id === itemId).reduce((sum, record) => sum + record.count, 0);
