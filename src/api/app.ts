@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps.js';
-import { errorHandler, MAX_BODY_BYTES, notFound } from './errors.js';
+import { deferMalformedBody, errorHandler, MAX_BODY_BYTES, notFound } from './errors.js';
 import { observabilityRoutes } from './observability.js';
 import { adminOrderRoutes } from './routes/admin-orders.js';
 import { adminQueueRoutes } from './routes/admin-queue.js';
@@ -20,7 +20,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(observabilityRoutes(deps));
   // Before the JSON parser: webhooks are signed over the raw bytes, so they read the body themselves.
   app.use(webhookRoutes(deps));
-  app.use(express.json({ limit: MAX_BODY_BYTES }));
+  // Any content type is read as JSON (this is a JSON API). A body that does not parse is only
+  // reported once a route has matched and the caller is authenticated: 404 and 401 come first.
+  app.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }), deferMalformedBody);
 
   app.use(catalogRoutes(deps));
   app.use(adminOrderRoutes(deps));

@@ -47,6 +47,20 @@ export function zodDetails(error: z.ZodError, prefix: (string | number)[]): Vali
   });
 }
 
+const MALFORMED_BODY = { loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' };
+
+/** Notes a body that is not JSON and goes on; `parse` (validation.ts) answers 422 for it. */
+export const deferMalformedBody: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  if ((error as BodyParserError).type !== 'entity.parse.failed') {
+    next(error);
+    return;
+  }
+  res.locals.malformedBody = true;
+  next();
+};
+
+export const malformedBodyError = () => HttpError.validation([MALFORMED_BODY]);
+
 export const notFound: RequestHandler = (req) => {
   throw HttpError.of(404, 'not_found', `no route for ${req.method} ${req.path}`);
 };
@@ -65,7 +79,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const parserError = error as BodyParserError;
     if (parserError.type === 'entity.parse.failed') {
-      res.status(422).json({ detail: [{ loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' }] });
+      res.status(422).json({ detail: [MALFORMED_BODY] });
       return;
     }
     if (parserError.type === 'entity.too.large') {

@@ -60,7 +60,12 @@ function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     // Top level, so the request's line (and anything logged through req.log) can be found by id.
-    customProps: (req) => ({ request_id: req.id }),
+    // Routes that answer with an order put its ids in res.locals (submit-order.ts), so the request's
+    // log line carries order_id and player_uuid.
+    customProps: (req, res) => ({
+      request_id: req.id,
+      ...(res.locals?.orderLog as Record<string, string> | undefined),
+    }),
     customAttributeKeys: { responseTime: 'duration_ms' },
     customLogLevel: (req, res, error) => {
       if (PROBE_PATHS.has(pathOf(req))) return 'debug';

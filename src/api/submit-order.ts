@@ -24,8 +24,12 @@ export async function sendOrder(
   replayed = false,
   { locationOf = defaultLocation }: SendOrderOptions = {},
 ): Promise<void> {
-  const stopping = () => observability.readiness.isStopping;
-  const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopping);
+  res.locals.orderLog = { order_id: order.order_id, player_uuid: order.player_uuid };
+  // Stop waiting when the caller has gone, or the process is shutting down.
+  let callerGone = false;
+  res.once('close', () => (callerGone = true));
+  const stopWaiting = () => callerGone || observability.readiness.isStopping;
+  const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopWaiting);
   res.set('Location', locationOf(shown.order_id));
   if (replayed) res.set('Idempotent-Replayed', 'true');
   if (wait !== null) res.set('Preference-Applied', `wait=${wait}`);

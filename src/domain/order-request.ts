@@ -168,6 +168,12 @@ function withoutNulls(value: unknown): unknown {
   return value;
 }
 
+const QUANTITY_ONE_TYPES: readonly string[] = [
+  'promotion_code',
+  'purchase_dynamic_bundle',
+  'fill_entitled_loot',
+];
+
 export function completeOrderRequest(order: OrderCreate): OrderRequest {
   return {
     order_id: order.order_id ?? randomUUID(),
@@ -179,6 +185,11 @@ export function completeOrderRequest(order: OrderCreate): OrderRequest {
     instance_id: order.instance_id ?? null,
     match_id: order.match_id ?? null,
     is_transaction: order.is_transaction ?? false,
-    entries: order.entries.map((entry) => ({ ...entry, entry_id: entry.entry_id ?? randomUUID() })),
+    entries: order.entries.map((entry) => ({
+      ...entry,
+      entry_id: entry.entry_id ?? randomUUID(),
+      // Seed 001 shows `quantity` on every entry; these types always take one.
+      ...(entry.quantity == null && QUANTITY_ONE_TYPES.includes(entry.type) && { quantity: 1 }),
+    })),
   };
 }

@@ -20,6 +20,13 @@ const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
  * A datetime that carries its zone, or a Unix timestamp in seconds (taken as UTC); normalized to an
  * ISO 8601 string in UTC. A datetime without a zone is refused: its instant would be a guess.
  */
+/** `new Date` rolls 2030-02-30 over into March; a date the caller did not mean is refused instead. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 export const zonedDateTime = z.union([z.number(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'string' && !ZONED.test(value)) {
     ctx.addIssue({ code: 'custom', message: 'datetime must carry a timezone (e.g. Z or +02:00)' });
@@ -28,6 +35,10 @@ export const zonedDateTime = z.union([z.number(), z.string()]).transform((value,
   const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) {
     ctx.addIssue({ code: 'custom', message: 'not a valid datetime' });
+    return z.NEVER;
+  }
+  if (typeof value === 'string' && !isCalendarDate(value)) {
+    ctx.addIssue({ code: 'custom', message: 'not a date on the calendar' });
     return z.NEVER;
   }
   if (date.getTime() < EARLIEST.getTime() || date.getTime() > LATEST.getTime()) {

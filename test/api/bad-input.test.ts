@@ -447,3 +447,50 @@ describe('input PostgreSQL could not store', () => {
     expect(response.body.entries[0].result).toBe('invalid_entry_type');
   });
 });
+
+describe('what comes before validation', () => {
+  it('an unauthenticated malformed body is a 401, not a 422', async () => {
+    const response = await h.request('POST', '/v1/orders', { rawBody: '{bad' });
+    expect(response.status).toBe(401);
+    expect(response.body.auth_success).toBe(false);
+  });
+
+  it('a malformed body to an unknown route is a 404', async () => {
+    const response = await h.request('POST', '/v1/nope', { rawBody: '{bad', headers: serverAuth });
+    expectErrorBody(response, 404, 'not_found');
+  });
+
+  it('a JSON body without a Content-Type is read as JSON', async () => {
+    const player = newPlayer();
+    const response = await h.request('POST', '/v1/orders', {
+      rawBody: JSON.stringify(createSword(player, undefined)),
+      headers: { ...serverAuth, 'content-type': '' },
+    });
+    expect(response.status).toBe(202);
+  });
+
+  it('a date that is not on the calendar is a 422, not rolled over into the next month', async () => {
+    const player = newPlayer();
+    expectValidation(await h.server('POST', '/v1/orders', createSword(player, '2030-02-30T00:00:00Z')), [
+      'body',
+      'entries',
+      0,
+      'expires',
+    ]);
+    await expectUntouched(player);
+  });
+
+  it('an item_id filter beyond the integer range is a 422, not a 500', async () => {
+    const response = await h.server('GET', `/v1/players/${newPlayer()}/inventory?item_id=99999999999`);
+    expectValidation(response, ['query', 'item_id']);
+  });
+
+  it('entries that always take one show quantity 1', async () => {
+    const response = await h.server('POST', '/v1/orders', {
+      player_uuid: newPlayer(),
+      entries: [{ type: 'promotion_code', external_tran_id: 'NO-SUCH-CODE' }],
+    });
+    expect(response.status).toBe(202);
+    expect(response.body.entries[0].quantity).toBe(1);
+  });
+});

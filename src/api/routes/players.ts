@@ -12,7 +12,7 @@ export const playerParams = z.object({ player_uuid: uuid });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 export const inventoryQuery = z.object({
-  item_id: z.coerce.number().int().min(1).optional(),
+  item_id: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
   bucket: z.enum(BUCKETS).optional(),
   type: z.enum(INVENTORY_TYPES).optional(),
   limit,

@@ -6,7 +6,7 @@ import { orderCreateSchema } from '../../domain/order-request.js';
 import { orderId } from '../../domain/schema-types.js';
 import type { Bucket, Source } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError, MAX_BODY_BYTES } from '../errors.js';
+import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../errors.js';
 import { submitOrder } from '../submit-order.js';
 import { parse } from '../validation.js';
 
@@ -101,14 +101,14 @@ export function webhookRoutes(deps: ApiDeps): Router {
     const name = String(req.params.platform);
     const platform = Object.hasOwn(PLATFORMS, name) ? PLATFORMS[name] : undefined;
     const schema = schemas.get(name);
-    if (!platform || !schema) throw unauthorized(`no webhook platform ${name}`);
+    if (!platform || !schema) throw HttpError.of(404, 'not_found', `no webhook platform ${name}`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     verifySignature(req.get(SIGNATURE_HEADER), body, platform.secret(config), Date.now());
 
     try {
       req.body = JSON.parse(body.toString('utf8')) as unknown;
     } catch {
-      throw HttpError.validation([{ loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' }]);
+      throw malformedBodyError();
     }
     await submitOrder(deps, req, res, parse(schema, req, 'body'));
   });
