@@ -5,6 +5,7 @@ import { findOrder } from '../../domain/orders.js';
 import { orderId } from '../../domain/schema-types.js';
 import { MAX_ENTRIES_PER_ORDER } from '../../domain/vocabulary.js';
 import { callingPlayer, requireRole } from '../auth.js';
+import { playerRateLimit } from '../rate-limit.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { preferredWait } from '../prefer-wait.js';
@@ -70,8 +71,8 @@ const meLocation: SendOrderOptions = {
 export function meRoutes(deps: ApiDeps): Router {
   const { config, orm } = deps;
   const router = Router();
-  const playerOnly = requireRole(config, ['player']);
-  router.use('/v1/me', playerOnly);
+  const playerOnly = [requireRole(config, ['player']), playerRateLimit(config.PLAYER_RATE_LIMIT_PER_MINUTE)];
+  router.use('/v1/me', ...playerOnly);
 
   router.get('/v1/me/inventory', async (req, res) => {
     res.json(await readInventoryPage(deps, req, callingPlayer(res)));
@@ -102,7 +103,7 @@ export function meRoutes(deps: ApiDeps): Router {
     await sendOrder(deps, res, order, wait, false, meLocation);
   });
 
-  router.put('/inventory/v2/player/me/inventory', playerOnly, async (req, res) => {
+  router.put('/inventory/v2/player/me/inventory', ...playerOnly, async (req, res) => {
     const player = callingPlayer(res);
     const body = parse(modifyManySchema, req, 'body');
     const create: OrderCreate = {
