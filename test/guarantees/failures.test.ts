@@ -5,16 +5,7 @@ import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { sleep, until } from '../helpers/wait.js';
 
 describe('a worker killed with SIGKILL mid-order', () => {
   let h: Harness;

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../helpers/wait.js';
 
 /**
  * Holds the row locks of players that do not exist yet, the way a stuck transaction would: the

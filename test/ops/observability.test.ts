@@ -9,16 +9,7 @@ import { startWorker, type RunningWorker } from '../../src/workers/main.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { until } from '../helpers/wait.js';
 
 /** One sample of the Prometheus text, 0 when the series has not been written yet. */
 function sample(text: string, series: string): number {

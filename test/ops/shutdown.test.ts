@@ -6,8 +6,7 @@ import { startWorker, type RunningWorker } from '../../src/workers/main.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../helpers/wait.js';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
