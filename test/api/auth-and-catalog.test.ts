@@ -17,6 +17,7 @@ import {
   type Harness,
   type TestResponse,
 } from '../helpers/harness.js';
+import { expectAuthError, expectNoLeak, expectValidation } from '../helpers/responses.js';
 
 /**
  * Contract sections 2 (callers and authentication) and 4 (the admin catalog). Catalog ids used here
@@ -59,43 +60,7 @@ const lootOf = (doc: CatalogDoc, id: number) =>
 const itemOf = (doc: CatalogDoc, id: number) =>
   doc.items.find((item) => item.id === id) as Record<string, unknown>;
 
-async function ordersOf(player: string): Promise<number> {
-  const rows = await h.sql<{ n: number }>(
-    'select count(*)::int as n from player_order where player_uuid = ?',
-    [player],
-  );
-  return rows[0]!.n;
-}
-
-function expectNoLeak(response: TestResponse): void {
-  expect(response.status).toBeLessThan(500);
-  const text = JSON.stringify(response.body);
-  expect(text).not.toMatch(/\bstack\b|\n\s+at |node_modules|\.ts:\d+/i);
-}
-
-function expectAuthError(response: TestResponse, status: 401 | 403): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(status);
-  expect(Object.keys(response.body as object).sort()).toEqual(['auth_success', 'desc', 'error_code']);
-  expect(response.body.auth_success).toBe(status === 403);
-  expect(typeof response.body.error_code).toBe('string');
-  expect(response.body.error_code.length).toBeGreaterThan(0);
-  expect(typeof response.body.desc).toBe('string');
-}
-
-/** A 422 in seed 001's shape, one of whose items is at `loc`. */
-function expectValidation(response: TestResponse, loc: (string | number)[]): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(422);
-  expect(Object.keys(response.body as object)).toEqual(['detail']);
-  const detail = response.body.detail as { loc: (string | number)[]; msg: string; type: string }[];
-  expect(detail.length).toBeGreaterThan(0);
-  for (const item of detail) {
-    expect(Object.keys(item).sort()).toEqual(['loc', 'msg', 'type']);
-    expect(typeof item.msg).toBe('string');
-  }
-  expect(detail.map((item) => item.loc)).toContainEqual(loc);
-}
+const ordersOf = (player: string) => h.orderCount(player);
 
 /**
  * A refused catalog write: 422 with the expected loc, and the stored catalog exactly as before.

@@ -8,7 +8,8 @@ import {
   SWORD,
   SWORD_PACK,
 } from '../helpers/catalog-fixture.js';
-import { newPlayer, SERVER_KEY, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
+import { newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { expectErrorBody, expectNoLeak, expectValidation } from '../helpers/responses.js';
 
 /**
  * Contract sections 3 (errors) and 5 (what a PlayerOrderCreate may hold): every refused request is
@@ -24,55 +25,9 @@ afterAll(() => h.close());
 
 const serverAuth = { authorization: `Bearer ${SERVER_KEY}` };
 
-async function ordersOf(player: string): Promise<number> {
-  const rows = await h.sql<{ n: number }>(
-    'select count(*)::int as n from player_order where player_uuid = ?',
-    [player],
-  );
-  return rows[0]!.n;
-}
+const ordersOf = (player: string) => h.orderCount(player);
 
-async function allOrders(): Promise<number> {
-  const rows = await h.sql<{ n: number }>('select count(*)::int as n from player_order');
-  return rows[0]!.n;
-}
-
-/** Nothing in the body looks like a stack trace or a source location, and it is not a 5xx. */
-function expectNoLeak(response: TestResponse): void {
-  expect(response.status).toBeLessThan(500);
-  const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-  expect(text).not.toMatch(/\bstack\b/i);
-  expect(text).not.toMatch(/\n\s+at /);
-  expect(text).not.toMatch(/\bat .+:\d+:\d+/);
-  expect(text).not.toMatch(/node_modules|\.ts:\d+|\.js:\d+/);
-}
-
-/** A 422 in seed 001's shape: `{detail: [{loc, msg, type}]}`, one of whose items is at `loc`. */
-function expectValidation(response: TestResponse, loc: (string | number)[]): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(422);
-  expect(Object.keys(response.body as object)).toEqual(['detail']);
-  const detail = response.body.detail as { loc: unknown; msg: unknown; type: unknown }[];
-  expect(Array.isArray(detail)).toBe(true);
-  expect(detail.length).toBeGreaterThan(0);
-  for (const item of detail) {
-    expect(Object.keys(item).sort()).toEqual(['loc', 'msg', 'type']);
-    expect(Array.isArray(item.loc)).toBe(true);
-    expect(typeof item.msg).toBe('string');
-    expect(typeof item.type).toBe('string');
-  }
-  expect(detail.map((item) => item.loc)).toContainEqual(loc);
-}
-
-/** `{error_code, desc}` and nothing else. */
-function expectErrorBody(response: TestResponse, status: number, errorCode?: string): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(status);
-  expect(Object.keys(response.body as object).sort()).toEqual(['desc', 'error_code']);
-  expect(typeof response.body.desc).toBe('string');
-  if (errorCode) expect(response.body.error_code).toBe(errorCode);
-  else expect(typeof response.body.error_code).toBe('string');
-}
+const allOrders = () => h.orderCount();
 
 /** The player holds only what every player holds: the always-owned badge. */
 async function expectUntouched(player: string): Promise<void> {

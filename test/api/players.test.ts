@@ -3,6 +3,8 @@ import { playerToken } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BADGE, baseCatalog, GEM_GRANT, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
+import { results } from '../helpers/orders.js';
+import { expectAuthError, expectNoLeak } from '../helpers/responses.js';
 
 /**
  * Contract sections 2 and 6: the player client. A player authenticates with an HS256 JWT whose `sub`
@@ -61,30 +63,7 @@ async function newClient(): Promise<{ player: string; token: string }> {
   return { player, token: await tokenFor(player) };
 }
 
-async function ordersOf(player: string): Promise<number> {
-  const rows = await h.sql<{ n: number }>(
-    'select count(*)::int as n from player_order where player_uuid = ?',
-    [player],
-  );
-  return rows[0]!.n;
-}
-
-function expectNoLeak(response: TestResponse): void {
-  expect(response.status).toBeLessThan(500);
-  expect(JSON.stringify(response.body)).not.toMatch(/\bstack\b|\n\s+at |node_modules|\.ts:\d+/i);
-}
-
-function expectAuthError(response: TestResponse, status: 401 | 403): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(status);
-  expect(Object.keys(response.body as object).sort()).toEqual(['auth_success', 'desc', 'error_code']);
-  expect(response.body.auth_success).toBe(status === 403);
-  expect(typeof response.body.error_code).toBe('string');
-  expect(response.body.error_code.length).toBeGreaterThan(0);
-  expect(typeof response.body.desc).toBe('string');
-}
-
-const results = (order: { entries: { result: string }[] }) => order.entries.map((entry) => entry.result);
+const ordersOf = (player: string) => h.orderCount(player);
 
 /** The final state of one of `token`'s orders, read back through /v1/me. */
 async function finalOrder(token: string, orderId: string): Promise<any> {

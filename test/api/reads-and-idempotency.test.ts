@@ -10,13 +10,8 @@ import {
   SHIELD,
   SWORD,
 } from '../helpers/catalog-fixture.js';
-import {
-  newPlayer,
-  startHarness,
-  type Harness,
-  type InventoryRecord,
-  type TestResponse,
-} from '../helpers/harness.js';
+import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
+import { expectErrorBody, expectNoLeak, expectValidation } from '../helpers/responses.js';
 
 /**
  * Contract section 5 (submit idempotency, reading orders) and 6 (reading inventory).
@@ -32,40 +27,13 @@ afterAll(() => h.close());
 let orderSeq = 0;
 const uniqueOrderId = (label: string) => `${label}-${process.pid}-${Date.now()}-${++orderSeq}`;
 
-async function ordersOf(player: string): Promise<number> {
-  const rows = await h.sql<{ n: number }>(
-    'select count(*)::int as n from player_order where player_uuid = ?',
-    [player],
-  );
-  return rows[0]!.n;
-}
+const ordersOf = (player: string) => h.orderCount(player);
 
 async function rowsWithOrderId(orderId: string): Promise<number> {
   const rows = await h.sql<{ n: number }>('select count(*)::int as n from player_order where order_id = ?', [
     orderId,
   ]);
   return rows[0]!.n;
-}
-
-function expectNoLeak(response: TestResponse): void {
-  expect(response.status).toBeLessThan(500);
-  expect(JSON.stringify(response.body)).not.toMatch(/\bstack\b|\n\s+at |node_modules|\.ts:\d+/i);
-}
-
-function expectValidation(response: TestResponse, loc: (string | number)[]): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(422);
-  expect(Object.keys(response.body as object)).toEqual(['detail']);
-  const detail = response.body.detail as { loc: (string | number)[]; msg: string; type: string }[];
-  for (const item of detail) expect(Object.keys(item).sort()).toEqual(['loc', 'msg', 'type']);
-  expect(detail.map((item) => item.loc)).toContainEqual(loc);
-}
-
-function expectErrorBody(response: TestResponse, status: number, errorCode?: string): void {
-  expectNoLeak(response);
-  expect(response.status).toBe(status);
-  expect(Object.keys(response.body as object).sort()).toEqual(['desc', 'error_code']);
-  if (errorCode) expect(response.body.error_code).toBe(errorCode);
 }
 
 const waitFinal = (orderId: string) =>

@@ -48,6 +48,8 @@ export interface Harness {
   /** Sum of counts of one item over the player's inventory. */
   balance: (playerUuid: string, itemId: number) => Promise<number>;
   sql: <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+  /** How many orders are stored, for one player or for all. */
+  orderCount: (playerUuid?: string) => Promise<number>;
   close: () => Promise<void>;
 }
 
@@ -157,6 +159,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     balance: async (playerUuid, itemId) =>
       (await inventory(playerUuid, `&item_id=${itemId}`)).reduce((sum, record) => sum + record.count, 0),
     sql: (text, params = []) => orm.em.fork().execute(text, params),
+    orderCount: async (playerUuid) => {
+      const [row] = await orm.em
+        .fork()
+        .execute<{ n: number }[]>(
+          `select count(*)::int as n from player_order${playerUuid ? ' where player_uuid = ?' : ''}`,
+          playerUuid ? [playerUuid] : [],
+        );
+      return row!.n;
+    },
     close: async () => {
       await api.close();
       await worker?.close();
