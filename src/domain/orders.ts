@@ -256,15 +256,16 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
 
 /**
  * Gives up on an order after its last attempt: `errored`, with a one-line reason for ops, only if
- * it is still waiting (a sibling job may have applied it meanwhile).
+ * it is still waiting (a sibling job may have applied it meanwhile). True when it did.
  */
-export async function markOrderErrored(em: EntityManager, orderId: string, reason: string): Promise<void> {
-  await runSql(
+export async function markOrderErrored(em: EntityManager, orderId: string, reason: string): Promise<boolean> {
+  const rows = await runSql(
     em,
     `update player_order set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
-      where order_id = ? and status = 'queued'`,
+      where order_id = ? and status = 'queued' returning order_id`,
     [reason.slice(0, 500), orderId],
   );
+  return rows.length > 0;
 }
 
 /** Orders stored a while ago that are still waiting: candidates for another delivery. */

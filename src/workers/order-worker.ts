@@ -100,8 +100,8 @@ export function createOrderProcessor({ orm, config, logger, catalogCache, metric
         'order attempt failed',
       );
       if (lastAttempt) {
-        await markOrderErrored(orm.em.fork(), orderId, errorSummary(error));
-        metrics.orderFinished('errored');
+        if (await markOrderErrored(orm.em.fork(), orderId, errorSummary(error)))
+          metrics.orderFinished('errored');
       }
       throw error;
     }
