@@ -59,7 +59,17 @@ const options = {
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const SERVER_KEY = 'bench-server-key';
+// Production refuses short or placeholder secrets; a run makes its own.
+const secret = () => randomBytes(32).toString('base64url');
+const SERVER_KEY = secret();
+const SECRETS = {
+  ADMIN_API_KEY: secret(),
+  SERVER_API_KEY: SERVER_KEY,
+  PLAYER_JWT_SECRET: secret(),
+  WEBHOOK_SECRET_STEAM: secret(),
+  WEBHOOK_SECRET_PSN: secret(),
+  WEBHOOK_SECRET_XBOX: secret(),
+};
 const run = randomBytes(4).toString('hex');
 const databaseName = `armory_bench_${run}`;
 const prefix = `armory_bench_${run}`;
@@ -79,12 +89,7 @@ const armoryEnv = (extra: Record<string, string> = {}) => ({
   DATABASE_URL: databaseUrl,
   REDIS_URL,
   QUEUE_PREFIX: prefix,
-  ADMIN_API_KEY: 'bench-admin-key',
-  SERVER_API_KEY: SERVER_KEY,
-  PLAYER_JWT_SECRET: 'bench',
-  WEBHOOK_SECRET_STEAM: 'bench',
-  WEBHOOK_SECRET_PSN: 'bench',
-  WEBHOOK_SECRET_XBOX: 'bench',
+  ...SECRETS,
   LOG_LEVEL: 'warn',
   ...extra,
 });
@@ -226,7 +231,7 @@ async function stopAll(started: { role: RoleProcess }[]): Promise<number[]> {
 async function setup() {
   log(`armory bench ${run}: database ${databaseName}, queue prefix ${prefix}`);
   await migrateDatabase(databaseUrl);
-  const orm = await openOrm(databaseUrl, 2);
+  const orm = await openOrm(databaseUrl, { poolSize: 2 });
   await updateCatalog(orm.em.fork(), catalogUpdateSchema.parse(benchCatalog()));
   await orm.close();
   for (const statement of seedPlayersSql(options.players)) await db.query(statement);

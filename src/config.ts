@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -71,6 +72,10 @@ const secretNames = [
   'WEBHOOK_SECRET_XBOX',
 ] as const;
 
+/** What production refuses as a secret: the development defaults and the placeholders of docker-compose.yml. */
+const PLACEHOLDER_SECRET = /^(change-me|dev)-/i;
+const MIN_SECRET_BYTES = 32;
+
 export type Config = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
@@ -84,7 +89,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (env.NODE_ENV === 'production') {
     for (const name of secretNames) {
-      if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
+      const problem = productionSecretProblem(env[name]);
+      if (problem) problems.push(`${name}: ${problem}`);
     }
   }
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -93,5 +99,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return parsed.data;
+  return { ...parsed.data, DATABASE_URL: withDatabaseUser(parsed.data.DATABASE_URL, env.PGUSER) };
+}
+
+function productionSecretProblem(value: string | undefined): string | null {
+  if (!value) return 'required when NODE_ENV=production';
+  if (PLACEHOLDER_SECRET.test(value)) return 'is a placeholder (change-me-*, dev-*); set a random secret';
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES)
+    return `must be at least ${MIN_SECRET_BYTES} bytes in production`;
+  return null;
+}
+
+/**
+ * A database URL that names no user connects as psql would: as `PGUSER`, else as the operating
+ * system's user. The driver on its own would take the `USER` variable, which most containers and
+ * CI runners leave unset, and fail with "no PostgreSQL user name specified".
+ */
+function withDatabaseUser(databaseUrl: string, pgUser: string | undefined): string {
+  const url = new URL(databaseUrl);
+  if (url.username) return databaseUrl;
+  const user = pgUser || operatingSystemUser();
+  if (!user) return databaseUrl;
+  url.username = user;
+  return url.toString();
+}
+
+/** Undefined where the user id has no name (an arbitrary uid in a container): psql fails there too. */
+function operatingSystemUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -16,6 +16,17 @@ const REDACTED_PATHS = [
   '*.password',
 ];
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * JSON lines on stdout, or on another file descriptor (the ops CLI keeps stdout for its answers) or
+ * stream (tests read them).
+ */
+export function createLogger(
+  level: string,
+  name: string,
+  destination: number | DestinationStream = 1,
+): Logger {
+  return pino(
+    { name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    typeof destination === 'number' ? pino.destination(destination) : destination,
+  );
 }

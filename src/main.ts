@@ -1,6 +1,10 @@
-import { startApi } from './api/main.js';
-import { runRole } from './runtime.js';
-import { startWorker } from './workers/main.js';
+import { takeStopSignals } from './stop-signals.js';
+
+// First, before anything heavy loads: a stop during startup ends the process cleanly.
+takeStopSignals();
+const { runRole } = await import('./runtime.js');
+const { startApi } = await import('./api/api-role.js');
+const { startWorker } = await import('./workers/worker-role.js');
 
 /**
  * `npm start`: the API and the workers in one process, composed from the same two functions and

@@ -1,8 +1,10 @@
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
+import { connectRedisOnce, StartupError } from './dependencies.js';
 import { createLogger, type Logger } from './logger.js';
 import { createObservability, type Observability } from './observability/observability.js';
 import { checkRedisEvictionPolicy } from './observability/redis-policy.js';
+import { onStopSignal, takeStopSignals } from './stop-signals.js';
 
 /** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
 export function loadConfigOrExit(): Config {
@@ -32,28 +34,68 @@ export interface Role {
 const FORCE_EXIT_AFTER_MS = 15_000;
 
 /**
- * Starts a process: validated config, database created and migrated, then the roles asked for, all
- * sharing one Observability (one metrics registry, one readiness). On SIGTERM or SIGINT: readiness
- * turns 503 at once; the roles drain in the order they were started (HTTP stops taking connections
- * and finishes its requests, then the worker stops taking jobs and finishes its own); then the roles
- * close their queues and Redis connections, then the ORM closes; exit 0. A timer forces exit 1 if
- * something hangs.
+ * One JSON line, then exit 1: what a process does when it cannot start (a dependency out of reach,
+ * the port taken) or meets an error nothing handled. Never a raw stack trace on stderr.
+ */
+function exitWithError(logger: Logger, error: unknown, message: string): never {
+  if (error instanceof StartupError) {
+    logger.fatal({ ...error.fields, err: error.cause }, error.message);
+  } else {
+    logger.fatal({ err: error }, message);
+  }
+  process.exit(1);
+}
+
+/**
+ * Starts a process: validated config, database created and migrated, Redis reachable, then the roles
+ * asked for, all sharing one Observability (one metrics registry, one readiness).
+ *
+ * A stop signal before the roles start ends the process with exit 0 (nothing has been taken yet);
+ * while they start, it waits for them. Then, on SIGTERM or SIGINT: readiness turns 503 at once; the
+ * roles drain in the order they were started (HTTP stops taking connections and finishes its
+ * requests, then the worker stops taking jobs and finishes its own); then the roles close their
+ * queues and Redis connections, then the ORM closes; exit 0. A timer forces exit 1 if something
+ * hangs.
  */
 export async function runRole(
   name: string,
   start: (config: Config, orm: Orm, logger: Logger, observability: Observability) => Promise<Role[]>,
 ): Promise<void> {
+  takeStopSignals();
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, `armory-${name}`);
-  const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
-  await migrate(orm, logger);
+  process.on('uncaughtException', (error) => exitWithError(logger, error, 'uncaught exception'));
+  process.on('unhandledRejection', (reason) => exitWithError(logger, reason, 'unhandled rejection'));
+  onStopSignal((signal) => {
+    logger.info({ signal }, 'stopped before startup finished');
+    process.exit(0);
+  });
+
+  let orm: Orm;
+  try {
+    orm = await openOrm(config.DATABASE_URL, {
+      poolSize: config.DB_POOL_SIZE,
+      lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    });
+    await migrate(orm, logger);
+    const redis = await connectRedisOnce(config.REDIS_URL);
+    await checkRedisEvictionPolicy(redis, logger).finally(() => redis.disconnect());
+  } catch (error) {
+    exitWithError(logger, error, 'startup failed');
+  }
+
+  let stopAsked: NodeJS.Signals | null = null;
+  onStopSignal((signal) => (stopAsked ??= signal));
   const observability = createObservability(logger);
-  // Once per process, in the background: a Redis that is away or refuses CONFIG must not delay startup.
-  void checkRedisEvictionPolicy(config.REDIS_URL, logger);
-  const roles = await start(config, orm, logger, observability);
+  let roles: Role[];
+  try {
+    roles = await start(config, orm, logger, observability);
+  } catch (error) {
+    exitWithError(logger, error, 'startup failed');
+  }
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     observability.readiness.markStopping();
@@ -68,7 +110,7 @@ export async function runRole(
         await work();
       } catch (error) {
         failed = true;
-        logger.error({ err: String(error), step: what }, 'shutdown step failed; going on with the rest');
+        logger.error({ err: error, step: what }, 'shutdown step failed; going on with the rest');
       }
     };
     for (const role of roles) await step('drain', role.drain);
@@ -77,6 +119,6 @@ export async function runRole(
     logger.info('stopped');
     process.exit(failed ? 1 : 0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  onStopSignal((signal) => void stop(signal));
+  if (stopAsked) void stop(stopAsked);
 }

@@ -1,6 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+
+const SECRET_NAMES = [
+  'ADMIN_API_KEY',
+  'SERVER_API_KEY',
+  'PLAYER_JWT_SECRET',
+  'WEBHOOK_SECRET_STEAM',
+  'WEBHOOK_SECRET_PSN',
+  'WEBHOOK_SECRET_XBOX',
+];
+const STRONG = 'k'.repeat(32);
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -17,7 +28,8 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       PORT: 3000,
-      DATABASE_URL: 'postgres://127.0.0.1:5432/armory',
+      // A URL without a user connects as the operating-system user, as psql does (USER is not read).
+      DATABASE_URL: `postgres://${userInfo().username}@127.0.0.1:5432/armory`,
       REDIS_URL: 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: 'armory',
       ADMIN_API_KEY: 'dev-admin-key',
@@ -42,7 +54,7 @@ describe('configuration', () => {
   });
 
   it('requires every secret in production instead of defaulting it', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', ADMIN_API_KEY: 'a-real-key' });
+    const problems = problemsOf({ NODE_ENV: 'production', ADMIN_API_KEY: STRONG });
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
       [
         'PLAYER_JWT_SECRET',
@@ -52,6 +64,33 @@ describe('configuration', () => {
         'WEBHOOK_SECRET_XBOX',
       ].sort(),
     );
+  });
+
+  it('refuses, in production, a secret under 32 bytes or a placeholder', () => {
+    const strong = Object.fromEntries(SECRET_NAMES.map((name) => [name, STRONG]));
+    expect(problemsOf({ NODE_ENV: 'production', ...strong })).toEqual([]);
+
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      ...strong,
+      ADMIN_API_KEY: 'x'.repeat(31),
+      SERVER_API_KEY: `change-me-server-${'x'.repeat(40)}`,
+      PLAYER_JWT_SECRET: `dev-player-secret-${'x'.repeat(40)}`,
+    });
+    expect(problems).toEqual([
+      'ADMIN_API_KEY: must be at least 32 bytes in production',
+      'SERVER_API_KEY: is a placeholder (change-me-*, dev-*); set a random secret',
+      'PLAYER_JWT_SECRET: is a placeholder (change-me-*, dev-*); set a random secret',
+    ]);
+    // Outside production the development defaults and short keys stay allowed.
+    expect(problemsOf({ ADMIN_API_KEY: 'short' })).toEqual([]);
+  });
+
+  it('names the database user from PGUSER, or keeps the one the URL gives', () => {
+    expect(loadConfig({ PGUSER: 'armory' }).DATABASE_URL).toBe('postgres://armory@127.0.0.1:5432/armory');
+    expect(
+      loadConfig({ PGUSER: 'armory', DATABASE_URL: 'postgres://owner:pw@db:5432/game' }).DATABASE_URL,
+    ).toBe('postgres://owner:pw@db:5432/game');
   });
 
   it('stops the process at startup with one clear line per bad variable', () => {

@@ -1,15 +1,23 @@
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
+import { reasonOf, StartupError } from '../dependencies.js';
 import type { Logger } from '../logger.js';
 import type { Observability } from '../observability/observability.js';
 import type { Role } from '../runtime.js';
 import { errorHandler, notFound } from './errors.js';
 import { observabilityRoutes } from './observability.js';
 
-/** Listens on `port` (0: any free port) and answers the port actually bound. */
+/**
+ * Listens on `port` (0: any free port) and answers the port actually bound. A port that cannot be
+ * taken (in use, not allowed) is a StartupError naming it.
+ */
 export async function listen(app: Express, port: number): Promise<{ server: Server; port: number }> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = app.listen(port, (error?: Error) =>
+      error
+        ? reject(new StartupError(`cannot listen on port ${port}: ${reasonOf(error)}`, { port }, error))
+        : resolve(listening),
+    );
   });
   const address = server.address();
   return { server, port: typeof address === 'object' && address ? address.port : port };

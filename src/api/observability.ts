@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { Router, type Request, type RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger.js';
 import type { Observability } from '../observability/observability.js';
@@ -51,6 +51,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * (logger.ts). Probes and scrapes are logged at debug only: they would drown the rest.
  */
 function requestLog(logger: Logger): RequestHandler {
+  // Routes that answer with an order put its ids in res.locals (submit-order.ts), so the request's
+  // line carries order_id and player_uuid.
+  const withOrder = (res: ServerResponse, fields: unknown) => ({
+    ...(fields as object),
+    ...((res as Response).locals?.orderLog as Record<string, string> | undefined),
+  });
   return pinoHttp({
     logger,
     genReqId: (req, res) => {
@@ -60,13 +66,21 @@ function requestLog(logger: Logger): RequestHandler {
       return id;
     },
     // Top level, so the request's line (and anything logged through req.log) can be found by id.
-    // Routes that answer with an order put its ids in res.locals (submit-order.ts), so the request's
-    // log line carries order_id and player_uuid.
-    customProps: (req, res) => ({
-      request_id: req.id,
-      ...(res.locals?.orderLog as Record<string, string> | undefined),
-    }),
+    // The same every time it is asked for: pino-http asks again when the response is logged, and
+    // adds the key a second time if the answer differs.
+    customProps: (req) => ({ request_id: req.id }),
+    customSuccessObject: (_req, res, fields) => withOrder(res, fields),
+    customErrorObject: (_req, res, _error, fields) => withOrder(res, fields),
     customAttributeKeys: { responseTime: 'duration_ms' },
+    // Keys in snake_case like every other line, and no headers: what a request log needs, no more.
+    serializers: {
+      req: (req: { method: string; url: string; remoteAddress?: string }) => ({
+        method: req.method,
+        url: req.url,
+        remote_address: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ status_code: res.statusCode }),
+    },
     customLogLevel: (req, res, error) => {
       if (PROBE_PATHS.has(pathOf(req))) return 'debug';
       return error || res.statusCode >= 500 ? 'error' : 'info';

@@ -62,10 +62,7 @@ export async function submitOrder(
       );
     } catch (error) {
       // The order is durable; the sweeper delivers it once the queue is reachable again.
-      logger.warn(
-        { order_id: outcome.order.order_id, err: String(error) },
-        'enqueue failed; left to the sweeper',
-      );
+      logger.warn({ order_id: outcome.order.order_id, err: error }, 'enqueue failed; left to the sweeper');
     }
   }
   await sendOrder(

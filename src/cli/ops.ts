@@ -1,11 +1,11 @@
-import { MikroORM } from '@mikro-orm/postgresql';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { ormOptions, type Orm } from '../db/orm.js';
+import { openOrm, type Orm } from '../db/orm.js';
+import { connectRedisOnce, reasonOf } from '../dependencies.js';
 import { countPendingOrders, findOrder, listOrders, type PlayerOrderView } from '../domain/orders.js';
 import { orderId as orderIdSchema } from '../domain/schema-types.js';
-import { runSql } from '../domain/sql.js';
+import { createLogger, type Logger } from '../logger.js';
 import { loadConfigOrExit } from '../runtime.js';
 import { countJobs, createOrderQueue, orderJobId, type OrderJob } from '../workers/queue.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../workers/retry-orders.js';
@@ -83,43 +83,27 @@ class Connections {
   private redis?: Redis;
   private queue?: Queue<OrderJob>;
 
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    /** JSON lines on stderr, for what the queue reports on its own (stdout is the command's answer). */
+    private readonly logger: Logger,
+  ) {}
 
   async database(): Promise<Orm> {
-    if (this.orm) return this.orm;
-    // Not openOrm: an ops command must not create a database that is not there, nor migrate one.
-    const orm = await MikroORM.init({
-      ...ormOptions(this.config.DATABASE_URL, 2, this.config.DB_LOCK_TIMEOUT_MS),
-      ensureDatabase: false,
+    // An ops command must not create a database that is not there, nor migrate one.
+    this.orm ??= await openOrm(this.config.DATABASE_URL, {
+      poolSize: 2,
+      lockTimeoutMs: this.config.DB_LOCK_TIMEOUT_MS,
+      createDatabase: false,
     });
-    this.orm = orm;
-    try {
-      await runSql(orm.em.fork(), 'select 1');
-    } catch (error) {
-      throw new Error(`cannot reach PostgreSQL at ${where(this.config.DATABASE_URL)}: ${reasonOf(error)}`);
-    }
-    return orm;
+    return this.orm;
   }
 
   /** The order queue, on a connection that fails at once (no reconnect loop) if Redis is away. */
   async orderQueue(): Promise<Queue<OrderJob>> {
     if (this.queue) return this.queue;
-    const redis = new Redis(this.config.REDIS_URL, {
-      lazyConnect: true,
-      connectTimeout: 3000,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
-    });
-    // connect() rejects with a bare "Connection is closed"; the error event says why.
-    let reason = 'connection closed';
-    redis.on('error', (error) => (reason = error.message));
-    this.redis = redis;
-    try {
-      await redis.connect();
-    } catch {
-      throw new Error(`cannot reach Redis at ${where(this.config.REDIS_URL)}: ${reason}`);
-    }
-    this.queue = createOrderQueue(this.config, redis);
+    this.redis = await connectRedisOnce(this.config.REDIS_URL);
+    this.queue = createOrderQueue(this.config, this.redis, this.logger);
     return this.queue;
   }
 
@@ -129,20 +113,6 @@ class Connections {
     await this.orm?.close();
   }
 }
-
-/** One line on what went wrong. A driver error starts with the SQL knex ran (`<sql> - <why>`): the why. */
-function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const fromDriver = typeof (error as { code?: unknown }).code === 'string';
-  const at = error.message.lastIndexOf(' - ');
-  return fromDriver && at >= 0 ? error.message.slice(at + 3) : error.message.split('\n')[0]!;
-}
-
-/** Host, port and path of a connection URL: enough to say which server, without its password. */
-const where = (url: string) => {
-  const { host, pathname } = new URL(url);
-  return `${host}${pathname === '/' ? '' : pathname}`;
-};
 
 const orEmpty = (value: string | null | undefined) => value ?? '—';
 
@@ -279,7 +249,8 @@ async function main(args: string[]): Promise<number> {
     warn(`ops: ${error.message}\n\n${USAGE}`);
     return EXIT_USAGE;
   }
-  const connections = new Connections(loadConfigOrExit());
+  const config = loadConfigOrExit();
+  const connections = new Connections(config, createLogger(config.LOG_LEVEL, 'armory-ops', 2));
   try {
     return await run(command, connections);
   } catch (error) {

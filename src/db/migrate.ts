@@ -5,7 +5,7 @@ import { migrate, openOrm } from './orm.js';
 
 /** Creates the database if needed and applies pending migrations. */
 export async function migrateDatabase(databaseUrl: string, logger?: Logger): Promise<void> {
-  const orm = await openOrm(databaseUrl, 2);
+  const orm = await openOrm(databaseUrl, { poolSize: 2 });
   try {
     await migrate(orm, logger);
   } finally {

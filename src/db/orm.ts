@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { addressOf, DependencyError } from '../dependencies.js';
 import { entities } from '../domain/entities.js';
 import { migrationsList } from './migrations/index.js';
 
@@ -9,6 +10,10 @@ export type Orm = MikroORM;
 interface PgConnection {
   query: (sql: string, callback: (error: Error | null) => void) => void;
 }
+
+const CONNECT_TIMEOUT_MS = 5000;
+/** Longest a query waits for a free pooled connection. */
+const ACQUIRE_TIMEOUT_MS = 10_000;
 
 /**
  * `lockTimeoutMs` is set on every connection: a transaction waiting longer than that for a row lock
@@ -21,6 +26,12 @@ export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 1
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    // A server that does not answer a connect within this is as good as down: the request that
+    // needed it fails (503) instead of hanging, and startup says so instead of waiting forever.
+    driverOptions: {
+      connection: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+      acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    },
     pool: {
       min: 0,
       max: poolSize,
@@ -39,9 +50,34 @@ export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 1
   };
 }
 
-/** Opens the ORM, creating the database when it does not exist yet. */
-export async function openOrm(databaseUrl: string, poolSize?: number, lockTimeoutMs?: number): Promise<Orm> {
+export interface OpenOrmOptions {
+  poolSize?: number;
+  lockTimeoutMs?: number;
+  /** Create the database when it does not exist (default). The ops CLI never does. */
+  createDatabase?: boolean;
+}
+
+/**
+ * Opens the ORM and makes sure the database answers; a DependencyError (one line: where, and why)
+ * when it cannot be reached or used.
+ */
+export async function openOrm(
+  databaseUrl: string,
+  { poolSize, lockTimeoutMs, createDatabase = true }: OpenOrmOptions = {},
+): Promise<Orm> {
   const orm = await MikroORM.init({ ...ormOptions(databaseUrl, poolSize, lockTimeoutMs), connect: false });
+  try {
+    if (createDatabase) await ensureDatabase(orm);
+    await orm.connect();
+    await orm.em.getConnection().execute('select 1');
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    throw new DependencyError('PostgreSQL', addressOf(databaseUrl), error);
+  }
+  return orm;
+}
+
+async function ensureDatabase(orm: Orm): Promise<void> {
   try {
     await orm.schema.ensureDatabase();
   } catch (error) {
@@ -49,8 +85,6 @@ export async function openOrm(databaseUrl: string, poolSize?: number, lockTimeou
     if (!/already exists/.test(String(error))) throw error;
     await orm.schema.ensureDatabase({ forceCheck: true });
   }
-  await orm.connect();
-  return orm;
 }
 
 const MIGRATION_LOCK = 7_213_001;

@@ -117,6 +117,6 @@ export function createOrderWorker(deps: OrderProcessorDeps, connection: Redis): 
     stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
     autorun: true,
   });
-  worker.on('error', (error) => deps.logger.error({ err: errorSummary(error) }, 'worker error'));
+  worker.on('error', (error) => deps.logger.warn({ err: error }, 'order worker error'));
   return worker;
 }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { orderId, uuid } from '../domain/schema-types.js';
+import type { Logger } from '../logger.js';
 
 export const ORDER_QUEUE = 'orders';
 
@@ -23,6 +24,12 @@ export function orderJobOptions(config: Config): JobsOptions {
 }
 
 /**
+ * Connections below carry no error listener of their own: BullMQ listens on every connection it is
+ * given and re-emits its errors on the Queue or Worker, which log them (one JSON line each). A
+ * BullMQ object without an `error` listener prints raw stack traces to stderr instead.
+ */
+
+/**
  * A producer fails fast when Redis is away: the order is already durable in PostgreSQL and the
  * sweeper will deliver it, so the API answers at once instead of hanging on a dead connection.
  */
@@ -40,12 +47,14 @@ export function createWorkerConnection(config: Config): Redis {
   return new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 }
 
-export function createOrderQueue(config: Config, connection: Redis): Queue<OrderJob> {
-  return new Queue<OrderJob>(ORDER_QUEUE, {
+export function createOrderQueue(config: Config, connection: Redis, logger: Logger): Queue<OrderJob> {
+  const queue = new Queue<OrderJob>(ORDER_QUEUE, {
     connection,
     prefix: config.QUEUE_PREFIX,
     defaultJobOptions: orderJobOptions(config),
   });
+  queue.on('error', (error) => logger.warn({ err: error }, 'order queue error'));
+  return queue;
 }
 
 export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promise<void> {

@@ -32,7 +32,7 @@ export function startSweeper(deps: {
         const enqueued = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
         if (enqueued > 0) deps.logger.warn({ enqueued }, 'sweeper re-enqueued stored orders that had no job');
       } catch (error) {
-        deps.logger.warn({ err: String(error) }, 'sweep failed; will try again');
+        deps.logger.warn({ err: error }, 'sweep failed; will try again');
       }
     });
   }, deps.intervalMs);

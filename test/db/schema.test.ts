@@ -6,7 +6,7 @@ let orm: Orm;
 let name: string;
 beforeAll(async () => {
   name = await createTestDatabase();
-  orm = await openOrm(databaseUrl(name), 2);
+  orm = await openOrm(databaseUrl(name), { poolSize: 2 });
 });
 afterAll(async () => {
   await orm.close();

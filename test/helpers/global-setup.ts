@@ -16,7 +16,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const template = uniqueName('armory_template');
   const config = loadConfig({ DATABASE_URL: databaseUrl(template), LOG_LEVEL: 'silent' });
-  const orm = await openOrm(config.DATABASE_URL, 2);
+  const orm = await openOrm(config.DATABASE_URL, { poolSize: 2 });
   await migrate(orm);
   await orm.close();
   project.provide('templateDatabase', template);

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
-import { startApi, type RunningApi } from '../../src/api/main.js';
+import type { DestinationStream } from 'pino';
+import { startApi, type RunningApi } from '../../src/api/api-role.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
 import { createObservability } from '../../src/observability/observability.js';
-import { startWorker, type RunningWorker } from '../../src/workers/main.js';
+import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
 import { ORDER_QUEUE } from '../../src/workers/queue.js';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
 
@@ -17,6 +18,8 @@ export interface HarnessOptions {
   /** Start a worker in this process too (default true). */
   worker?: boolean;
   env?: Record<string, string>;
+  /** Where the API's and worker's log lines go (default: nowhere, LOG_LEVEL silent). */
+  logTo?: DestinationStream;
 }
 
 export interface Harness {
@@ -79,6 +82,15 @@ export interface TestResponse {
 
 export const newPlayer = () => randomUUID();
 
+/** Removes every key of the order queue under `prefix` from the local Redis. */
+export async function removeOrderQueue(prefix: string): Promise<void> {
+  const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const queue = new Queue(ORDER_QUEUE, { connection, prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+}
+
 /**
  * Everything one test file needs, isolated: its own database (copied from the migrated template),
  * its own queue prefix, an API on a free port and, unless asked otherwise, a worker.
@@ -99,8 +111,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   };
   const config = loadConfig(env);
-  const logger = createLogger(config.LOG_LEVEL, 'armory-test');
-  const orm = await openOrm(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_LOCK_TIMEOUT_MS);
+  const logger = createLogger(config.LOG_LEVEL, 'armory-test', options.logTo);
+  const orm = await openOrm(config.DATABASE_URL, {
+    poolSize: config.DB_POOL_SIZE,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+  });
   // One process's worth of observability, as `npm start` has: the API's /metrics shows the worker's.
   const observability = createObservability(logger);
   const api = await startApi(config, orm, logger, 0, observability);
@@ -171,11 +186,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       await api.close();
       await worker?.close();
-      const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-      const queue = new Queue(ORDER_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
-      await queue.obliterate({ force: true });
-      await queue.close();
-      connection.disconnect();
+      await removeOrderQueue(config.QUEUE_PREFIX);
       await orm.close();
       await dropDatabase(databaseName);
     },

@@ -3,9 +3,10 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedisOnce, DependencyError } from '../../src/dependencies.js';
 import { createLogger } from '../../src/logger.js';
 import { checkRedisEvictionPolicy } from '../../src/observability/redis-policy.js';
-import { startWorker, type RunningWorker } from '../../src/workers/main.js';
+import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
@@ -168,24 +169,41 @@ describe('the Redis maxmemory-policy check', () => {
   it('reads the policy and warns only when it is not noeviction', async () => {
     const redis = new Redis('redis://127.0.0.1:6379');
     const [, actual] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
-    redis.disconnect();
 
     const { lines, logger } = captured();
-    expect(await checkRedisEvictionPolicy('redis://127.0.0.1:6379', logger)).toBe(actual);
+    expect(await checkRedisEvictionPolicy(redis, logger)).toBe(actual);
+    redis.disconnect();
     const warnings = lines.filter((line) => line.level === 40);
     if (actual === 'noeviction') expect(warnings).toEqual([]);
     else expect(warnings.map((line) => line.maxmemory_policy)).toEqual([actual]);
   });
 
-  it('does not fail when Redis cannot be reached', async () => {
+  it('goes on without a policy when Redis refuses CONFIG (as managed services do)', async () => {
+    const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+    // What a managed Redis answers to CONFIG GET.
+    redis.config = () => Promise.reject(new Error("ERR unknown command 'CONFIG'"));
+
+    const { lines, logger } = captured();
+    expect(await checkRedisEvictionPolicy(redis, logger)).toBeNull();
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    expect(lines.some((line) => line.msg.includes('could not read Redis maxmemory-policy'))).toBe(true);
+  });
+});
+
+describe('connecting to Redis once', () => {
+  it('fails at once with one line naming Redis and where', async () => {
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as net.AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
 
-    const { lines, logger } = captured();
-    expect(await checkRedisEvictionPolicy(`redis://127.0.0.1:${port}`, logger)).toBeNull();
-    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
-    expect(lines.some((line) => line.msg.includes('could not read Redis maxmemory-policy'))).toBe(true);
+    const error = await connectRedisOnce(`redis://:secret@127.0.0.1:${port}`).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DependencyError);
+    expect((error as Error).message).toBe(
+      `cannot reach Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect((error as DependencyError).fields).toEqual({ dependency: 'Redis', address: `127.0.0.1:${port}` });
   });
 });

@@ -26,7 +26,7 @@ export function adminOrderRoutes(deps: ApiDeps): Router {
   router.use('/v1/admin/orders', requireRole(config, ['admin']));
 
   const enqueueFailed: EnqueueFailed = (order_id, error) =>
-    logger.warn({ order_id, err: String(error) }, 'retried order not enqueued; left to the sweeper');
+    logger.warn({ order_id, err: error }, 'retried order not enqueued; left to the sweeper');
 
   router.get('/v1/admin/orders', async (req, res) => {
     const query = parse(ordersQuery, req, 'query');

@@ -1,0 +1,87 @@
+import type { Worker } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Orm } from '../db/orm.js';
+import { CatalogCache } from '../domain/catalog-store.js';
+import type { Logger } from '../logger.js';
+import {
+  createObservability,
+  watchDependencies,
+  type Observability,
+} from '../observability/observability.js';
+import type { Role } from '../runtime.js';
+import { TimeoutError, withTimeout } from '../observability/timeout.js';
+import { createOrderWorker } from './order-worker.js';
+import { countJobs, createOrderQueue, createProducerConnection, createWorkerConnection } from './queue.js';
+import { startSweeper } from './sweeper.js';
+
+/** Longest the drain waits for worker.close(); the process's own force-exit timer is 15 s. */
+const WORKER_CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * worker.close() waits for the running jobs, then for its blocking Redis connection to end, which
+ * never happens if it is closed while that connection is reconnecting (taskforcesh/bullmq#4656).
+ * Past the timeout the drain goes on: the process is about to exit, and a job still running then
+ * is only stalled, taken over later and applied once (PostgreSQL decides).
+ */
+async function closeWorker(worker: Worker, logger: Logger): Promise<void> {
+  try {
+    await withTimeout(worker.close(), WORKER_CLOSE_TIMEOUT_MS);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    logger.warn(
+      { timeout_ms: WORKER_CLOSE_TIMEOUT_MS },
+      'worker did not close in time; going on with the shutdown',
+    );
+  }
+}
+
+export interface RunningWorker extends Role {
+  observability: Observability;
+}
+
+/**
+ * The worker role: applies queued orders and re-delivers stored orders that lost their job. Started
+ * alone (tests), it makes an Observability of its own; `runRole` passes the process's.
+ */
+export function startWorker(
+  config: Config,
+  orm: Orm,
+  logger: Logger,
+  observability = createObservability(logger),
+): RunningWorker {
+  const workerConnection = createWorkerConnection(config);
+  const producerConnection = createProducerConnection(config);
+  const worker = createOrderWorker(
+    { orm, config, logger, catalogCache: new CatalogCache(), metrics: observability.metrics },
+    workerConnection,
+  );
+  const queue = createOrderQueue(config, producerConnection, logger);
+  watchDependencies(observability.readiness, orm, producerConnection);
+  observability.metrics.watchQueue(() => countJobs(queue));
+  const sweeper = startSweeper({
+    orm,
+    queue,
+    logger,
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    minAgeMs: config.SWEEP_MIN_AGE_MS,
+  });
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, 'worker started');
+
+  let draining: Promise<void> | undefined;
+  const drain = () => {
+    observability.readiness.markStopping();
+    // The sweeper first: it must not enqueue into a queue that is about to close. Then worker.close()
+    // takes no new job and waits for the ones running, so none is left stalled to run twice.
+    return (draining ??= sweeper.stop().then(() => closeWorker(worker, logger)));
+  };
+  return {
+    observability,
+    drain,
+    close: async () => {
+      await drain();
+      await queue.close();
+      workerConnection.disconnect();
+      producerConnection.disconnect();
+    },
+  };
+}
