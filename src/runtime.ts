@@ -76,6 +76,7 @@ export async function runRole(
     orm = await openOrm(config.DATABASE_URL, {
       poolSize: config.DB_POOL_SIZE,
       lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+      logger,
     });
     await migrate(orm, logger);
     const redis = await connectRedisOnce(config.REDIS_URL);

@@ -1,9 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 
 /** The largest request body accepted (contract section 3): larger is a 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long a caller is asked to wait after a 503 while the database is away. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export interface ValidationDetail {
   loc: (string | number)[];
@@ -90,6 +94,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res
         .status(parserError.status)
         .json({ error_code: 'bad_request', desc: 'the request could not be read' });
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
+      res
+        .status(503)
+        .set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+        .json({ error_code: 'unavailable', desc: 'the database cannot be reached; try again shortly' });
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');

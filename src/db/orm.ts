@@ -15,11 +15,26 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** Longest a query waits for a free pooled connection. */
 const ACQUIRE_TIMEOUT_MS = 10_000;
 
-/**
- * `lockTimeoutMs` is set on every connection: a transaction waiting longer than that for a row lock
- * (a player's, say) fails and is retried by the queue instead of holding a connection indefinitely.
- */
-export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 10_000): Options {
+export interface OpenOrmOptions {
+  poolSize?: number;
+  /**
+   * Set on every connection: a transaction waiting longer than this for a row lock (a player's,
+   * say) fails and is retried by the queue instead of holding a connection indefinitely.
+   */
+  lockTimeoutMs?: number;
+  /** Create the database when it does not exist (default). The ops CLI never does. */
+  createDatabase?: boolean;
+  /** Where the driver's own warnings go (a dropped connection, say); without one they are dropped. */
+  logger?: Logger;
+}
+
+function ormOptions(
+  databaseUrl: string,
+  { poolSize = 10, lockTimeoutMs = 10_000, logger }: OpenOrmOptions,
+): Options {
+  // knex writes these with console.log unless told otherwise: one JSON line each instead.
+  const log = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
+    logger?.[level]({ driver_message: String(message) }, 'database driver');
   return {
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -31,6 +46,7 @@ export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 1
     driverOptions: {
       connection: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+      log: { warn: log('warn'), error: log('error'), deprecate: log('warn'), debug: log('debug') },
     },
     pool: {
       min: 0,
@@ -50,24 +66,14 @@ export function ormOptions(databaseUrl: string, poolSize = 10, lockTimeoutMs = 1
   };
 }
 
-export interface OpenOrmOptions {
-  poolSize?: number;
-  lockTimeoutMs?: number;
-  /** Create the database when it does not exist (default). The ops CLI never does. */
-  createDatabase?: boolean;
-}
-
 /**
  * Opens the ORM and makes sure the database answers; a DependencyError (one line: where, and why)
  * when it cannot be reached or used.
  */
-export async function openOrm(
-  databaseUrl: string,
-  { poolSize, lockTimeoutMs, createDatabase = true }: OpenOrmOptions = {},
-): Promise<Orm> {
-  const orm = await MikroORM.init({ ...ormOptions(databaseUrl, poolSize, lockTimeoutMs), connect: false });
+export async function openOrm(databaseUrl: string, options: OpenOrmOptions = {}): Promise<Orm> {
+  const orm = await MikroORM.init({ ...ormOptions(databaseUrl, options), connect: false });
   try {
-    if (createDatabase) await ensureDatabase(orm);
+    if (options.createDatabase ?? true) await ensureDatabase(orm);
     await orm.connect();
     await orm.em.getConnection().execute('select 1');
   } catch (error) {

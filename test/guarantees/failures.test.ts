@@ -5,6 +5,7 @@ import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { expectErrorBody } from '../helpers/responses.js';
 import { sleep, until } from '../helpers/wait.js';
 
 describe('a worker killed with SIGKILL mid-order', () => {
@@ -102,6 +103,52 @@ describe('an order stored while Redis is unreachable', () => {
     await proxy.restore();
     const [final] = await waitForOrders(h, [accepted.body.order_id]);
     expect(final.status).toBe('succeeded');
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
+
+describe('PostgreSQL unreachable while serving', () => {
+  let h: Harness;
+  const proxy = new TcpProxy('127.0.0.1', 5432);
+
+  beforeAll(async () => {
+    await proxy.start();
+    h = await startHarness({ databasePort: proxy.port });
+    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    await until(async () => (await h.request('GET', '/readyz')).status === 200, 'readiness at start');
+  });
+  afterAll(async () => {
+    await proxy.restore().catch(() => undefined);
+    await h.close();
+  });
+
+  it('answers 503 unavailable with Retry-After, never 500; /readyz names PostgreSQL; nothing is half-stored', async () => {
+    const player = newPlayer();
+    await proxy.cut();
+
+    const submitted = await h.server('POST', '/v1/orders', {
+      ...grantGems(player),
+      order_id: `pg-down-${player}`,
+    });
+    const read = await h.server('GET', `/v1/orders/pg-down-${player}`);
+    const inventory = await h.server('GET', `/v1/players/${player}/inventory`);
+    for (const response of [submitted, read, inventory]) {
+      expectErrorBody(response, 503, 'unavailable');
+      expect(response.headers.get('retry-after')).toBe('5');
+    }
+    const ready = await h.request('GET', '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.status).toBe('not_ready');
+    expect(['failed', 'timeout']).toContain(ready.body.checks.postgres);
+    expect(ready.body.checks.redis).toBe('ok');
+
+    await proxy.restore();
+    await until(async () => (await h.request('GET', '/readyz')).status === 200, 'readiness once it is back');
+    // The submit that got a 503 stored nothing: the same order is new now, and applied once.
+    const again = await h.submit({ ...grantGems(player), order_id: `pg-down-${player}` });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);
   });
 });

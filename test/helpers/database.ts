@@ -5,9 +5,11 @@ import { inject } from 'vitest';
 export const ADMIN_DATABASE_URL =
   process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export function databaseUrl(name: string): string {
+/** The URL of database `name` on the test server (on `port`: a proxy in front of it). */
+export function databaseUrl(name: string, port?: number): string {
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
+  if (port !== undefined) url.port = String(port);
   return url.toString();
 }
 

@@ -18,6 +18,8 @@ export interface HarnessOptions {
   /** Start a worker in this process too (default true). */
   worker?: boolean;
   env?: Record<string, string>;
+  /** Reach PostgreSQL on this port instead (a TcpProxy in front of it, to cut it). */
+  databasePort?: number;
   /** Where the API's and worker's log lines go (default: nowhere, LOG_LEVEL silent). */
   logTo?: DestinationStream;
 }
@@ -99,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const databaseName = await createTestDatabase();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl(databaseName),
+    DATABASE_URL: databaseUrl(databaseName, options.databasePort),
     QUEUE_PREFIX: uniqueName('armory_test'),
     ADMIN_API_KEY: ADMIN_KEY,
     SERVER_API_KEY: SERVER_KEY,
@@ -115,6 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const orm = await openOrm(config.DATABASE_URL, {
     poolSize: config.DB_POOL_SIZE,
     lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    logger,
   });
   // One process's worth of observability, as `npm start` has: the API's /metrics shows the worker's.
   const observability = createObservability(logger);

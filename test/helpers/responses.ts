@@ -4,6 +4,11 @@ import type { TestResponse } from './harness.js';
 /** Not a 5xx, and nothing in the body looks like a stack trace or a source location. */
 export function expectNoLeak(response: TestResponse): void {
   expect(response.status).toBeLessThan(500);
+  expectNoTrace(response);
+}
+
+/** Nothing in the body looks like a stack trace or a source location (a 503 too). */
+export function expectNoTrace(response: TestResponse): void {
   const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
   expect(text).not.toMatch(/\bstack\b/i);
   expect(text).not.toMatch(/\n\s+at /);
@@ -30,7 +35,7 @@ export function expectValidation(response: TestResponse, loc: (string | number)[
 
 /** `{error_code, desc}` and nothing else. */
 export function expectErrorBody(response: TestResponse, status: number, errorCode?: string): void {
-  expectNoLeak(response);
+  expectNoTrace(response);
   expect(response.status).toBe(status);
   expect(Object.keys(response.body as object).sort()).toEqual(['desc', 'error_code']);
   expect(typeof response.body.desc).toBe('string');
