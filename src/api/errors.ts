@@ -91,9 +91,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      res
-        .status(parserError.status)
-        .json({ error_code: 'bad_request', desc: 'the request could not be read' });
+      const unsupported = parserError.status === 415;
+      res.status(parserError.status).json({
+        error_code: unsupported ? 'unsupported_media_type' : 'bad_request',
+        desc: unsupported
+          ? 'the body is in an encoding or charset this API does not read'
+          : 'the request could not be read',
+      });
       return;
     }
     if (isDatabaseUnavailable(error)) {

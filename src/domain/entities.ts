@@ -51,7 +51,8 @@ export const PlayerOrder = defineEntity({
   uniques: [{ properties: ['playerUuid', 'clientOrderRefId'] }],
   indexes: [{ properties: ['playerUuid', 'acceptSeq'] }, { properties: ['status', 'acceptSeq'] }],
   properties: {
-    orderId: p.string().length(64).primary(),
+    /** Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). */
+    orderId: p.string().length(80).primary(),
     playerUuid: p.uuid(),
     /** Fixes the order in which one player's orders take effect. */
     acceptSeq: p.bigint('number').autoincrement().unique(),

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
-import { customData, id, int32, orderId, text, uuid, zonedDateTime } from './schema-types.js';
+import { chosenOrderId, customData, id, int32, text, uuid, zonedDateTime } from './schema-types.js';
 import {
   BUCKETS,
   ENTRY_TYPES,
@@ -105,7 +105,7 @@ export const orderCreateSchema = z
     instance_id: text(0, 256).nullish(),
     match_id: text(0, 256).nullish(),
     is_transaction: z.boolean().nullish(),
-    order_id: orderId.nullish(),
+    order_id: chosenOrderId.nullish(),
     player_uuid: uuid,
     entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
   })

@@ -64,8 +64,18 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 export const customData = z.record(text(1, 256), text(0, 4096));
 
-/** An order id: what callers may choose, and what generated ids look like. */
-export const orderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
+/** An order id a game server or an admin may choose, and what generated ids look like. */
+export const chosenOrderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
+
+/**
+ * A platform's event id is stored in the platform's own namespace (`steam:evt-1001`), which no
+ * chosen id can enter (no `:`): events of two platforms, or of a platform and a game server, can
+ * never collide or block each other.
+ */
+export const namespacedOrderId = (namespace: string, eventId: string) => `${namespace}:${eventId}`;
+
+/** Any stored order id: a chosen or generated one, or a namespaced platform event id. */
+export const orderId = z.string().regex(/^(?:[a-z]{1,15}:)?[A-Za-z0-9_-]{1,64}$/, 'not an order id');
 
 /** Timestamps come back from raw SQL as text (MikroORM keeps pg from parsing them); one ISO form out. */
 export const isoTime = (value: Date | string): string => new Date(value).toISOString();

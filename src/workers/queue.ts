@@ -11,8 +11,11 @@ export const ORDER_QUEUE = 'orders';
 export const orderJobSchema = z.object({ order_id: orderId, player_uuid: uuid });
 export type OrderJob = z.infer<typeof orderJobSchema>;
 
-/** BullMQ refuses numeric custom ids, and `order_id` may be all digits. */
-export const orderJobId = (orderId: string) => `order-${orderId}`;
+/**
+ * BullMQ refuses custom ids that are numbers (an `order_id` may be all digits) or hold a `:` (a
+ * platform's namespaced event id does; `.` appears in no order id, so the mapping stays one to one).
+ */
+export const orderJobId = (orderId: string) => `order-${orderId.replace(':', '.')}`;
 
 export function orderJobOptions(config: Config): JobsOptions {
   return {

@@ -117,7 +117,7 @@ const ENDPOINTS: Endpoint[] = [
     method: 'POST',
     path: () => '/v1/me/orders',
     body: () => ({
-      order_id: `matrix-me-${randomUUID()}`,
+      client_order_ref_id: `matrix-me-${randomUUID()}`,
       entries: [{ type: 'fill_loot', loot_id: GEM_GRANT, quantity: 1 }],
     }),
     expect: { server: 403, admin: 403, 'player A': 202, 'player B': 202 },

@@ -467,21 +467,63 @@ describe('POST /v1/me/orders', () => {
     expect(await h.balance(player, GEMS)).toBe(CLIENT_GEMS);
   });
 
-  it("another player's order_id is never replayed to this player", async () => {
+  it('may not choose order_id: a 422, so a future platform or server id cannot be squatted', async () => {
+    const { player, token } = await newClient();
+    const future = `evt-${newPlayer()}`;
+    const squat = await asPlayer(token, 'POST', '/v1/me/orders', clientGems({ order_id: future }));
+    expectNoLeak(squat);
+    expect(squat.status).toBe(422);
+    expect(squat.body.detail.map((item: { loc: unknown }) => item.loc)).toEqual([['body', 'order_id']]);
+    expect(await ordersOf(player)).toBe(0);
+
+    // The id stays free for the game server (or the platform) that will need it.
+    const later = await h.submit({ ...grantGems(player), order_id: future });
+    expect(later.status).toBe(200);
+    expect(later.body.status).toBe('succeeded');
+  });
+
+  it("cannot tell whether another player's order exists: the same answer as for no order at all", async () => {
     const a = await newClient();
     const b = await newClient();
-    const order = clientGems({ order_id: `me-${a.player}` });
-    const first = await asPlayer(a.token, 'POST', '/v1/me/orders', order, { prefer: 'wait=20' });
+    const first = await asPlayer(
+      a.token,
+      'POST',
+      '/v1/me/orders',
+      clientGems({ client_order_ref_id: 'daily-7' }),
+      {
+        prefer: 'wait=20',
+      },
+    );
     expect(first.status).toBe(200);
+    const existing = first.body.order_id as string;
 
-    const reuse = await asPlayer(b.token, 'POST', '/v1/me/orders', order);
-    expectNoLeak(reuse);
-    expect(reuse.status).toBe(409);
-    expect(reuse.body).not.toHaveProperty('entries');
-    expect(reuse.body).not.toHaveProperty('player_uuid');
-    expect(await ordersOf(b.player)).toBe(0);
-    expect(await h.balance(b.player, GEMS)).toBe(0);
-    expect(await h.balance(a.player, GEMS)).toBe(CLIENT_GEMS);
+    // By order_id: refused before anything is looked up, whether it exists or not.
+    const onExisting = await asPlayer(b.token, 'POST', '/v1/me/orders', clientGems({ order_id: existing }));
+    const onMissing = await asPlayer(
+      b.token,
+      'POST',
+      '/v1/me/orders',
+      clientGems({ order_id: `x${existing}` }),
+    );
+    expect([onExisting.status, onExisting.body]).toEqual([onMissing.status, onMissing.body]);
+    expect(onExisting.status).toBe(422);
+    // By reading it: 404, as for an order that does not exist.
+    const read = await asPlayer(b.token, 'GET', `/v1/me/orders/${existing}`);
+    const readMissing = await asPlayer(b.token, 'GET', `/v1/me/orders/x${existing}`);
+    expect([read.status, read.body.error_code]).toEqual([404, 'order_not_found']);
+    expect([readMissing.status, readMissing.body.error_code]).toEqual([404, 'order_not_found']);
+    // By client_order_ref_id: per player, so the same key is simply B's own new order.
+    const sameRef = await asPlayer(
+      b.token,
+      'POST',
+      '/v1/me/orders',
+      clientGems({ client_order_ref_id: 'daily-7' }),
+    );
+    expect(sameRef.status).toBe(202);
+    expect(sameRef.body.order_id).not.toBe(existing);
+
+    expect(await ordersOf(b.player)).toBe(1);
+    expect(await ordersOf(a.player)).toBe(1);
   });
 
   it('a malformed order is a 422 at its loc and nothing is stored', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { webhookSignature } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEM_GRANT, GEMS } from '../helpers/catalog-fixture.js';
@@ -25,6 +26,15 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const sign = webhookSignature;
 
 function post(platform: string, body: string, signature?: string, headers: Record<string, string> = {}) {
+  return postBytes(platform, body, signature, headers);
+}
+
+function postBytes(
+  platform: string,
+  body: string | Buffer,
+  signature?: string,
+  headers: Record<string, string> = {},
+) {
   return h.request('POST', `/v1/webhooks/${platform}`, {
     rawBody: body,
     headers: signature === undefined ? headers : { 'x-armory-signature': signature, ...headers },
@@ -126,10 +136,13 @@ describe('a signed platform order', () => {
     const response = await post('xbox', body, sign(SECRETS.xbox, body));
     expect(response.status).toBe(202);
     expect(response.body.status).toBe('queued');
-    expect(response.body.order_id).toBe(event.order_id);
-    expect(response.headers.get('location')).toBe(`/v1/orders/${event.order_id}`);
+    // Stored in the platform's namespace: no other platform or caller can take or block it.
+    expect(response.body.order_id).toBe(`xbox:${event.order_id}`);
+    expect(response.headers.get('location')).toBe(
+      `/v1/orders/${encodeURIComponent(`xbox:${event.order_id}`)}`,
+    );
 
-    const final = await h.server('GET', `/v1/orders/${event.order_id}`, undefined, { prefer: 'wait=20' });
+    const final = await h.server('GET', response.headers.get('location')!, undefined, { prefer: 'wait=20' });
     expect(final.status).toBe(200);
     expect(final.body.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);
@@ -311,6 +324,79 @@ describe('a signed webhook with a bad body', () => {
     const body = JSON.stringify({ ...gemEvent(player), padding: 'x'.repeat(1024 * 1024) });
     const response = await deliver('steam', body);
     expect(response.status).toBe(413);
+    await expectNothingStored(player);
+  });
+
+  it('over 1 MiB once decompressed is a 413', async () => {
+    const player = newPlayer();
+    const compressed = gzipSync(JSON.stringify({ ...gemEvent(player), padding: 'x'.repeat(1024 * 1024) }));
+    const response = await postBytes('steam', compressed, sign(SECRETS.steam, compressed), {
+      'content-encoding': 'gzip',
+    });
+    expect(response.status).toBe(413);
+    await expectNothingStored(player);
+  });
+
+  it('in an encoding the API does not read is a 415', async () => {
+    const player = newPlayer();
+    const body = JSON.stringify(gemEvent(player));
+    const response = await post('steam', body, sign(SECRETS.steam, body), { 'content-encoding': 'compress' });
+    expect(response.status).toBe(415);
+    expect(response.body.error_code).toBe('unsupported_media_type');
+    await expectNothingStored(player);
+  });
+});
+
+describe('a compressed webhook body', () => {
+  it('is verified over the bytes as sent, then decompressed', async () => {
+    const player = newPlayer();
+    const compressed = gzipSync(JSON.stringify(gemEvent(player)));
+    const response = await postBytes('psn', compressed, sign(SECRETS.psn, compressed), {
+      'content-encoding': 'gzip',
+      prefer: 'wait=20',
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('succeeded');
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+
+  it('signed over its decompressed text is a 401: the signature must cover what was sent', async () => {
+    const player = newPlayer();
+    const text = JSON.stringify(gemEvent(player));
+    const response = await postBytes('psn', gzipSync(text), sign(SECRETS.psn, text), {
+      'content-encoding': 'gzip',
+    });
+    expectAuthRefused(response);
+    await expectNothingStored(player);
+  });
+});
+
+describe("event ids in their platform's namespace", () => {
+  it('a Steam event, a PSN event and a game server order with one id all go through, each once', async () => {
+    const player = newPlayer();
+    const eventId = `evt-${randomUUID()}`;
+    // The game server takes the bare id first: it must block neither platform.
+    const server = await h.submit({ ...gemEvent(player, eventId), source: 'IN_GAME' });
+    expect(server.status).toBe(200);
+    expect(server.body.order_id).toBe(eventId);
+
+    const steam = await deliver('steam', JSON.stringify(gemEvent(player, eventId)));
+    const psn = await deliver('psn', JSON.stringify(gemEvent(player, eventId)));
+    expect([steam.status, psn.status]).toEqual([200, 200]);
+    expect([steam.body.order_id, psn.body.order_id]).toEqual([`steam:${eventId}`, `psn:${eventId}`]);
+    expect(steam.headers.get('idempotent-replayed')).toBeNull();
+
+    const again = await deliver('steam', JSON.stringify(gemEvent(player, eventId)));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await storedOrders(player)).toBe(3);
+    expect(await h.balance(player, GEMS)).toBe(300);
+  });
+
+  it('a game server cannot take a namespaced id: it is not an order id a caller may choose', async () => {
+    const player = newPlayer();
+    const response = await h.server('POST', '/v1/orders', { ...gemEvent(player), order_id: 'steam:evt-1' });
+    expect(response.status).toBe(422);
+    expect(response.body.detail.map((item: { loc: unknown }) => item.loc)).toEqual([['body', 'order_id']]);
     await expectNothingStored(player);
   });
 });

@@ -11,12 +11,12 @@ export function playerToken(secret: string, playerUuid: string): Promise<string>
     .sign(new TextEncoder().encode(secret));
 }
 
-/** `X-Armory-Signature` for a webhook body, as a platform integration computes it. */
+/** `X-Armory-Signature` for a webhook body (the bytes sent), as a platform integration computes it. */
 export function webhookSignature(
   secret: string,
-  body: string,
+  body: string | Buffer,
   timestamp = Math.floor(Date.now() / 1000),
 ): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
   return `t=${timestamp},v1=${mac}`;
 }

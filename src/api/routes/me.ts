@@ -29,12 +29,24 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * PlayerOrderCreate from a player client: validated by orderCreateSchema itself, with `player_uuid`
  * filled in from the token when left out. (zod refuses `.omit`/`.extend` of a key on a refined
  * object, and a schema that only looks like it would drift from the domain's.)
+ *
+ * A player never chooses `order_id`: ids are shared by every caller, so a chosen one could squat
+ * an id a platform event or a game server will need, and a 409 on it would tell that another
+ * player's order exists. A client's idempotency key is `client_order_ref_id`, which is per player.
  */
 export function playerOrderCreateSchema(playerUuid: string) {
   return z.preprocess(
     (value) =>
       isPlainObject(value) && value.player_uuid == null ? { ...value, player_uuid: playerUuid } : value,
-    orderCreateSchema,
+    orderCreateSchema.superRefine((order, ctx) => {
+      if (order.order_id == null) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['order_id'],
+        message: 'a player client does not choose order_id; use client_order_ref_id as its idempotency key',
+        params: { type: 'not_allowed' },
+      });
+    }),
   );
 }
 

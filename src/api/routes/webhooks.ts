@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import express, { Router } from 'express';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { Router, type Request } from 'express';
+import getRawBody from 'raw-body';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { orderCreateSchema } from '../../domain/order-request.js';
-import { orderId } from '../../domain/schema-types.js';
+import { chosenOrderId, namespacedOrderId } from '../../domain/schema-types.js';
 import type { Bucket, Source } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../errors.js';
@@ -44,7 +46,7 @@ export function platformOrderSchema({ source, bucket }: Platform) {
       : value.entries;
     return { ...value, source, entries };
   };
-  return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: orderId }));
+  return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: chosenOrderId }));
 }
 
 const unauthorized = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
@@ -85,7 +87,43 @@ export function verifySignature(header: string | undefined, rawBody: Buffer, sec
   }
 }
 
-/** `POST /v1/webhooks/{steam|psn|xbox}`: signed orders from platforms, on the same accept path as /v1/orders. */
+const DECOMPRESS: Record<string, (compressed: Buffer, options: { maxOutputLength: number }) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as its platform sent it (the bytes the signature covers, compressed or not), up to 1 MiB;
+ * over that is a 413 (raw-body's `entity.too.large`, answered in errors.ts).
+ */
+function readSentBytes(req: Request): Promise<Buffer> {
+  return getRawBody(req, { limit: MAX_BODY_BYTES });
+}
+
+/** The body's JSON text, decompressed only after its signature was checked; at most 1 MiB of it. */
+function decodeBody(sent: Buffer, contentEncoding: string | undefined): string {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity') return sent.toString('utf8');
+  const decompress = Object.hasOwn(DECOMPRESS, encoding) ? DECOMPRESS[encoding] : undefined;
+  if (!decompress) {
+    throw HttpError.of(415, 'unsupported_media_type', `content encoding ${encoding} is not supported`);
+  }
+  try {
+    return decompress(sent, { maxOutputLength: MAX_BODY_BYTES }).toString('utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw HttpError.of(413, 'payload_too_large', 'request body is over 1 MiB once decompressed');
+    }
+    throw HttpError.of(400, 'bad_request', `the body is not valid ${encoding}`);
+  }
+}
+
+/**
+ * `POST /v1/webhooks/{steam|psn|xbox}`: signed orders from platforms, on the same accept path as
+ * /v1/orders. The event id is stored in the platform's namespace (`steam:evt-1001`).
+ */
 export function webhookRoutes(deps: ApiDeps): Router {
   const { config } = deps;
   const router = Router();
@@ -93,24 +131,24 @@ export function webhookRoutes(deps: ApiDeps): Router {
     Object.entries(PLATFORMS).map(([name, platform]) => [name, platformOrderSchema(platform)]),
   );
 
-  // The signature covers the bytes as sent, so this route reads the body itself (the app's JSON
-  // parser would hand over a re-serializable object, not the bytes).
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
-
-  router.post('/v1/webhooks/:platform', rawBody, async (req, res) => {
+  // Mounted before the app's JSON parser: the signature covers the bytes as sent, so this route
+  // reads them itself and checks them before decompressing or parsing anything.
+  router.post('/v1/webhooks/:platform', async (req, res) => {
     const name = String(req.params.platform);
     const platform = Object.hasOwn(PLATFORMS, name) ? PLATFORMS[name] : undefined;
     const schema = schemas.get(name);
     if (!platform || !schema) throw HttpError.of(404, 'not_found', `no webhook platform ${name}`);
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    verifySignature(req.get(SIGNATURE_HEADER), body, platform.secret(config), Date.now());
+    const sent = await readSentBytes(req);
+    verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(config), Date.now());
 
     try {
-      req.body = JSON.parse(body.toString('utf8')) as unknown;
-    } catch {
+      req.body = JSON.parse(decodeBody(sent, req.get('content-encoding'))) as unknown;
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
       throw malformedBodyError();
     }
-    await submitOrder(deps, req, res, parse(schema, req, 'body'));
+    const event = parse(schema, req, 'body');
+    await submitOrder(deps, req, res, { ...event, order_id: namespacedOrderId(name, event.order_id) });
   });
   return router;
 }
