@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import { reasonOf, StartupError } from '../dependencies.js';
 import type { Logger } from '../logger.js';
@@ -19,8 +20,48 @@ export async function listen(app: Express, port: number): Promise<{ server: Serv
         : resolve(listening),
     );
   });
+  server.on('clientError', answerClientError);
   const address = server.address();
   return { server, port: typeof address === 'object' && address ? address.port : port };
+}
+
+/** What Node's HTTP parser refused, as Node itself would answer it, but with a JSON body. */
+const CLIENT_ERRORS: Record<string, [status: number, reason: string, errorCode: string, desc: string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers_too_large',
+    'the request line or headers are too large',
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'request_timeout',
+    'the request took too long to arrive',
+  ],
+};
+const BAD_REQUEST: [number, string, string, string] = [
+  400,
+  'Bad Request',
+  'bad_request',
+  'the request could not be parsed as HTTP',
+];
+
+/**
+ * A request Node's HTTP parser refuses (oversized headers or URL, a malformed request line) never
+ * reaches Express. It still gets the contract's error body, and the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, errorCode, desc] = CLIENT_ERRORS[error.code ?? ''] ?? BAD_REQUEST;
+  const body = JSON.stringify({ error_code: errorCode, desc });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 const IDLE_SWEEP_MS = 50;

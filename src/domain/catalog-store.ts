@@ -106,6 +106,10 @@ export async function updateCatalog(
     });
     const problems = findCatalogProblems(update, merged);
     if (problems.length > 0) return { problems };
+    // A write of what is already there changes nothing: no revision, no vendor version, no etag.
+    if (stringify(catalogDocument(merged)) === stringify(catalogDocument(current))) {
+      return { catalog: catalogDocument(current) };
+    }
 
     for (const vendor of merged.vendors.values()) {
       const vendorLoot = [...merged.loot.values()].filter((loot) => loot.vendor_id === vendor.id);

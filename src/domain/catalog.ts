@@ -125,12 +125,19 @@ function uniqueBy<T extends z.ZodType>(schema: T, key: 'id' | 'code', max: numbe
     });
 }
 
-export const catalogUpdateSchema = z.strictObject({
-  items: uniqueBy(itemSchema, 'id', 10_000).optional(),
-  vendors: uniqueBy(vendorSchema, 'id', 1000).optional(),
-  loot: uniqueBy(lootSchema, 'id', 10_000).optional(),
-  promotions: uniqueBy(promotionSchema, 'code', 10_000).optional(),
-});
+const CATALOG_LISTS = ['items', 'vendors', 'loot', 'promotions'] as const;
+
+/** A catalog write names at least one list: an empty body is a mistake, never a no-op. */
+export const catalogUpdateSchema = z
+  .strictObject({
+    items: uniqueBy(itemSchema, 'id', 10_000).optional(),
+    vendors: uniqueBy(vendorSchema, 'id', 1000).optional(),
+    loot: uniqueBy(lootSchema, 'id', 10_000).optional(),
+    promotions: uniqueBy(promotionSchema, 'code', 10_000).optional(),
+  })
+  .refine((update) => CATALOG_LISTS.some((list) => update[list] !== undefined), {
+    message: `name at least one of ${CATALOG_LISTS.join(', ')}`,
+  });
 
 export type CatalogUpdate = z.infer<typeof catalogUpdateSchema>;
 export type Item = z.infer<typeof itemSchema>;

@@ -37,6 +37,19 @@ const REQUIRED_FIELDS: Record<EntryType, (keyof EntryCreate)[]> = {
   update_inventory: [],
 };
 
+/**
+ * The least `quantity` an entry type can mean anything with, checked at validation (a 422): a
+ * record cannot be created with a count under 1, nor set to a negative count (0 removes it). Loot
+ * types take any integer and answer `quantity_not_allowed` themselves, as the result code says.
+ */
+const MIN_QUANTITY: Partial<Record<EntryType, number>> = {
+  create_new_persistent_inventory: 1,
+  create_new_transient_inventory: 1,
+  update_existing_persistent_inventory: 0,
+  update_existing_transient_inventory: 0,
+  update_inventory: 0,
+};
+
 const UPDATE_TYPES: readonly string[] = [
   'update_existing_persistent_inventory',
   'update_existing_transient_inventory',
@@ -79,6 +92,15 @@ export const entryCreateSchema = z
           params: { type: 'missing' },
         });
       }
+    }
+    const minQuantity = MIN_QUANTITY[entry.type];
+    if (minQuantity !== undefined && entry.quantity != null && entry.quantity < minQuantity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quantity'],
+        message: `must be at least ${minQuantity} for ${entry.type}`,
+        params: { type: 'too_small' },
+      });
     }
     if (
       UPDATE_TYPES.includes(entry.type) &&

@@ -73,6 +73,10 @@ async function expectCatalogRefused(update: unknown, loc: (string | number)[]): 
   return response;
 }
 
+/** The revision workers watch to reload their cached catalog: it moves only when something changed. */
+const catalogRevision = async () =>
+  (await h.sql<{ revision: number }>('select revision from catalog_revision where id = 1'))[0]!.revision;
+
 const put = async (doc: Record<string, unknown>): Promise<CatalogDoc> => {
   const response = await h.putCatalog(doc);
   expectNoLeak(response);
@@ -227,11 +231,17 @@ describe('catalog reads and writes', () => {
     expect(lootOf(stored, SWORD_PACK)).toMatchObject({ vendor_id: STORE });
   });
 
-  it('a PUT with no lists changes nothing and returns the catalog', async () => {
+  it('a PUT with no lists, or no body at all, is a 422 and changes nothing', async () => {
     const before = await getCatalog();
-    const returned = await put({});
-    expect(canonical(returned)).toEqual(canonical(before));
+    const revision = await catalogRevision();
+    const empty = await h.admin('PUT', '/v1/admin/catalog', {});
+    expectValidation(empty, ['body']);
+    const noBody = await h.request('PUT', '/v1/admin/catalog', {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expectValidation(noBody, ['body']);
     expect(await getCatalog()).toEqual(before);
+    expect(await catalogRevision()).toBe(revision);
   });
 
   it('upserts by id: named entries are replaced, unnamed ones left as they were', async () => {
@@ -336,11 +346,16 @@ describe('catalog reads and writes', () => {
     }
   });
 
-  it('a catalog read written back unchanged is accepted and changes nothing', async () => {
+  it('a catalog read written back unchanged is accepted and changes nothing, not even the revision', async () => {
     const before = await getCatalog();
+    const revision = await catalogRevision();
     const returned = await put(before as unknown as Record<string, unknown>);
     expect(canonical(returned)).toEqual(canonical(before));
     expect(await getCatalog()).toEqual(before);
+    expect(await catalogRevision()).toBe(revision);
+    // An empty list names nothing to change either.
+    await put({ items: [] });
+    expect(await catalogRevision()).toBe(revision);
   });
 
   it('the catalog written takes effect on orders', async () => {

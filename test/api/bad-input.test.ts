@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BADGE,
@@ -400,6 +401,128 @@ describe('input PostgreSQL could not store', () => {
     const response = await h.submit({ player_uuid: player, entries: [{ type: 'x'.repeat(200) }] });
     expect(response.status).toBe(200);
     expect(response.body.entries[0].result).toBe('invalid_entry_type');
+  });
+});
+
+/** Sends raw bytes to the API and reads the whole answer, as a broken or hostile client would. */
+async function rawExchange(bytes: string): Promise<{ status: number; contentType: string; body: unknown }> {
+  const socket = net.connect(Number(new URL(h.baseUrl).port), '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write(bytes);
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const [head = '', body = ''] = received.split('\r\n\r\n');
+  return {
+    status: Number(head.split(' ')[1]),
+    contentType: /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '',
+    body: JSON.parse(body) as unknown,
+  };
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it.each([
+    ['a malformed request line', 'NOT HTTP AT ALL\r\n\r\n', 400, 'bad_request'],
+    [
+      'oversized headers',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+    [
+      'an oversized URL',
+      `GET /v1/orders/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+  ])('%s gets a JSON error body', async (_name, bytes, status, errorCode) => {
+    const answer = await rawExchange(bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.contentType).toBe('application/json');
+    expect(answer.body).toEqual({ error_code: errorCode, desc: expect.any(String) });
+  });
+});
+
+describe('custom_data', () => {
+  it('a "__proto__" key is a 422 at that key, never silently dropped after a 202', async () => {
+    const player = newPlayer();
+    const body = `{"player_uuid":"${player}","entries":[{"type":"create_new_persistent_inventory","item_id":${SWORD},"quantity":1,"custom_data":{"color":"red","__proto__":{"admin":"yes"}}}]}`;
+    const response = await h.request('POST', '/v1/orders', { rawBody: body, headers: serverAuth });
+    expectValidation(response, ['body', 'entries', 0, 'custom_data', '__proto__']);
+    await expectUntouched(player);
+  });
+
+  it('every value is checked: a value that is not a string, or over 4,096 characters, is a 422 at it', async () => {
+    const player = newPlayer();
+    for (const [key, value] of [
+      ['level', 3],
+      ['nested', { a: 'b' }],
+      ['long', 'x'.repeat(4097)],
+    ] as const) {
+      const order = {
+        player_uuid: player,
+        entries: [
+          {
+            type: 'create_new_persistent_inventory',
+            item_id: SWORD,
+            quantity: 1,
+            custom_data: { [key]: value },
+          },
+        ],
+      };
+      expectValidation(await h.server('POST', '/v1/orders', order), [
+        'body',
+        'entries',
+        0,
+        'custom_data',
+        key,
+      ]);
+    }
+    await expectUntouched(player);
+  });
+});
+
+describe('quantities that cannot mean anything', () => {
+  it.each([0, -5])(
+    'a create entry with quantity %i is a 422 at the quantity, and nothing is stored',
+    async (quantity) => {
+      const player = newPlayer();
+      const order = {
+        player_uuid: player,
+        entries: [{ type: 'create_new_transient_inventory', item_id: SWORD, quantity }],
+      };
+      expectValidation(await h.server('POST', '/v1/orders', order), ['body', 'entries', 0, 'quantity']);
+      await expectUntouched(player);
+    },
+  );
+
+  it('an update to a negative count is a 422; to 0 it removes the record', async () => {
+    const player = newPlayer();
+    const created = await h.submit({
+      player_uuid: player,
+      entries: [{ type: 'create_new_persistent_inventory', item_id: SWORD, quantity: 2 }],
+    });
+    const record = created.body.entries[0].details[0].inv_change.after;
+    const update = (quantity: number) => ({
+      player_uuid: player,
+      entries: [{ type: 'update_inventory', inventory_id: record.inventory_id, quantity }],
+    });
+    expectValidation(await h.server('POST', '/v1/orders', update(-1)), ['body', 'entries', 0, 'quantity']);
+    expect(await h.balance(player, SWORD)).toBe(2);
+    const removed = await h.submit(update(0));
+    expect(removed.body.entries[0].result).toBe('success');
+    expect(await h.balance(player, SWORD)).toBe(0);
+  });
+
+  it('a loot entry with quantity 0 is accepted and answered quantity_not_allowed, changing nothing', async () => {
+    const player = newPlayer();
+    const response = await h.submit({
+      player_uuid: player,
+      entries: [{ type: 'fill_loot', loot_id: GEM_GRANT, quantity: 0 }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.entries[0].result).toBe('quantity_not_allowed');
+    expect(await h.balance(player, GEMS)).toBe(0);
   });
 });
 
