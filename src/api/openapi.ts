@@ -108,6 +108,12 @@ const playerOrder = z.looseObject({
   match_id: z.string().nullable(),
   is_transaction: z.boolean(),
   status: z.enum(ORDER_STATUSES),
+  applied_seq: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .describe("Its place in the player's effect order once final; null while queued or errored."),
   created_time: z.string(),
   completed_time: z.string().nullable(),
   entries: z.array(

@@ -16,6 +16,8 @@ export const Player = defineEntity({
     playerUuid: p.uuid().primary(),
     /** Legacy inventory ids are numbered per player, so no global sequence sits on the hot path. */
     nextLegacyInventoryId: p.bigint('number').default(1),
+    /** The applied_seq the player's next final order gets. */
+    nextAppliedSeq: p.bigint('number').default(1),
     createdAt: p.datetime().defaultRaw('now()'),
   },
 });
@@ -48,14 +50,19 @@ export interface StoredEntry extends EntryCreate {
 
 export const PlayerOrder = defineEntity({
   name: 'PlayerOrder',
-  uniques: [{ properties: ['playerUuid', 'clientOrderRefId'] }],
+  uniques: [{ properties: ['playerUuid', 'clientOrderRefId'] }, { properties: ['playerUuid', 'appliedSeq'] }],
   indexes: [{ properties: ['playerUuid', 'acceptSeq'] }, { properties: ['status', 'acceptSeq'] }],
   properties: {
     /** Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). */
     orderId: p.string().length(80).primary(),
     playerUuid: p.uuid(),
-    /** Fixes the order in which one player's orders take effect. */
+    /** The order in which the API accepted it, across players: a queued order is applied in this order. */
     acceptSeq: p.bigint('number').autoincrement().unique(),
+    /**
+     * Its place in the player's effect order (1, 2, 3, ...), given when it becomes final. It differs
+     * from accept order only for an order that errored and was retried: it took effect when retried.
+     */
+    appliedSeq: p.bigint('number').nullable(),
     clientOrderRefId: p.string().length(128).nullable(),
     requestHash: p.string().length(64),
     status: p.string().length(24),

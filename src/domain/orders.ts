@@ -9,6 +9,11 @@ import { FINAL_STATUSES, type OrderStatus } from './vocabulary.js';
 /** A Player Order as callers see it: seed 001's response plus status, times and entry results. */
 export interface PlayerOrderView extends OrderHeader {
   status: OrderStatus;
+  /**
+   * Its place in the player's effect order (1, 2, 3, ...) once final; null while queued and when
+   * errored (nothing took effect). A retried order takes the next one when it is applied.
+   */
+  applied_seq: number | null;
   created_time: string;
   completed_time: string | null;
   /** Only on an `errored` order: why the system gave up, in one line (never a stack trace or SQL). */
@@ -18,6 +23,7 @@ export interface PlayerOrderView extends OrderHeader {
 
 interface OrderRow extends OrderHeader {
   accept_seq: string;
+  applied_seq: string | null;
   request_hash: string;
   status: OrderStatus;
   entries: StoredEntry[];
@@ -26,7 +32,7 @@ interface OrderRow extends OrderHeader {
   last_error: string | null;
 }
 
-const ORDER_COLUMNS = `order_id, player_uuid, accept_seq, request_hash, source, client_order_ref_id, portal_id,
+const ORDER_COLUMNS = `order_id, player_uuid, accept_seq, applied_seq, request_hash, source, client_order_ref_id, portal_id,
   portal_user_id, instance_id, match_id, is_transaction, status, entries, created_time, completed_time, last_error`;
 
 const ENTRY_KEYS = [
@@ -108,6 +114,7 @@ function toView(row: OrderRow): PlayerOrderView {
     match_id: row.match_id,
     is_transaction: row.is_transaction,
     status: row.status,
+    applied_seq: row.applied_seq === null ? null : Number(row.applied_seq),
     created_time: isoTime(row.created_time),
     completed_time: row.completed_time === null ? null : isoTime(row.completed_time),
     ...(row.status === 'errored' && { error: presentError(row.last_error) }),
@@ -255,14 +262,21 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
 }
 
 /**
- * Gives up on an order after its last attempt: `errored`, with a one-line reason for ops, only if
- * it is still waiting (a sibling job may have applied it meanwhile). True when it did.
+ * Gives up on an order after its job's last attempt: `errored`, with a one-line reason for ops, only
+ * if it is still waiting and is its player's next order. An order waiting behind another that keeps
+ * failing is never errored for that failure: it stays queued and takes effect once the order ahead
+ * has errored. True when it did.
  */
 export async function markOrderErrored(em: EntityManager, orderId: string, reason: string): Promise<boolean> {
   const rows = await runSql(
     em,
-    `update player_order set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
-      where order_id = ? and status = 'queued' returning order_id`,
+    `update player_order o
+        set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
+      where o.order_id = ? and o.status = 'queued'
+        and not exists (select 1 from player_order ahead
+                         where ahead.player_uuid = o.player_uuid and ahead.status = 'queued'
+                           and ahead.accept_seq < o.accept_seq)
+      returning o.order_id`,
     [reason.slice(0, 500), orderId],
   );
   return rows.length > 0;
@@ -292,8 +306,9 @@ export type RequeueResult =
  * Puts an `errored` order back to `queued` for ops, with its error and completion time cleared. The
  * conditional update decides: of two retries at once, one flips it and the other finds it no longer
  * `errored`; an order that is queued or final is never touched, so it cannot be applied twice. The
- * order keeps its accept_seq: the worker applies it before any later order of its player that is
- * still queued (orders applied meanwhile stay applied). Enqueueing is the caller's job, after this.
+ * order keeps its accept_seq, so among the player's orders still queued it goes first; the orders
+ * applied while it was errored stay applied, and it takes effect after them, with the next
+ * applied_seq. Enqueueing is the caller's job, after this.
  */
 export async function requeueErroredOrder(em: EntityManager, orderId: string): Promise<RequeueResult> {
   const rows = await runSql<OrderRow[]>(

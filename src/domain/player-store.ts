@@ -45,14 +45,19 @@ export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
 export async function lockPlayer(
   em: EntityManager,
   playerUuid: string,
-): Promise<{ nextLegacyInventoryId: number }> {
-  const select = 'select next_legacy_inventory_id from player where player_uuid = ? for update';
-  let rows = await runSql<{ next_legacy_inventory_id: string }[]>(em, select, [playerUuid]);
+): Promise<{ nextLegacyInventoryId: number; nextAppliedSeq: number }> {
+  type Counters = { next_legacy_inventory_id: string; next_applied_seq: string }[];
+  const select =
+    'select next_legacy_inventory_id, next_applied_seq from player where player_uuid = ? for update';
+  let rows = await runSql<Counters>(em, select, [playerUuid]);
   if (rows.length === 0) {
     await runSql(em, 'insert into player (player_uuid) values (?) on conflict do nothing', [playerUuid]);
-    rows = await runSql<{ next_legacy_inventory_id: string }[]>(em, select, [playerUuid]);
+    rows = await runSql<Counters>(em, select, [playerUuid]);
   }
-  return { nextLegacyInventoryId: Number(rows[0]!.next_legacy_inventory_id) };
+  return {
+    nextLegacyInventoryId: Number(rows[0]!.next_legacy_inventory_id),
+    nextAppliedSeq: Number(rows[0]!.next_applied_seq),
+  };
 }
 
 interface QueuedOrderRow extends OrderHeader {
@@ -109,6 +114,8 @@ const RECORD_COLUMNS = `inventory_id uuid, legacy_inventory_id bigint, item_id i
 export interface OrderOutcome {
   order_id: string;
   status: OrderStatus;
+  /** Its place in the player's effect order. */
+  applied_seq: number;
   entries: StoredEntry[];
 }
 
@@ -116,12 +123,14 @@ export interface PlayerChanges {
   inventory: InventoryDiff;
   /** The player's next legacy inventory id, when records were made. */
   nextLegacyInventoryId: number | null;
+  /** The applied_seq the player's next final order will get. */
+  nextAppliedSeq: number;
   outcomes: OrderOutcome[];
 }
 
 /**
  * Writes a batch back in one statement: inventory deletes, updates and inserts, the player's
- * legacy id counter, and every order's results and final status. Data-modifying CTEs touch
+ * counters, and every order's results, final status and applied_seq. Data-modifying CTEs touch
  * disjoint rows, so their order inside the statement does not matter. Returns each order's
  * accept-to-final time (completed_time − created_time, both by the database's clock) for metrics.
  */
@@ -148,13 +157,15 @@ export async function savePlayerState(
        select r.inventory_id, ?, r.legacy_inventory_id, r.item_id, r.type, r.bucket, r.count, r.acquired, r.expires,
               r.custom_data
          from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
-     ), counter as (
-       update player set next_legacy_inventory_id = ?::bigint where player_uuid = ? and ?::bigint is not null
+     ), counters as (
+       update player
+          set next_legacy_inventory_id = coalesce(?::bigint, next_legacy_inventory_id), next_applied_seq = ?::bigint
+        where player_uuid = ?
      )
      update player_order o
-        set status = r.status, entries = r.entries, completed_time = clock_timestamp(), attempts = o.attempts + 1,
-            last_error = null
-       from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, entries jsonb)
+        set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
+            attempts = o.attempts + 1, last_error = null
+       from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, applied_seq bigint, entries jsonb)
       where o.order_id = r.order_id
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
@@ -165,8 +176,8 @@ export async function savePlayerState(
       playerUuid,
       JSON.stringify(inventory.inserted),
       changes.nextLegacyInventoryId,
+      changes.nextAppliedSeq,
       playerUuid,
-      changes.nextLegacyInventoryId,
       JSON.stringify(changes.outcomes),
     ],
   );

@@ -19,6 +19,7 @@ export interface ProcessedOrder {
   orderId: string;
   playerUuid: string;
   status: AppliedOrder['status'];
+  appliedSeq: number;
   unexpectedErrors: AppliedOrder['unexpectedErrors'];
   /** Each entry's type and result, as stored. */
   entries: AppliedOrder['entries'];
@@ -53,12 +54,20 @@ export async function processPlayerOrders(
     const acceptToFinalMs = await savePlayerState(tx, playerUuid, {
       inventory: inventory.diff(),
       nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
-      outcomes: applied.map(({ order, status, entries }) => ({ order_id: order.order_id, status, entries })),
+      nextAppliedSeq: player.nextAppliedSeq + applied.length,
+      // They take effect in the order they were applied, which is the player's effect order.
+      outcomes: applied.map(({ order, status, entries }, index) => ({
+        order_id: order.order_id,
+        status,
+        applied_seq: player.nextAppliedSeq + index,
+        entries,
+      })),
     });
-    return applied.map(({ order, status, entries, unexpectedErrors }) => ({
+    return applied.map(({ order, status, entries, unexpectedErrors }, index) => ({
       orderId: order.order_id,
       playerUuid,
       status,
+      appliedSeq: player.nextAppliedSeq + index,
       unexpectedErrors,
       entries,
       acceptToFinalMs: acceptToFinalMs.get(order.order_id) ?? 0,

@@ -67,17 +67,20 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * JavaScript object cannot hold it as data (zod's record, and every copy after it, would drop it
  * silently after the order was accepted), and refusing it is clearer than storing it half.
  */
-export const customData = z.preprocess((value, ctx) => {
-  if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['__proto__'],
-      message: '"__proto__" is not allowed as a key',
-      input: value,
-    });
-  }
-  return value;
-}, z.record(text(1, 256), text(0, 4096)));
+export const customData = z.preprocess(
+  (value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['__proto__'],
+        message: '"__proto__" is not allowed as a key',
+        input: value,
+      });
+    }
+    return value;
+  },
+  z.record(text(1, 256), text(0, 4096)),
+);
 
 /** An order id a game server or an admin may choose, and what generated ids look like. */
 export const chosenOrderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -');

@@ -29,82 +29,89 @@ export function errorSummary(error: unknown): string {
 /**
  * A job names an order, but the worker applies everything its player has waiting, in accept order,
  * until the job's own order is done. A job whose order a sibling job already applied finds nothing.
+ *
+ * When a batch fails, it goes on one order at a time: one order that cannot be written must not
+ * hold back (or error) the orders of the same player before it. When the player's next order still
+ * fails, the attempt fails and the queue retries it with backoff. On the job's last attempt its own
+ * order is errored if it is the one failing, and the player's later orders are applied at once: an
+ * errored order holds nothing back. An order is never errored for another order's failure.
  */
 export function createOrderProcessor({ orm, config, logger, catalogCache, metrics }: OrderProcessorDeps) {
   return async (job: Job<OrderJob>): Promise<void> => {
     const parsed = orderJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const { order_id: orderId, player_uuid: playerUuid } = parsed.data;
+    const attempt = job.attemptsMade + 1;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     const em = orm.em.fork();
-    // After a failed batch, go one order at a time: one order that cannot be written must not
-    // hold back (or error) the orders of the same player that came before it.
     let batchSize = config.ORDER_BATCH_SIZE;
-    try {
-      for (;;) {
-        const started = performance.now();
-        let processed: ProcessedOrder[];
-        try {
-          processed = await processPlayerOrders(em, playerUuid, {
-            catalogCache,
-            batchSize,
-            promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
-            promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
-          });
-        } catch (error) {
-          if (batchSize === 1) throw error;
-          logger.warn(
-            { player_uuid: playerUuid, err: errorSummary(error) },
-            'batch failed; retrying one order at a time',
-          );
+    /** Why this job's own order was errored; the job fails with it once the rest is applied. */
+    let erroredWith: Error | null = null;
+    for (;;) {
+      const started = performance.now();
+      let processed: ProcessedOrder[];
+      try {
+        processed = await processPlayerOrders(em, playerUuid, {
+          catalogCache,
+          batchSize,
+          promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
+          promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
+        });
+      } catch (error) {
+        if (batchSize > 1) {
+          logger.warn({ player_uuid: playerUuid, err: error }, 'batch failed; retrying one order at a time');
           batchSize = 1;
           continue;
         }
-        const durationMs = Math.round(performance.now() - started);
-        if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
-        for (const order of processed) {
-          metrics.orderFinished(order.status, order.acceptToFinalMs);
-          for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
-          for (const { entryId, error } of order.unexpectedErrors) {
-            logger.error(
-              { order_id: order.orderId, entry_id: entryId, err: error },
-              'entry failed unexpectedly',
-            );
-          }
-          logger.info(
-            {
-              order_id: order.orderId,
-              player_uuid: playerUuid,
-              status: order.status,
-              // The batch's time: its orders were applied together, in one transaction.
-              duration_ms: durationMs,
-              batch_orders: processed.length,
-              attempt: job.attemptsMade + 1,
-            },
-            'order processed',
+        logger.warn(
+          { order_id: orderId, player_uuid: playerUuid, attempt, last_attempt: lastAttempt, err: error },
+          'order attempt failed',
+        );
+        const givingUp =
+          lastAttempt &&
+          erroredWith === null &&
+          (await markOrderErrored(orm.em.fork(), orderId, errorSummary(error)));
+        if (!givingUp) throw error;
+        metrics.orderFinished('errored');
+        logger.error(
+          { order_id: orderId, player_uuid: playerUuid, err: error },
+          'order errored; applying the ones after it',
+        );
+        erroredWith = error instanceof Error ? error : new Error(String(error));
+        batchSize = config.ORDER_BATCH_SIZE;
+        continue;
+      }
+      const durationMs = Math.round(performance.now() - started);
+      if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
+      for (const order of processed) {
+        metrics.orderFinished(order.status, order.acceptToFinalMs);
+        for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
+        for (const { entryId, error } of order.unexpectedErrors) {
+          logger.error(
+            { order_id: order.orderId, entry_id: entryId, err: error },
+            'entry failed unexpectedly',
           );
         }
-        const done =
-          processed.length < config.ORDER_BATCH_SIZE || processed.some((order) => order.orderId === orderId);
-        if (done) return;
+        logger.info(
+          {
+            order_id: order.orderId,
+            player_uuid: playerUuid,
+            status: order.status,
+            applied_seq: order.appliedSeq,
+            // The batch's time: its orders were applied together, in one transaction.
+            duration_ms: durationMs,
+            batch_orders: processed.length,
+            attempt,
+          },
+          'order processed',
+        );
       }
-    } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      logger.warn(
-        {
-          order_id: orderId,
-          player_uuid: playerUuid,
-          attempt: job.attemptsMade + 1,
-          lastAttempt,
-          err: errorSummary(error),
-        },
-        'order attempt failed',
-      );
-      if (lastAttempt) {
-        if (await markOrderErrored(orm.em.fork(), orderId, errorSummary(error)))
-          metrics.orderFinished('errored');
-      }
-      throw error;
+      // Short of a full batch: nothing of the player's is left waiting. Compared with the size this
+      // batch asked for, which is 1 after a failed batch.
+      const done = processed.length < batchSize || processed.some((order) => order.orderId === orderId);
+      if (done) break;
     }
+    if (erroredWith !== null) throw erroredWith;
   };
 }
 

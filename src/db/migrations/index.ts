@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000Initial } from './Migration20261123000000Initial.js';
 import { Migration20261123030000Ledger } from './Migration20261123030000Ledger.js';
 import { Migration20261202000000OrderIdNamespaces } from './Migration20261202000000OrderIdNamespaces.js';
+import { Migration20261202010000AppliedSeq } from './Migration20261202010000AppliedSeq.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000Initial', class: Migration20261123000000Initial },
   { name: 'Migration20261123030000Ledger', class: Migration20261123030000Ledger },
   { name: 'Migration20261202000000OrderIdNamespaces', class: Migration20261202000000OrderIdNamespaces },
+  { name: 'Migration20261202010000AppliedSeq', class: Migration20261202010000AppliedSeq },
 ];

@@ -1,0 +1,26 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Each final order's place in its player's effect order. Orders already final are numbered by when
+ * they completed (then by accept order), which is the order they took effect in.
+ */
+export class Migration20261202010000AppliedSeq extends Migration {
+  override up(): void {
+    this.addSql(`alter table "player" add column "next_applied_seq" bigint not null default 1;`);
+    this.addSql(`alter table "player_order" add column "applied_seq" bigint null;`);
+    this.addSql(
+      `with numbered as (
+         select order_id, row_number() over (partition by player_uuid order by completed_time, accept_seq) as seq
+           from player_order where status in ('succeeded', 'partially_succeeded', 'failed'))
+       update player_order o set applied_seq = numbered.seq from numbered where o.order_id = numbered.order_id;`,
+    );
+    this.addSql(
+      `update player p set next_applied_seq = n.last + 1
+         from (select player_uuid, max(applied_seq) as last from player_order group by player_uuid) n
+        where p.player_uuid = n.player_uuid and n.last is not null;`,
+    );
+    this.addSql(
+      `alter table "player_order" add constraint "player_order_player_uuid_applied_seq_unique" unique ("player_uuid", "applied_seq");`,
+    );
+  }
+}

@@ -1,0 +1,199 @@
+import type { Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogCache } from '../../src/domain/catalog-store.js';
+import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { createOrderProcessor } from '../../src/workers/order-worker.js';
+import type { OrderJob } from '../../src/workers/queue.js';
+import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { results, waitForOrders } from '../helpers/orders.js';
+import { until } from '../helpers/wait.js';
+
+/**
+ * Guarantee 2 with an order that errors: the player's later orders are not held back, a retried
+ * order takes effect when it is retried, and every final order says where it stands in the player's
+ * effect order (applied_seq).
+ */
+
+/**
+ * A write the database refuses: any order whose id starts with `poison-` cannot be made final
+ * (it can still be errored), as a row a constraint or a trigger rejects would be.
+ */
+async function poisonOrders(h: Harness): Promise<{ cure: () => Promise<void> }> {
+  await h.sql(`create function refuse_poison() returns trigger language plpgsql as $$
+    begin
+      if new.order_id like 'poison-%' and new.status not in ('queued', 'errored') then
+        raise exception 'poison order refused';
+      end if;
+      return new;
+    end $$`);
+  await h.sql(
+    'create trigger refuse_poison before update on player_order for each row execute function refuse_poison()',
+  );
+  return {
+    cure: async () => {
+      await h.sql('drop trigger refuse_poison on player_order');
+      await h.sql('drop function refuse_poison()');
+    },
+  };
+}
+
+async function statusOf(h: Harness, orderId: string): Promise<string> {
+  const [row] = await h.sql<{ status: string }>('select status from player_order where order_id = ?', [
+    orderId,
+  ]);
+  return row!.status;
+}
+
+describe('an order that errors, then is retried', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' } });
+    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  it('holds nothing back, takes effect when retried, and applied_seq says so', async () => {
+    const player = newPlayer();
+    const poison = await poisonOrders(h);
+    const grantId = `poison-grant-${player}`;
+    const purchaseId = `purchase-${player}`;
+    try {
+      // A grant of 100 gems that cannot be written, then a purchase that needs them.
+      expect((await h.server('POST', '/v1/orders', { ...grantGems(player), order_id: grantId })).status).toBe(
+        202,
+      );
+      expect(
+        (await h.server('POST', '/v1/orders', { ...buySwords(player), order_id: purchaseId })).status,
+      ).toBe(202);
+
+      // The purchase is not held back behind the failing grant, and is never errored for it.
+      const [purchase] = await waitForOrders(h, [purchaseId]);
+      expect(purchase.status).toBe('failed');
+      expect(results(purchase)).toEqual(['cannot_afford_price']);
+      expect(purchase.applied_seq).toBe(1);
+      await until(async () => (await statusOf(h, grantId)) === 'errored', 'the grant to error');
+      const errored = (await h.server('GET', `/v1/orders/${grantId}`)).body;
+      expect(errored.status).toBe('errored');
+      expect(errored.applied_seq).toBeNull();
+    } finally {
+      await poison.cure();
+    }
+
+    // Ops retry the grant: it takes effect now, after the purchase.
+    expect((await h.admin('POST', `/v1/admin/orders/${grantId}/retry`)).status).toBe(202);
+    const [grant] = await waitForOrders(h, [grantId]);
+    expect(grant.status).toBe('succeeded');
+    expect(grant.applied_seq).toBe(2);
+    expect(await h.balance(player, GEMS)).toBe(100);
+    expect(await h.balance(player, SWORD)).toBe(0);
+
+    // Lists say the same: accept order for the listing, applied_seq for what came first.
+    const listed = (await h.server('GET', `/v1/players/${player}/orders`)).body.orders;
+    expect(
+      listed.map((order: { order_id: string; applied_seq: number }) => [order.order_id, order.applied_seq]),
+    ).toEqual([
+      [purchaseId, 1],
+      [grantId, 2],
+    ]);
+    // A later order comes after both.
+    const later = await h.submit(buySwords(player));
+    expect(later.body.status).toBe('succeeded');
+    expect(later.body.applied_seq).toBe(3);
+  });
+
+  it("numbers a player's final orders 1, 2, 3 in the order they took effect, per player", async () => {
+    const [a, b] = [newPlayer(), newPlayer()];
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const player of [a, b]) {
+        const response = await h.server('POST', '/v1/orders', grantGems(player));
+        expect(response.status).toBe(202);
+        ids.push(response.body.order_id);
+      }
+    }
+    const finals = await waitForOrders(h, ids);
+    const seqOf = (player: string) =>
+      finals.filter((order) => order.player_uuid === player).map((order) => order.applied_seq);
+    expect(seqOf(a)).toEqual([1, 2, 3]);
+    expect(seqOf(b)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('the order processor, called as a function', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    // No worker: the test delivers the jobs itself.
+    h = await startHarness({ worker: false });
+    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  });
+  afterAll(() => h.close());
+
+  const processor = () =>
+    createOrderProcessor({
+      orm: h.orm,
+      config: h.config,
+      logger: createLogger('silent', 'armory-test'),
+      catalogCache: new CatalogCache(),
+      metrics: new Metrics(),
+    });
+
+  /** A job as BullMQ hands it to the processor: its data, and how many attempts came before. */
+  const jobFor = (orderId: string, player: string, attemptsMade: number) =>
+    ({
+      data: { order_id: orderId, player_uuid: player },
+      attemptsMade,
+      opts: { attempts: h.config.JOB_ATTEMPTS },
+    }) as unknown as Job<OrderJob>;
+
+  const accept = async (order: Record<string, unknown>) => {
+    const response = await h.server('POST', '/v1/orders', order);
+    expect(response.status).toBe(202);
+    return response.body.order_id as string;
+  };
+
+  it('after a failed batch, goes on one order at a time until its own order is done', async () => {
+    const player = newPlayer();
+    const first = await accept(grantGems(player));
+    const own = await accept(grantGems(player));
+    // Any write of more than one order at once is refused; one at a time goes through.
+    await h.sql(`create function refuse_batches() returns trigger language plpgsql as $$
+      begin
+        if (select count(*) from changed) > 1 then raise exception 'batch refused'; end if;
+        return null;
+      end $$`);
+    await h.sql(`create trigger refuse_batches after update on player_order referencing new table as changed
+                 for each statement execute function refuse_batches()`);
+    try {
+      await processor()(jobFor(own, player, 0));
+    } finally {
+      await h.sql('drop trigger refuse_batches on player_order');
+      await h.sql('drop function refuse_batches()');
+    }
+    // Both applied by this one job: the first alone, then its own, not left to the sweeper.
+    expect([await statusOf(h, first), await statusOf(h, own)]).toEqual(['succeeded', 'succeeded']);
+    expect(await h.balance(player, GEMS)).toBe(200);
+  });
+
+  it('on its last attempt never errors its own order for the failure of an order ahead of it', async () => {
+    const player = newPlayer();
+    const poison = await poisonOrders(h);
+    const ahead = await accept({ ...grantGems(player), order_id: `poison-${player}` });
+    const own = await accept(grantGems(player));
+    try {
+      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
+      await expect(processor()(jobFor(own, player, lastAttempt))).rejects.toThrow(/poison order refused/);
+      expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['queued', 'queued']);
+
+      // The order ahead's own last attempt errors it, then applies the order behind it at once.
+      await expect(processor()(jobFor(ahead, player, lastAttempt))).rejects.toThrow(/poison order refused/);
+      expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['errored', 'succeeded']);
+    } finally {
+      await poison.cure();
+    }
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
