@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalogUpdateSchema } from '../domain/catalog.js';
+import { catalogUpdateSchema, itemSchema, lootSchema, promotionSchema } from '../domain/catalog.js';
 import { orderCreateSchema } from '../domain/order-request.js';
 import {
   BUCKETS,
@@ -54,6 +54,8 @@ export interface RouteDoc {
   /** The body schema as converted, when it needs a change JSON Schema cannot take from zod. */
   bodyJsonSchema?: () => JsonSchema;
   preferWait?: boolean;
+  /** The error statuses this route can answer; each is a shared response of the document. */
+  errors: ErrorStatus[];
   responses: Record<number, ResponseDoc>;
 }
 
@@ -135,11 +137,30 @@ const queueCounts = z.object({
 const retried = z.object({ retried: z.number().int().min(0) });
 const status = z.looseObject({ status: z.string() });
 
-/** Named schemas: written once under components.schemas and referred to by `$ref`. */
-const COMPONENTS = new Map<z.ZodType, string>([
-  [orderCreateSchema, 'PlayerOrderCreate'],
-  [modifyManySchema, 'ModifyMany'],
-  [catalogUpdateSchema, 'Catalog'],
+/** The catalog as GET answers it: every list, every default filled in, vendors with version and etag. */
+const catalogDocument = z.object({
+  items: z.array(itemSchema),
+  vendors: z.array(
+    z.object({ id: z.number().int(), name: z.string(), version: z.number().int(), etag: z.string() }),
+  ),
+  loot: z.array(lootSchema),
+  promotions: z.array(promotionSchema),
+});
+
+/**
+ * Named schemas, written once under components.schemas and referred to by `$ref` (also from inside
+ * one another). Requests are documented as a caller may send them (before defaults and transforms),
+ * responses as the server answers, so the two never share a schema: a defaulted catalog field is
+ * optional in CatalogUpdate and always present in Catalog.
+ */
+const requestComponents = z.registry<{ id: string }>();
+requestComponents.add(orderCreateSchema, { id: 'PlayerOrderCreate' });
+requestComponents.add(modifyManySchema, { id: 'ModifyMany' });
+requestComponents.add(catalogUpdateSchema, { id: 'CatalogUpdate' });
+
+const responseComponents = z.registry<{ id: string }>();
+for (const [schema, id] of [
+  [catalogDocument, 'Catalog'],
   [playerOrder, 'PlayerOrder'],
   [orderPage, 'PlayerOrderPage'],
   [inventoryRecord, 'InventoryRecord'],
@@ -147,13 +168,11 @@ const COMPONENTS = new Map<z.ZodType, string>([
   [errorBody, 'Error'],
   [authErrorBody, 'AuthError'],
   [validationErrorBody, 'ValidationError'],
-]);
+] as const) {
+  responseComponents.add(schema, { id });
+}
 
-/**
- * Components that validate requests, documented as a caller sends them; the rest as the server
- * answers. The catalog is both: its GET answers what a PUT takes, with every default filled in.
- */
-const REQUEST_COMPONENTS = new Set<z.ZodType>([orderCreateSchema, modifyManySchema, catalogUpdateSchema]);
+const componentRef = (id: string) => `#/components/schemas/${id}`;
 
 // --- The routes -------------------------------------------------------------------------------------
 
@@ -201,7 +220,8 @@ export const ROUTES: RouteDoc[] = [
     tag: 'catalog',
     summary: 'Read the catalog',
     credentials: ['admin'],
-    responses: { 200: { description: 'The stored catalog.', schema: catalogUpdateSchema } },
+    errors: [401, 403, 503],
+    responses: { 200: { description: 'The stored catalog.', schema: catalogDocument } },
   },
   {
     method: 'put',
@@ -211,7 +231,8 @@ export const ROUTES: RouteDoc[] = [
     description: 'Every list is optional; what is not named is left as it is. Unknown fields are a 422.',
     credentials: ['admin'],
     body: catalogUpdateSchema,
-    responses: { 200: { description: 'The stored catalog after the update.', schema: catalogUpdateSchema } },
+    errors: [400, 401, 403, 413, 415, 422, 503],
+    responses: { 200: { description: 'The stored catalog after the update.', schema: catalogDocument } },
   },
   {
     method: 'post',
@@ -224,6 +245,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['admin', 'server'],
     body: orderCreateSchema,
     preferWait: true,
+    errors: [400, 401, 403, 409, 413, 415, 422, 503],
     responses: accepted,
   },
   {
@@ -234,6 +256,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['admin', 'server'],
     params: orderParams,
     preferWait: true,
+    errors: [401, 403, 404, 422, 503],
     responses: readOrder,
   },
   {
@@ -244,6 +267,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['admin', 'server'],
     params: playerParams,
     query: inventoryQuery,
+    errors: [401, 403, 422, 503],
     responses: { 200: { description: 'One page of records.', schema: inventoryPage } },
   },
   {
@@ -254,6 +278,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['admin', 'server'],
     params: playerParams,
     query: ordersQuery,
+    errors: [401, 403, 422, 503],
     responses: { 200: { description: 'One page of orders.', schema: orderPage } },
   },
   {
@@ -263,6 +288,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "The calling player's inventory",
     credentials: ['player'],
     query: inventoryQuery,
+    errors: [401, 403, 422, 429, 503],
     responses: { 200: { description: 'One page of records.', schema: inventoryPage } },
   },
   {
@@ -276,6 +302,7 @@ export const ROUTES: RouteDoc[] = [
     body: orderCreateSchema,
     bodyJsonSchema: playerOrderBody,
     preferWait: true,
+    errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
     responses: accepted,
   },
   {
@@ -287,6 +314,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['player'],
     params: meOrderParams,
     preferWait: true,
+    errors: [401, 403, 404, 422, 429, 503],
     responses: readOrder,
   },
   {
@@ -300,6 +328,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['player'],
     body: modifyManySchema,
     preferWait: true,
+    errors: [400, 401, 403, 409, 413, 415, 422, 429, 503],
     responses: accepted,
   },
   {
@@ -310,11 +339,13 @@ export const ROUTES: RouteDoc[] = [
     description:
       `\`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>\`, ` +
       'within 300 s of now. `order_id` (the platform event id) is required; the source and every ' +
-      "entry's bucket are the platform's. An unknown platform is a 401.",
+      "entry's bucket are the platform's. The event id is stored as `<platform>:<event id>`. A body may be " +
+      'gzip-, deflate- or br-compressed: the signature covers the bytes as sent. An unknown platform is a 404.',
     credentials: ['webhook'],
     params: z.object({ platform: z.enum(platformNames) }),
     body: platformOrderSchema(PLATFORMS.steam!),
     preferWait: true,
+    errors: [400, 401, 404, 409, 413, 415, 422, 503],
     responses: accepted,
   },
   {
@@ -324,6 +355,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'List orders by status (e.g. `errored`), cursor-paginated',
     credentials: ['admin'],
     query: ordersQuery,
+    errors: [401, 403, 422, 503],
     responses: { 200: { description: 'One page of orders.', schema: orderPage } },
   },
   {
@@ -335,6 +367,7 @@ export const ROUTES: RouteDoc[] = [
     credentials: ['admin'],
     params: adminOrderParams,
     preferWait: true,
+    errors: [401, 403, 404, 409, 422, 503],
     responses: {
       202: { description: 'Re-queued (`status: queued`).', schema: playerOrder },
       200: { description: 'With `Prefer: wait`: the order reached a final status.', schema: playerOrder },
@@ -347,6 +380,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Re-queue every errored order',
     credentials: ['admin'],
     query: bulkRetryQuery,
+    errors: [401, 403, 422, 503],
     responses: { 200: { description: 'How many orders were re-queued.', schema: retried } },
   },
   {
@@ -355,6 +389,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'operations',
     summary: 'Job counts of the order queue by state',
     credentials: ['admin'],
+    errors: [401, 403],
     responses: {
       200: { description: 'Counts by state.', schema: queueCounts },
       503: { description: 'Redis cannot be reached.', schema: errorBody },
@@ -369,6 +404,7 @@ export const ROUTES: RouteDoc[] = [
       'The admin key as a bearer token, or as the password of HTTP Basic auth (any user name). A 401 ' +
       `carries \`WWW-Authenticate: ${DASHBOARD_CHALLENGE}\`. The dashboard's own assets and API live below this path.`,
     credentials: ['admin', 'adminBasic'],
+    errors: [401, 403],
     responses: { 200: { description: 'The dashboard page.', contentType: 'text/html' } },
   },
   {
@@ -377,6 +413,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'operations',
     summary: 'Liveness: the process is up',
     credentials: [],
+    errors: [],
     responses: { 200: { description: 'Up.', schema: status } },
   },
   {
@@ -385,6 +422,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'operations',
     summary: 'Readiness: PostgreSQL and Redis reachable, not shutting down',
     credentials: [],
+    errors: [],
     responses: {
       200: { description: 'Ready.', schema: status },
       503: {
@@ -399,6 +437,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'operations',
     summary: 'Prometheus metrics',
     credentials: [],
+    errors: [],
     responses: { 200: { description: 'Prometheus text exposition format.', contentType: 'text/plain' } },
   },
   {
@@ -407,6 +446,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'docs',
     summary: 'This document (OpenAPI 3.1)',
     credentials: [],
+    errors: [],
     responses: { 200: { description: 'The OpenAPI document.', contentType: 'application/json' } },
   },
   {
@@ -415,6 +455,7 @@ export const ROUTES: RouteDoc[] = [
     tag: 'docs',
     summary: 'This document as a page for humans',
     credentials: [],
+    errors: [],
     responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
   },
 ];
@@ -436,8 +477,25 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'
 }
 
 function schemaOrRef(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const name = COMPONENTS.get(schema);
-  return name ? { $ref: `#/components/schemas/${name}` } : toJsonSchema(schema, io);
+  const id = (io === 'input' ? requestComponents : responseComponents).get(schema)?.id;
+  return id ? { $ref: componentRef(id) } : toJsonSchema(schema, io);
+}
+
+/** Every named schema, converted together so that one refers to another by `$ref`. */
+function componentSchemas(): Record<string, JsonSchema> {
+  const convert = (registry: typeof requestComponents, io: 'input' | 'output') =>
+    z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: componentRef })
+      .schemas as Record<string, JsonSchema>;
+  const withoutDialect = ([name, { $schema: _dialect, ...schema }]: [string, JsonSchema]): [
+    string,
+    JsonSchema,
+  ] => [name, schema];
+  return Object.fromEntries(
+    [
+      ...Object.entries(convert(requestComponents, 'input')),
+      ...Object.entries(convert(responseComponents, 'output')),
+    ].map(withoutDialect),
+  );
 }
 
 const SECURITY: Record<Credential, { scheme: string; definition: JsonSchema }> = {
@@ -509,29 +567,88 @@ const preferHeader = {
   name: 'Prefer',
   in: 'header',
   required: false,
-  description: '`wait=N` (N ≤ 30): answer once the order is final, or after N seconds.',
-  schema: { type: 'string', pattern: '^wait=\\d+$' },
+  description:
+    '`wait=N` (N ≤ 30, larger is taken as 30): answer once the order is final, or after N seconds. ' +
+    'Other preferences may stand beside it (`respond-async, wait=5`); the name is case-insensitive.',
+  // What prefer-wait.ts reads, as a JSON Schema pattern (no flags: case by character classes).
+  schema: { type: 'string', pattern: '(^|[,;\\s])[Ww][Aa][Ii][Tt]\\s*=\\s*\\d+' },
 };
 
-/** Error answers each route may give, from what it takes (contract sections 2 and 3). */
-function errorResponses(route: RouteDoc): Record<string, JsonSchema> {
-  const responses: Record<string, JsonSchema> = {};
-  if (route.credentials.length > 0) responses['401'] = { $ref: '#/components/responses/Unauthorized' };
-  // A webhook has no "valid but not allowed" credential; every other guarded route does.
-  if (route.credentials.some((credential) => credential !== 'webhook'))
-    responses['403'] = { $ref: '#/components/responses/Forbidden' };
-  if (route.path.includes('{order_id}')) responses['404'] = { $ref: '#/components/responses/NotFound' };
-  // A body may reuse an idempotency key with another body; one order's retry needs it `errored`.
-  if (route.body || route.path.endsWith('/{order_id}/retry'))
-    responses['409'] = { $ref: '#/components/responses/Conflict' };
-  if (route.body) responses['413'] = { $ref: '#/components/responses/PayloadTooLarge' };
-  if (route.body || route.params || route.query)
-    responses['422'] = { $ref: '#/components/responses/ValidationFailed' };
-  return responses;
-}
+/** Error statuses a route may declare; each is one shared response of the document. */
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
+/** The shared error responses (contract sections 2 and 3), by status. */
+const ERROR_RESPONSES: Record<
+  ErrorStatus,
+  { name: string; description: string; schema: string; headers?: JsonSchema }
+> = {
+  400: {
+    name: 'BadRequest',
+    description: 'The body could not be read (a compressed body that does not decompress).',
+    schema: 'Error',
+  },
+  401: {
+    name: 'Unauthorized',
+    description: 'Missing or invalid credential (`auth_success: false`).',
+    schema: 'AuthError',
+  },
+  403: {
+    name: 'Forbidden',
+    description: 'Valid credential, not allowed here (`auth_success: true`).',
+    schema: 'AuthError',
+  },
+  404: {
+    name: 'NotFound',
+    description: 'Nothing by that name here (for a player: none of its own).',
+    schema: 'Error',
+  },
+  409: {
+    name: 'Conflict',
+    description:
+      'The same idempotency key with another body (`idempotency_conflict`), or an order not in a state that allows this.',
+    schema: 'Error',
+  },
+  413: { name: 'PayloadTooLarge', description: 'Body over 1 MiB (decompressed).', schema: 'Error' },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'A `Content-Encoding` (gzip, deflate and br are read) or charset this API does not read.',
+    schema: 'Error',
+  },
+  422: {
+    name: 'ValidationFailed',
+    description: 'Invalid request: one item per problem, `loc` names it.',
+    schema: 'ValidationError',
+  },
+  429: {
+    name: 'TooManyRequests',
+    description:
+      'Over `PLAYER_RATE_LIMIT_PER_MINUTE` requests in a minute from this player (`too_many_requests`).',
+    schema: 'Error',
+    headers: retryAfter,
+  },
+  503: {
+    name: 'Unavailable',
+    description:
+      'PostgreSQL cannot be reached (`unavailable`); nothing was stored. Try again after `Retry-After`.',
+    schema: 'Error',
+    headers: retryAfter,
+  },
+};
 
 function operation(route: RouteDoc): JsonSchema {
-  const responses: Record<string, JsonSchema> = errorResponses(route);
+  const responses: Record<string, JsonSchema> = Object.fromEntries(
+    route.errors.map((status) => [
+      String(status),
+      { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` },
+    ]),
+  );
   for (const [code, response] of Object.entries(route.responses)) {
     const content = response.schema
       ? { 'application/json': { schema: schemaOrRef(response.schema, 'output') } }
@@ -576,54 +693,50 @@ function operation(route: RouteDoc): JsonSchema {
   };
 }
 
-function errorResponse(description: string, schema: string): JsonSchema {
-  return {
-    description,
-    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
-  };
-}
+const TAGS: Record<string, string> = {
+  catalog: 'Items, vendors, loot and promotions (admin).',
+  orders: 'Player Orders from game servers: submit, read, wait for final.',
+  players: "A player's inventory and orders, for game servers.",
+  'player client': 'What a player client may do with its own token.',
+  webhooks: 'Signed orders from Steam, PSN and Xbox.',
+  operations: 'Errored orders and retries, the queue, health, readiness and metrics.',
+  docs: 'This description.',
+};
 
 function buildDocument(): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of ROUTES) (paths[route.path] ??= {})[route.method] = operation(route);
-
-  const schemas = Object.fromEntries(
-    [...COMPONENTS].map(([schema, name]) => [
-      name,
-      toJsonSchema(schema, REQUEST_COMPONENTS.has(schema) ? 'input' : 'output'),
-    ]),
-  );
   return {
     openapi: '3.1.0',
     info: {
       title: 'Armory',
       version: 'v1',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Player Orders applied exactly once to player inventories. Errors: 422 `{"detail": [...]}` for ' +
         'validation, 401/403 `{"auth_success", "error_code", "desc"}` for credentials, and ' +
-        '`{"error_code", "desc"}` for everything else; an unknown route is a 404.',
+        '`{"error_code", "desc"}` for everything else; an unknown route is a 404. A request the HTTP ' +
+        'parser refuses gets the same body: 400, or 431 for oversized headers or URL.',
     },
-    tags: [...new Set(ROUTES.map((route) => route.tag))].map((name) => ({ name })),
+    // Relative: the document describes the server it is served from.
+    servers: [{ url: '/', description: 'The Armory server serving this document' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas,
+      schemas: componentSchemas(),
       securitySchemes: Object.fromEntries(
         Object.values(SECURITY).map(({ scheme, definition }) => [scheme, definition]),
       ),
-      responses: {
-        Unauthorized: errorResponse('Missing or invalid credential (`auth_success: false`).', 'AuthError'),
-        Forbidden: errorResponse('Valid credential, not allowed here (`auth_success: true`).', 'AuthError'),
-        NotFound: errorResponse('No such order (for a player: none of its own).', 'Error'),
-        Conflict: errorResponse(
-          'The same idempotency key with another body (`idempotency_conflict`), or an order not in a state that allows this.',
-          'Error',
-        ),
-        PayloadTooLarge: errorResponse('Body over 1 MiB.', 'Error'),
-        ValidationFailed: errorResponse(
-          'Invalid request: one item per problem, `loc` names it.',
-          'ValidationError',
-        ),
-      },
+      responses: Object.fromEntries(
+        Object.values(ERROR_RESPONSES).map(({ name, description, schema, headers }) => [
+          name,
+          {
+            description,
+            ...(headers && { headers }),
+            content: { 'application/json': { schema: { $ref: componentRef(schema) } } },
+          },
+        ]),
+      ),
     },
   };
 }

@@ -1,9 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { playerToken } from '../helpers/credentials.js';
 import { ADMIN_KEY, newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
+
+const run = promisify(execFile);
 
 let h: Harness;
 let document: any;
@@ -127,7 +134,13 @@ describe('/openapi.json', () => {
     expect(order.properties.entries.maxItems).toBe(100);
     expect(order.properties.order_id.anyOf[0].pattern).toBe('^[A-Za-z0-9_-]{1,64}$');
     // The catalog refuses unknown fields; orders ignore them.
-    expect(document.components.schemas.Catalog.additionalProperties).toBe(false);
+    expect(document.components.schemas.CatalogUpdate.additionalProperties).toBe(false);
+    // Requests are documented as sent, responses as answered: a defaulted field is optional in the
+    // one and always there in the other.
+    const requestItem = document.components.schemas.CatalogUpdate.properties.items.items;
+    expect(requestItem.required).toEqual(['id', 'name']);
+    const answeredItem = document.components.schemas.Catalog.properties.items.items;
+    expect(answeredItem.required).toEqual(expect.arrayContaining(['id', 'name', 'active', 'unique']));
     // A player may leave its own uuid out.
     const meBody = document.paths['/v1/me/orders'].post.requestBody.content['application/json'].schema;
     expect(meBody.required).not.toContain('player_uuid');
@@ -138,6 +151,61 @@ describe('/openapi.json', () => {
     expect(webhookBody.required).toContain('order_id');
     expect(document.paths['/v1/orders'].post.responses['422'].$ref).toBe(
       '#/components/responses/ValidationFailed',
+    );
+  });
+
+  it('documents the errors each route answers where they happen', () => {
+    const responses = (method: string, path: string) => Object.keys(document.paths[path][method].responses);
+    // A body may come in an encoding the API does not read; PostgreSQL may be away.
+    expect(responses('post', '/v1/orders')).toEqual(expect.arrayContaining(['415', '503']));
+    // Only player clients are rate limited, with Retry-After.
+    expect(responses('post', '/v1/me/orders')).toContain('429');
+    expect(responses('post', '/v1/orders')).not.toContain('429');
+    expect(document.components.responses.TooManyRequests.headers['Retry-After']).toBeDefined();
+    expect(document.components.responses.Unavailable.headers['Retry-After']).toBeDefined();
+    // An unknown platform is an unknown route: 404, not 401.
+    expect(responses('post', '/v1/webhooks/{platform}')).toEqual(expect.arrayContaining(['401', '404']));
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('describes the Prefer header with a pattern that accepts what the API accepts', async () => {
+    const prefer = document.paths['/v1/orders'].post.parameters.find(
+      (p: { name: string }) => p.name === 'Prefer',
+    );
+    const pattern = new RegExp(prefer.schema.pattern as string);
+    for (const value of ['wait=5', 'WAIT=5', 'respond-async, wait=5', 'wait = 30']) {
+      expect(pattern.test(value), value).toBe(true);
+      const answered = await h.server('GET', '/v1/orders/no-such-order', undefined, { prefer: value });
+      expect(answered.status).toBe(404);
+    }
+    // And the API does wait on each: an order read back with it answers Preference-Applied.
+    const order = await h.submit(grantGems(newPlayer()));
+    for (const value of ['WAIT=1', 'respond-async, wait=1']) {
+      const read = await h.server('GET', `/v1/orders/${order.body.order_id}`, undefined, { prefer: value });
+      expect(read.headers.get('preference-applied'), value).toBe('wait=1');
+    }
+    expect(pattern.test('nowait')).toBe(false);
+  });
+
+  it('passes Redocly CLI lint with no error, and only the warnings the README justifies', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'armory-openapi-'));
+    const file = path.join(directory, 'openapi.json');
+    await writeFile(file, JSON.stringify(document));
+    const { stdout } = await run(path.resolve('node_modules/.bin/redocly'), ['lint', file, '--format=json'], {
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    });
+    await rm(directory, { recursive: true });
+    const report = JSON.parse(stdout) as {
+      totals: { errors: number };
+      problems: { ruleId: string; location: { pointer: string }[] }[];
+    };
+    expect(report.totals.errors).toBe(0);
+    const warnings = report.problems.map((problem) => `${problem.ruleId} ${problem.location[0]!.pointer}`);
+    // Probes, metrics and the docs take no input and no credential: no 4xx can happen there.
+    expect(warnings.sort()).toEqual(
+      ['~1docs', '~1healthz', '~1metrics', '~1openapi.json', '~1readyz']
+        .map((route) => `operation-4xx-response #/paths/${route}/get/responses`)
+        .sort(),
     );
   });
 });
