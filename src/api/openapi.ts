@@ -321,7 +321,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'put',
     path: '/inventory/v2/player/me/inventory',
     tag: 'player client',
-    summary: "Modify many of the calling player's records (seed 001)",
+    summary: "Modify many of the calling player's records",
     description:
       'Becomes an order of `update_inventory` entries with `source: CLIENT`: a client may change only ' +
       '`custom_data`, only of its own records. A `count` left out leaves the count as it is.',

@@ -1,7 +1,7 @@
 /**
  * Whether an error says the database cannot be reached right now (down, restarting, refusing
  * connections, out of connections), as opposed to a query it refused. Callers answer 503 with
- * Retry-After for these (contract section 3); anything else is a bug or bad data.
+ * Retry-After for these; anything else is a bug or bad data.
  */
 
 const UNAVAILABLE_CODES = new Set([

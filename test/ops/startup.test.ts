@@ -12,7 +12,7 @@ import {
 import { until } from '../helpers/wait.js';
 
 /**
- * Starting and stopping as a container runtime or an operator does (contract section 1): the
+ * Starting and stopping as a container runtime or an operator does: the
  * processes are real, started the way the npm scripts start them, and only their output is judged.
  */
 
