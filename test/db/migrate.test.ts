@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { openOrm } from '../../src/db/orm.js';
 import { migrationsList } from '../../src/db/migrations/index.js';
 import { databaseUrl, dropDatabase, uniqueName } from '../helpers/database.js';
 
@@ -30,4 +31,45 @@ it('npm run migrate creates the database and applies every migration; a second r
       'vendor',
     ]),
   );
+});
+
+const backfilled = uniqueName('armory_migrate');
+afterAll(() => dropDatabase(backfilled));
+
+it('numbers the orders already final by when they completed, and sets each player counter after them', async () => {
+  const orm = await openOrm(databaseUrl(backfilled), { poolSize: 2 });
+  try {
+    await orm.getMigrator().up({ to: 'Migration20261202000000OrderIdNamespaces' });
+    const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+    const sql = (text: string, params: unknown[] = []) => orm.em.fork().execute(text, params);
+    await sql('insert into player (player_uuid) values (?), (?)', [a, b]);
+    // Accepted in one order; the first errored, was retried, and completed last.
+    const order = (id: string, player: string, status: string, completed: string | null) =>
+      sql(
+        `insert into player_order (order_id, player_uuid, request_hash, status, is_transaction, entries, completed_time)
+         values (?, ?, 'h', ?, false, '[]', ?)`,
+        [id, player, status, completed],
+      );
+    await order('a1', a, 'succeeded', '2026-01-01T00:00:09Z');
+    await order('a2', a, 'failed', '2026-01-01T00:00:02Z');
+    await order('a3', a, 'errored', '2026-01-01T00:00:03Z');
+    await order('a4', a, 'queued', null);
+    await order('b1', b, 'partially_succeeded', '2026-01-01T00:00:01Z');
+
+    await orm.getMigrator().up();
+    const rows = await sql('select order_id, applied_seq from player_order order by order_id');
+    expect(
+      rows.map((row) => [row.order_id, row.applied_seq === null ? null : Number(row.applied_seq)]),
+    ).toEqual([
+      ['a1', 2],
+      ['a2', 1],
+      ['a3', null],
+      ['a4', null],
+      ['b1', 1],
+    ]);
+    const counters = await sql('select player_uuid, next_applied_seq from player order by player_uuid');
+    expect(counters.map((row) => Number(row.next_applied_seq))).toEqual([3, 2]);
+  } finally {
+    await orm.close();
+  }
 });
