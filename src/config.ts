@@ -63,7 +63,8 @@ const envSchema = z.object({
   PROMO_FAILURE_WINDOW_SECONDS: positiveInt(3600),
 });
 
-const secretNames = [
+/** The settings that are secrets: required, long and not a placeholder in production. */
+export const SECRET_NAMES = [
   'ADMIN_API_KEY',
   'SERVER_API_KEY',
   'PLAYER_JWT_SECRET',
@@ -72,7 +73,7 @@ const secretNames = [
   'WEBHOOK_SECRET_XBOX',
 ] as const;
 
-/** What production refuses as a secret: the development defaults and the placeholders of docker-compose.yml. */
+/** What production refuses as a secret: the development defaults and placeholders such as `change-me-admin`. */
 const PLACEHOLDER_SECRET = /^(change-me|dev)-/i;
 const MIN_SECRET_BYTES = 32;
 
@@ -88,7 +89,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];
   if (env.NODE_ENV === 'production') {
-    for (const name of secretNames) {
+    for (const name of SECRET_NAMES) {
       const problem = productionSecretProblem(env[name]);
       if (problem) problems.push(`${name}: ${problem}`);
     }

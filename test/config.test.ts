@@ -1,16 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, SECRET_NAMES } from '../src/config.js';
 
-const SECRET_NAMES = [
-  'ADMIN_API_KEY',
-  'SERVER_API_KEY',
-  'PLAYER_JWT_SECRET',
-  'WEBHOOK_SECRET_STEAM',
-  'WEBHOOK_SECRET_PSN',
-  'WEBHOOK_SECRET_XBOX',
-];
 const STRONG = 'k'.repeat(32);
 
 function problemsOf(env: Record<string, string>): string[] {

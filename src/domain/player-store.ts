@@ -38,14 +38,17 @@ export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
   };
 }
 
+/** The numbers a player's next records and next final order get. */
+export interface PlayerCounters {
+  nextLegacyInventoryId: number;
+  nextAppliedSeq: number;
+}
+
 /**
  * Takes the player's row lock, creating the player on first use. Every change to a player's
  * inventory happens under this lock, which is what serializes their orders and prevents double spend.
  */
-export async function lockPlayer(
-  em: EntityManager,
-  playerUuid: string,
-): Promise<{ nextLegacyInventoryId: number; nextAppliedSeq: number }> {
+export async function lockPlayer(em: EntityManager, playerUuid: string): Promise<PlayerCounters> {
   type Counters = { next_legacy_inventory_id: string; next_applied_seq: string }[];
   const select =
     'select next_legacy_inventory_id, next_applied_seq from player where player_uuid = ? for update';

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../domain/catalog-store.js';
 import { markOrderErrored } from '../domain/orders.js';
-import { processPlayerOrders, type ProcessedOrder } from '../domain/process-orders.js';
+import { BatchFailedError, processPlayerOrders, type ProcessedOrder } from '../domain/process-orders.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ORDER_QUEUE, orderJobSchema, type OrderJob } from './queue.js';
@@ -33,8 +33,8 @@ export function errorSummary(error: unknown): string {
  * When a batch fails, it goes on one order at a time: one order that cannot be written must not
  * hold back (or error) the orders of the same player before it. When the player's next order still
  * fails, the attempt fails and the queue retries it with backoff. On the job's last attempt its own
- * order is errored if it is the one failing, and the player's later orders are applied at once: an
- * errored order holds nothing back. An order is never errored for another order's failure.
+ * order is errored if it is the one that failed, and the player's later orders are applied at once:
+ * an errored order holds nothing back. An order is never errored for another order's failure.
  */
 export function createOrderProcessor({ orm, config, logger, catalogCache, metrics }: OrderProcessorDeps) {
   return async (job: Job<OrderJob>): Promise<void> => {
@@ -57,18 +57,34 @@ export function createOrderProcessor({ orm, config, logger, catalogCache, metric
           promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
           promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
         });
-      } catch (error) {
+      } catch (thrown) {
+        // Which orders the failed batch was applying, when it got as far as reading them.
+        const failedOrders = thrown instanceof BatchFailedError ? thrown.orderIds : null;
+        const error = thrown instanceof BatchFailedError ? thrown.cause : thrown;
         if (batchSize > 1) {
           logger.warn({ player_uuid: playerUuid, err: error }, 'batch failed; retrying one order at a time');
           batchSize = 1;
           continue;
         }
         logger.warn(
-          { order_id: orderId, player_uuid: playerUuid, attempt, last_attempt: lastAttempt, err: error },
+          {
+            order_id: orderId,
+            player_uuid: playerUuid,
+            failed_order_id: failedOrders?.[0] ?? null,
+            attempt,
+            last_attempt: lastAttempt,
+            err: error,
+          },
           'order attempt failed',
         );
+        // Given up on only by its own job's last attempt, and only for a failure of its own: the
+        // order that failed alone was this one, or nothing was read yet (its player could not be
+        // locked) and it is the player's next order.
+        const ownFailure =
+          failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
         const givingUp =
           lastAttempt &&
+          ownFailure &&
           erroredWith === null &&
           (await markOrderErrored(orm.em.fork(), orderId, errorSummary(error)));
         if (!givingUp) throw error;
