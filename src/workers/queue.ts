@@ -55,6 +55,10 @@ export function createOrderQueue(config: Config, connection: Redis, logger: Logg
     connection,
     prefix: config.QUEUE_PREFIX,
     defaultJobOptions: orderJobOptions(config),
+    // BullMQ asks Redis for its version (INFO) once, as the queue starts. On this fail-fast
+    // connection that one command fails if Redis drops just then, and BullMQ keeps the failure: every
+    // later add or read on the queue rejects with it, for good. Startup has checked Redis already.
+    skipVersionCheck: true,
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'order queue error'));
   return queue;

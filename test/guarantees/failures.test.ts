@@ -2,7 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
-import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import {
+  createOrderQueue,
+  createProducerConnection,
+  enqueueOrder,
+  orderJobId,
+} from '../../src/workers/queue.js';
+import { uniqueName } from '../helpers/database.js';
+import { newPlayer, removeOrderQueue, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { expectErrorBody } from '../helpers/responses.js';
@@ -150,5 +159,33 @@ describe('PostgreSQL unreachable while serving', () => {
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect(again.body.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
+
+describe('a queue whose Redis drops while it starts', () => {
+  const proxy = new TcpProxy('127.0.0.1', 6379);
+  const prefix = uniqueName('armory_test');
+  afterAll(async () => {
+    await proxy.stop();
+    await removeOrderQueue(prefix);
+  });
+
+  it('takes jobs again once Redis is back, instead of failing for good', async () => {
+    await proxy.start();
+    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${proxy.port}`, QUEUE_PREFIX: prefix });
+    const connection = createProducerConnection(config);
+    // Registered before the queue's own listener: Redis goes away the moment the queue would start.
+    connection.once('ready', () => void proxy.cut());
+    const queue = createOrderQueue(config, connection, createLogger('silent', 'armory-test'));
+    try {
+      await sleep(1500);
+      await proxy.restore();
+      const job = { order_id: 'after-the-drop', player_uuid: newPlayer() };
+      await until(() => enqueueOrder(queue, job).then(() => true), 'the queue to take a job', 10_000);
+      expect(await queue.getJobState(orderJobId(job.order_id))).toBe('waiting');
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   });
 });
