@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 
-/** The largest request body accepted (contract section 3): larger is a 413. */
+/** The largest request body accepted: larger is a 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long a caller is asked to wait after a 503 while the database is away. */
@@ -33,7 +33,7 @@ export class HttpError extends Error {
     return new HttpError(422, { detail });
   }
 
-  /** 401 for a missing or bad credential, 403 for a good one without the right (seed 001's shape). */
+  /** 401 for a missing or bad credential, 403 for a good one without the right. */
   static auth(status: 401 | 403, errorCode: string, desc: string): HttpError {
     return new HttpError(status, { auth_success: status === 403, error_code: errorCode, desc });
   }

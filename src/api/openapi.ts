@@ -59,13 +59,13 @@ export interface RouteDoc {
   responses: Record<number, ResponseDoc>;
 }
 
-// --- Response shapes (contract sections 3 to 8) ---------------------------------------------------
+// --- Response shapes ---------------------------------------------------------------------------------
 
-/** Contract section 3: every error other than validation and authentication. */
+/** Every error other than validation and authentication. */
 const errorBody = z.object({ error_code: z.string(), desc: z.string() });
-/** Contract section 2 (seed 001's 403 shape): `auth_success` is false on 401, true on 403. */
+/** A refused credential: `auth_success` is false on 401, true on 403. */
 const authErrorBody = z.object({ auth_success: z.boolean(), error_code: z.string(), desc: z.string() });
-/** Contract section 3 (seed 001's shape): one item per problem. */
+/** A validation failure: one item per problem. */
 const validationErrorBody = z.object({
   detail: z.array(
     z.object({ loc: z.array(z.union([z.string(), z.number().int()])), msg: z.string(), type: z.string() }),
@@ -584,7 +584,7 @@ const retryAfter = {
   },
 };
 
-/** The shared error responses (contract sections 2 and 3), by status. */
+/** The shared error responses, by status. */
 const ERROR_RESPONSES: Record<
   ErrorStatus,
   { name: string; description: string; schema: string; headers?: JsonSchema }

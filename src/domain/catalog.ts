@@ -3,7 +3,7 @@ import { id, text, zonedDateTime } from './schema-types.js';
 import { BUCKETS } from './vocabulary.js';
 
 /**
- * The catalog document of contract section 4. Unlike orders, unknown fields are refused: a typo in a
+ * The catalog document. Unlike orders, unknown fields are refused: a typo in a
  * catalog must not pass silently and sell something at the wrong price.
  */
 

@@ -12,8 +12,8 @@ import {
 } from './vocabulary.js';
 
 /**
- * PlayerOrderCreate (seed 001). Unknown fields are dropped, not refused: platform payloads grow.
- * Entry types outside seed 001's list are accepted here and answered `invalid_entry_type` later.
+ * PlayerOrderCreate. Unknown fields are dropped, not refused: platform payloads grow.
+ * Entry types outside ENTRY_TYPES are accepted here and answered `invalid_entry_type` later.
  */
 
 const purchasePrice = z.object({
@@ -62,7 +62,7 @@ export function isKnownEntryType(type: string): type is EntryType {
 
 export const entryCreateSchema = z
   .object({
-    // Any text: a type outside seed 001's list is accepted and answered `invalid_entry_type`.
+    // Any text: a type outside ENTRY_TYPES is accepted and answered `invalid_entry_type`.
     type: text(0, 256),
     entry_id: text(1, 64).nullish(),
     loot_id: id.nullish(),

@@ -6,7 +6,7 @@ import { isoTime } from './schema-types.js';
 import { completeOrderRequest, requestHash, type OrderCreate, type OrderHeader } from './order-request.js';
 import { FINAL_STATUSES, type OrderStatus } from './vocabulary.js';
 
-/** A Player Order as callers see it: seed 001's response plus status, times and entry results. */
+/** A Player Order as callers see it: the order as submitted plus status, times and entry results. */
 export interface PlayerOrderView extends OrderHeader {
   status: OrderStatus;
   /**
@@ -68,7 +68,7 @@ const RECORD_KEYS = [
   'item_id',
 ] as const;
 
-/** Keys in a fixed order (JSONB keeps its own): a person reading an order finds fields where seed 001 puts them. */
+/** Keys in a fixed order (JSONB keeps its own): a person reading an order finds fields where the Player Order API puts them. */
 function pick<K extends string>(value: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];

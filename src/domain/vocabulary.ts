@@ -1,4 +1,4 @@
-/** Enumerations of seed 001 (the Player Order API), spelled exactly as it spells them. */
+/** Enumerations of the Player Order API, spelled exactly as the API Armory follows spells them. */
 
 export const SOURCES = [
   'UNKNOWN',
@@ -180,7 +180,7 @@ export const FINAL_STATUSES: readonly OrderStatus[] = ['succeeded', 'partially_s
 
 /** The most one inventory count may hold (a PostgreSQL integer). */
 export const MAX_COUNT = 2_147_483_647;
-/** The most inventory records one player may hold (seed 002's limit). */
+/** The most inventory records one player may hold (PlayFab Economy v2's limit). */
 export const MAX_RECORDS_PER_PLAYER = 3500;
 export const MAX_CUSTOM_ATTRIBUTES = 20;
 export const MAX_ENTRIES_PER_ORDER = 100;

@@ -8,7 +8,7 @@ import { expectAuthError, expectNoLeak } from '../helpers/responses.js';
 
 /**
  * Contract sections 2 and 6: the player client. A player authenticates with an HS256 JWT whose `sub`
- * is its uuid; it may use /v1/me/... and seed 001's Modify Many, always as source CLIENT, and never
+ * is its uuid; it may use /v1/me/... and Modify Many, always as source CLIENT, and never
  * another player's data. Catalog ids here are 4000+.
  */
 

@@ -3,7 +3,7 @@ import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
 
 /**
- * fill_loot and purchase_loot (contract sections 4 and 5): every result code of both entry types,
+ * fill_loot and purchase_loot: every result code of both entry types,
  * with the inventory read back through the API after each order.
  */
 

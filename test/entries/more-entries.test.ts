@@ -5,7 +5,7 @@ import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdin
 
 /**
  * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot
- * (contract sections 4 and 5): every result code of each, with the inventory read back through the
+ * every result code of each, with the inventory read back through the
  * API after each order, and the shared guarantees (promotion uses under concurrency, uses returned
  * by a rolled-back transaction, a platform transaction fulfilled once).
  */

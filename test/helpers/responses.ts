@@ -16,7 +16,7 @@ export function expectNoTrace(response: TestResponse): void {
   expect(text).not.toMatch(/node_modules|\.ts:\d+|\.js:\d+/);
 }
 
-/** A 422 in seed 001's shape: `{detail: [{loc, msg, type}]}`, one of whose items is at `loc`. */
+/** A 422 in the API's shape: `{detail: [{loc, msg, type}]}`, one of whose items is at `loc`. */
 export function expectValidation(response: TestResponse, loc: (string | number)[]): void {
   expectNoLeak(response);
   expect(response.status).toBe(422);
@@ -43,7 +43,7 @@ export function expectErrorBody(response: TestResponse, status: number, errorCod
   else expect(typeof response.body.error_code).toBe('string');
 }
 
-/** 401 or 403 in seed 001's shape: `auth_success` false on 401, true on 403. */
+/** 401 or 403 in the API's shape: `auth_success` false on 401, true on 403. */
 export function expectAuthError(response: TestResponse, status: 401 | 403): void {
   expectNoLeak(response);
   expect(response.status).toBe(status);

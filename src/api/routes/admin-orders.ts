@@ -17,7 +17,7 @@ export const adminOrderParams = z.object({ order_id: orderId });
 export const bulkRetryQuery = z.object({ status: z.literal('errored') });
 
 /**
- * Ops' view of every player's orders, and the retry of `errored` ones (contract section 8). The
+ * Ops' view of every player's orders, and the retry of `errored` ones. The
  * retry logic is shared with the ops CLI (workers/retry-orders.ts); these handlers only adapt HTTP.
  */
 export function adminOrderRoutes(deps: ApiDeps): Router {

@@ -8,7 +8,7 @@ import { identifyCaller, requireRole, secretsEqual } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
-/** Where the Bull Board dashboard is served (contract section 8). */
+/** Where the Bull Board dashboard is served. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /** What a browser is told on a 401, so that it asks for the admin key as a Basic password. */

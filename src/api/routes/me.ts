@@ -14,7 +14,7 @@ import { parse } from '../validation.js';
 import { readInventoryPage } from './players.js';
 
 /**
- * The player client's endpoints (contract sections 2 and 6). The player is always the token's:
+ * The player client's endpoints. The player is always the token's:
  * nothing here takes a player from the path, and every order is submitted with `source: CLIENT`,
  * so the engine applies the client's rules (custom_data only, own records only, and so on).
  */
@@ -52,7 +52,7 @@ export function playerOrderCreateSchema(playerUuid: string) {
 
 /**
  * Seed 001's Modify Many: one Update Inventory Request per record. `count` has no default here:
- * seed 001's default of 1 would overwrite the count of every record a client only re-tags.
+ * a default of 1 (as the original API has) would overwrite the count of every record a client only re-tags.
  * `bucket` is accepted and ignored, as every bucket is for a CLIENT order.
  */
 export const modifyManySchema = z.object({

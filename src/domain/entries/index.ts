@@ -12,7 +12,7 @@ import {
   updateExistingTransientInventory,
 } from './update-inventory.js';
 
-/** Entry type → handler: one module per type of seed 001's list. */
+/** Entry type → handler: one module per entry type of ENTRY_TYPES. */
 export const entryHandlers: EntryHandlers = {
   create_new_persistent_inventory: createNewPersistentInventory,
   create_new_transient_inventory: createNewTransientInventory,
