@@ -4,7 +4,7 @@ import { results, waitForOrders } from '../helpers/orders.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
 
 /**
- * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot
+ * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot:
  * every result code of each, with the inventory read back through the
  * API after each order, and the shared guarantees (promotion uses under concurrency, uses returned
  * by a rolled-back transaction, a platform transaction fulfilled once).
