@@ -98,7 +98,7 @@ const detail = z.looseObject({
   code: z.string().optional(),
 });
 
-/** Seed 001's Player Order as stored: the request with every id filled in, plus status and results. */
+/** The Player Order as stored: the request with every id filled in, plus status and results. */
 const playerOrder = z.looseObject({
   order_id: z.string(),
   player_uuid: z.string(),

@@ -1,6 +1,6 @@
 import type { Bucket, DetailType, InventoryType } from './vocabulary.js';
 
-/** Seed 001's Inventory Record, plus `item_id`. Records are immutable: a change makes a new object. */
+/** The Player Order API's Inventory Record, plus `item_id`. Records are immutable: a change makes a new object. */
 export interface InventoryRecordView {
   inventory_id: string;
   type: InventoryType;
@@ -20,7 +20,7 @@ export interface InventoryChange {
   after: InventoryRecordView | null;
 }
 
-/** Seed 001's order entry detail. */
+/** The Player Order API's order entry detail. */
 export interface Detail {
   type: DetailType;
   loot_id: number | null;

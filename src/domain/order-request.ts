@@ -210,7 +210,7 @@ export function completeOrderRequest(order: OrderCreate): OrderRequest {
     entries: order.entries.map((entry) => ({
       ...entry,
       entry_id: entry.entry_id ?? randomUUID(),
-      // Seed 001 shows `quantity` on every entry; these types always take one.
+      // The Player Order API shows `quantity` on every entry; these types always take one.
       ...(entry.quantity == null && QUANTITY_ONE_TYPES.includes(entry.type) && { quantity: 1 }),
     })),
   };

@@ -418,7 +418,7 @@ describe('catalog validation', () => {
       expectNoLeak(response);
       expect(response.status).toBe(422);
       const detail = response.body.detail as { loc: (string | number)[]; msg: string }[];
-      // Seed 001 points at the field itself; pointing at the object holding it, with the field named
+      // The Player Order API points at the field itself; pointing at the object holding it, with the field named
       // in the message, is accepted too.
       const matching = detail.filter(
         (item) =>

@@ -51,8 +51,8 @@ export function playerOrderCreateSchema(playerUuid: string) {
 }
 
 /**
- * Seed 001's Modify Many: one Update Inventory Request per record. `count` has no default here:
- * a default of 1 (as the original API has) would overwrite the count of every record a client only re-tags.
+ * Modify Many: one Update Inventory Request per record. `count` has no default here: a default
+ * of 1 (as the original API has) would overwrite the count of every record a client only re-tags.
  * `bucket` is accepted and ignored, as every bucket is for a CLIENT order.
  */
 export const modifyManySchema = z.object({
