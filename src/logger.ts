@@ -20,13 +20,31 @@ const REDACTED_PATHS = [
  * JSON lines on stdout, or on another file descriptor (the ops CLI keeps stdout for its answers) or
  * stream (tests read them).
  */
+/**
+ * pino's error serializer (type, message, stack, code and the error's other fields), with the one
+ * key it writes in camelCase (the errors inside an AggregateError, as when `localhost` resolves to
+ * both ::1 and 127.0.0.1) in snake_case like every other key.
+ */
+export function serializeError(error: unknown): unknown {
+  // pino-http hands over errors it has serialized already.
+  const serialized: unknown = error instanceof Error ? pino.stdSerializers.err(error) : error;
+  if (!serialized || typeof serialized !== 'object' || !('aggregateErrors' in serialized)) return serialized;
+  const { aggregateErrors, ...rest } = serialized;
+  return { ...rest, aggregate_errors: aggregateErrors };
+}
+
 export function createLogger(
   level: string,
   name: string,
   destination: number | DestinationStream = 1,
 ): Logger {
   return pino(
-    { name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    {
+      name,
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
+    },
     typeof destination === 'number' ? pino.destination(destination) : destination,
   );
 }

@@ -37,7 +37,7 @@ const FORCE_EXIT_AFTER_MS = 15_000;
  * One JSON line, then exit 1: what a process does when it cannot start (a dependency out of reach,
  * the port taken) or meets an error nothing handled. Never a raw stack trace on stderr.
  */
-function exitWithError(logger: Logger, error: unknown, message: string): never {
+export function exitWithError(logger: Logger, error: unknown, message: string): never {
   if (error instanceof StartupError) {
     logger.fatal({ ...error.fields, err: error.cause }, error.message);
   } else {

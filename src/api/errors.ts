@@ -76,39 +76,42 @@ interface BodyParserError {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    if (error instanceof HttpError) {
-      if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
-      res.status(error.status).json(error.body);
-      return;
-    }
-    const parserError = error as BodyParserError;
-    if (parserError.type === 'entity.parse.failed') {
-      res.status(422).json({ detail: [MALFORMED_BODY] });
-      return;
-    }
-    if (parserError.type === 'entity.too.large') {
-      res.status(413).json({ error_code: 'payload_too_large', desc: 'request body is over 1 MiB' });
-      return;
-    }
-    if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      const unsupported = parserError.status === 415;
-      res.status(parserError.status).json({
-        error_code: unsupported ? 'unsupported_media_type' : 'bad_request',
-        desc: unsupported
-          ? 'the body is in an encoding or charset this API does not read'
-          : 'the request could not be read',
-      });
-      return;
-    }
-    if (isDatabaseUnavailable(error)) {
-      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
-      res
-        .status(503)
-        .set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
-        .json({ error_code: 'unavailable', desc: 'the database cannot be reached; try again shortly' });
-      return;
-    }
-    logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
-    res.status(500).json({ error_code: 'internal_error', desc: 'internal error' });
+    // The request's own logger (pino-http's child) carries its request_id.
+    const log = (req as { log?: Logger }).log ?? logger;
+    const answer = asHttpError(error, (level, message) =>
+      log[level]({ err: error, method: req.method, path: req.path }, message),
+    );
+    if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
+    res.status(answer.status).json(answer.body);
   };
+}
+
+/** Every error a route or a body parser throws, as the answer it gets; what is not the caller's fault is logged. */
+function asHttpError(error: unknown, log: (level: 'warn' | 'error', message: string) => void): HttpError {
+  if (error instanceof HttpError) return error;
+  const parserError = error as BodyParserError;
+  if (parserError.type === 'entity.parse.failed') return malformedBodyError();
+  if (parserError.type === 'entity.too.large') {
+    return HttpError.of(413, 'payload_too_large', 'request body is over 1 MiB');
+  }
+  if (parserError.status === 415) {
+    return HttpError.of(
+      415,
+      'unsupported_media_type',
+      'the body is in an encoding or charset this API does not read',
+    );
+  }
+  if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return HttpError.of(parserError.status, 'bad_request', 'the request could not be read');
+  }
+  if (isDatabaseUnavailable(error)) {
+    log('warn', 'database unavailable');
+    return new HttpError(
+      503,
+      { error_code: 'unavailable', desc: 'the database cannot be reached; try again shortly' },
+      DATABASE_RETRY_AFTER_SECONDS,
+    );
+  }
+  log('error', 'request failed');
+  return HttpError.of(500, 'internal_error', 'internal error');
 }

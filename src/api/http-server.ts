@@ -52,7 +52,10 @@ const BAD_REQUEST: [number, string, string, string] = [
  * reaches Express. It still gets the contract's error body, and the connection is closed.
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // A response already under way on this connection (Node marks it on the socket): writing now
+  // would splice into its body. Close instead, as Node's own handler does.
+  const answering = (socket as { _httpMessage?: unknown })._httpMessage != null;
+  if (error.code === 'ECONNRESET' || !socket.writable || answering) {
     socket.destroy();
     return;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from '../logger.js';
+import { serializeError, type Logger } from '../logger.js';
 import type { Observability } from '../observability/observability.js';
 
 /**
@@ -80,6 +80,7 @@ function requestLog(logger: Logger): RequestHandler {
         remote_address: req.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ status_code: res.statusCode }),
+      err: serializeError,
     },
     customLogLevel: (req, res, error) => {
       if (PROBE_PATHS.has(pathOf(req))) return 'debug';

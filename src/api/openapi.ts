@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { catalogUpdateSchema, itemSchema, lootSchema, promotionSchema } from '../domain/catalog.js';
 import { orderCreateSchema } from '../domain/order-request.js';
+import { PLATFORM_NAMES } from '../domain/orders.js';
 import {
   BUCKETS,
   DETAIL_TYPES,
@@ -202,8 +203,6 @@ const readOrder: Record<number, ResponseDoc> = {
   202: { description: 'With `Prefer: wait`: not final yet when the wait ran out.', schema: playerOrder },
 };
 
-const platformNames = Object.keys(PLATFORMS);
-
 /** A player's order body: `player_uuid` may be left out (the token's player is filled in before validation). */
 function playerOrderBody(): JsonSchema {
   const schema = toJsonSchema(playerOrderCreateSchema('00000000-0000-0000-0000-000000000000'));
@@ -342,8 +341,8 @@ export const ROUTES: RouteDoc[] = [
       "entry's bucket are the platform's. The event id is stored as `<platform>:<event id>`. A body may be " +
       'gzip-, deflate- or br-compressed: the signature covers the bytes as sent. An unknown platform is a 404.',
     credentials: ['webhook'],
-    params: z.object({ platform: z.enum(platformNames) }),
-    body: platformOrderSchema(PLATFORMS.steam!),
+    params: z.object({ platform: z.enum(PLATFORM_NAMES) }),
+    body: platformOrderSchema(PLATFORMS.steam),
     preferWait: true,
     errors: [400, 401, 404, 409, 413, 415, 422, 503],
     responses: accepted,
@@ -636,7 +635,9 @@ const ERROR_RESPONSES: Record<
   503: {
     name: 'Unavailable',
     description:
-      'PostgreSQL cannot be reached (`unavailable`); nothing was stored. Try again after `Retry-After`.',
+      'PostgreSQL cannot be reached (`unavailable`). Nothing is half-stored: a submit answered 503 stored ' +
+      'its order whole or not at all, so send it again with the same `order_id` or `client_order_ref_id` ' +
+      'after `Retry-After`.',
     schema: 'Error',
     headers: retryAfter,
   },

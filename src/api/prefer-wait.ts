@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Orm } from '../db/orm.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { findOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
 
 const MAX_WAIT_SECONDS = 30;
@@ -24,7 +25,14 @@ export async function waitForFinal(
   while (!isFinal(current.status) && Date.now() < deadline && !stopping()) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, 200);
-    current = (await findOrder(orm.em.fork(), current.order_id)) ?? current;
+    try {
+      current = (await findOrder(orm.em.fork(), current.order_id)) ?? current;
+    } catch (error) {
+      // The order is stored: say so (202 with what is known) rather than a 503 that a caller
+      // without an idempotency key would answer by submitting it again.
+      if (isDatabaseUnavailable(error)) return current;
+      throw error;
+    }
   }
   return current;
 }

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { OrderCreate } from '../domain/order-request.js';
-import { acceptOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
+import { acceptOrder, isFinal, type PlayerOrderView, type SubmitterScope } from '../domain/orders.js';
 import { enqueueOrderPromptly } from '../workers/queue.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError } from './errors.js';
@@ -38,7 +38,7 @@ export async function sendOrder(
 
 /**
  * The one accept path for every caller that submits an order (game servers, players, platform
- * webhooks): store it durably and idempotently, enqueue it, answer 202 (200 with `Prefer: wait` once
+ * webhooks, each in its own idempotency scope): store it durably and idempotently, enqueue it, answer 202 (200 with `Prefer: wait` once
  * final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
  */
 export async function submitOrder(
@@ -46,9 +46,10 @@ export async function submitOrder(
   req: Request,
   res: Response,
   create: OrderCreate,
+  scope: SubmitterScope,
   options: SendOrderOptions = {},
 ): Promise<void> {
-  const outcome = await acceptOrder(orm.em.fork(), create);
+  const outcome = await acceptOrder(orm.em.fork(), create, scope);
   if (outcome.kind === 'conflict') {
     throw HttpError.of(409, 'idempotency_conflict', 'an order with this key exists with a different body');
   }

@@ -121,6 +121,7 @@ function printOrder(order: PlayerOrderView, jobState: string): void {
     ['order', order.order_id],
     ['player', order.player_uuid],
     ['status', order.status],
+    ['applied seq', order.applied_seq === null ? '—' : String(order.applied_seq)],
     ...(order.error === undefined ? [] : [['error', order.error] as [string, string]]),
     ['source', orEmpty(order.source)],
     ['client ref', orEmpty(order.client_order_ref_id)],

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { createLogger, type Logger } from '../logger.js';
-import { loadConfigOrExit } from '../runtime.js';
+import { exitWithError, loadConfigOrExit } from '../runtime.js';
 import { migrate, openOrm } from './orm.js';
 
 /** Creates the database if needed and applies pending migrations. */
@@ -17,6 +17,10 @@ export async function migrateDatabase(databaseUrl: string, logger?: Logger): Pro
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'armory-migrate');
-  await migrateDatabase(config.DATABASE_URL, logger);
+  try {
+    await migrateDatabase(config.DATABASE_URL, logger);
+  } catch (error) {
+    exitWithError(logger, error, 'migration failed');
+  }
   logger.info('database is up to date');
 }

@@ -50,7 +50,10 @@ export interface StoredEntry extends EntryCreate {
 
 export const PlayerOrder = defineEntity({
   name: 'PlayerOrder',
-  uniques: [{ properties: ['playerUuid', 'clientOrderRefId'] }, { properties: ['playerUuid', 'appliedSeq'] }],
+  uniques: [
+    { properties: ['playerUuid', 'refScope', 'clientOrderRefId'] },
+    { properties: ['playerUuid', 'appliedSeq'] },
+  ],
   indexes: [{ properties: ['playerUuid', 'acceptSeq'] }, { properties: ['status', 'acceptSeq'] }],
   properties: {
     /** Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). */
@@ -63,6 +66,8 @@ export const PlayerOrder = defineEntity({
      * from accept order only for an order that errored and was retried: it took effect when retried.
      */
     appliedSeq: p.bigint('number').nullable(),
+    /** Who submitted it (server, client or a platform): `client_order_ref_id` is unique within one. */
+    refScope: p.string().length(16).default('server'),
     clientOrderRefId: p.string().length(128).nullable(),
     requestHash: p.string().length(64),
     status: p.string().length(24),

@@ -3,7 +3,13 @@ import { runSql } from './sql.js';
 import type { Detail, InventoryRecordView } from './details.js';
 import type { StoredEntry } from './entities.js';
 import { isoTime } from './schema-types.js';
-import { completeOrderRequest, requestHash, type OrderCreate, type OrderHeader } from './order-request.js';
+import {
+  completeOrderRequest,
+  requestHash,
+  type OrderCreate,
+  type OrderHeader,
+  type OrderRequest,
+} from './order-request.js';
 import { FINAL_STATUSES, type OrderStatus } from './vocabulary.js';
 
 /** A Player Order as callers see it: the order as submitted plus status, times and entry results. */
@@ -146,12 +152,28 @@ export type AcceptResult =
   | { kind: 'conflict'; order: PlayerOrderView };
 
 /**
- * Stores an order durably, once. The unique keys decide: a second submit with the same `order_id`,
- * or the same (`player_uuid`, `client_order_ref_id`), finds the first one and is a replay when its
- * body is the same, a conflict when not. Concurrent duplicates wait on the first insert's commit and
- * resolve the same way. Enqueueing is the caller's job, after this has committed.
+ * Who submitted an order, for its idempotency keys: a game server or admin (`server`), a player
+ * client (`client`), or a platform (`steam`, `psn`, `xbox`). `client_order_ref_id` is unique per
+ * player within one scope, so no kind of caller can take, and so block, a key another kind will
+ * use: a player cannot squat the reference a game server will send for its entry fee.
  */
-export async function acceptOrder(em: EntityManager, create: OrderCreate): Promise<AcceptResult> {
+export type SubmitterScope = 'server' | 'client' | PlatformName;
+
+/** The platforms that send signed orders; each name is also the namespace of its event ids. */
+export const PLATFORM_NAMES = ['steam', 'psn', 'xbox'] as const;
+export type PlatformName = (typeof PLATFORM_NAMES)[number];
+
+/**
+ * Stores an order durably, once. The unique keys decide: a second submit with the same `order_id`,
+ * or the same (`player_uuid`, scope, `client_order_ref_id`), finds the first one and is a replay when
+ * its body is the same, a conflict when not. Concurrent duplicates wait on the first insert's commit
+ * and resolve the same way. Enqueueing is the caller's job, after this has committed.
+ */
+export async function acceptOrder(
+  em: EntityManager,
+  create: OrderCreate,
+  scope: SubmitterScope,
+): Promise<AcceptResult> {
   const hash = requestHash(create);
   const order = completeOrderRequest(create);
   const entries: StoredEntry[] = order.entries.map((entry) => ({
@@ -162,14 +184,15 @@ export async function acceptOrder(em: EntityManager, create: OrderCreate): Promi
   for (;;) {
     const inserted = await runSql<OrderRow[]>(
       em,
-      `insert into player_order (order_id, player_uuid, client_order_ref_id, request_hash, status, source, portal_id,
-              portal_user_id, instance_id, match_id, is_transaction, entries)
-       values (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?::jsonb)
+      `insert into player_order (order_id, player_uuid, ref_scope, client_order_ref_id, request_hash, status, source,
+              portal_id, portal_user_id, instance_id, match_id, is_transaction, entries)
+       values (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?::jsonb)
        on conflict do nothing
        returning ${ORDER_COLUMNS}`,
       [
         order.order_id,
         order.player_uuid,
+        scope,
         order.client_order_ref_id,
         hash,
         order.source,
@@ -183,7 +206,7 @@ export async function acceptOrder(em: EntityManager, create: OrderCreate): Promi
     );
     if (inserted[0]) return { kind: 'accepted', order: toView(inserted[0]) };
 
-    const existing = await findByIdempotencyKey(em, create, order.order_id);
+    const existing = await findByIdempotencyKey(em, order, scope);
     // The conflicting row can only vanish if it was deleted in between; try the insert again.
     if (!existing) continue;
     return { kind: existing.request_hash === hash ? 'replayed' : 'conflict', order: toView(existing) };
@@ -192,20 +215,38 @@ export async function acceptOrder(em: EntityManager, create: OrderCreate): Promi
 
 async function findByIdempotencyKey(
   em: EntityManager,
-  create: OrderCreate,
-  orderId: string,
+  order: OrderRequest,
+  scope: SubmitterScope,
 ): Promise<OrderRow | null> {
   const byId = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
-    orderId,
+    order.order_id,
   ]);
   if (byId[0]) return byId[0];
-  if (!create.client_order_ref_id) return null;
+  if (!order.client_order_ref_id) return null;
   const byRef = await runSql<OrderRow[]>(
     em,
-    `select ${ORDER_COLUMNS} from player_order where player_uuid = ? and client_order_ref_id = ?`,
-    [create.player_uuid, create.client_order_ref_id],
+    `select ${ORDER_COLUMNS} from player_order where player_uuid = ? and ref_scope = ? and client_order_ref_id = ?`,
+    [order.player_uuid, scope, order.client_order_ref_id],
   );
   return byRef[0] ?? null;
+}
+
+/**
+ * The order stored under `orderId` for exactly this request (the same fingerprint), if any: how a
+ * platform event accepted before event ids had namespaces is recognised when the platform sends it
+ * again, so that it is answered as a replay instead of being applied a second time.
+ */
+export async function findOrderForRequest(
+  em: EntityManager,
+  orderId: string,
+  create: OrderCreate,
+): Promise<PlayerOrderView | null> {
+  const rows = await runSql<OrderRow[]>(
+    em,
+    `select ${ORDER_COLUMNS} from player_order where order_id = ? and request_hash = ?`,
+    [orderId, requestHash(create)],
+  );
+  return rows[0] ? toView(rows[0]) : null;
 }
 
 export async function findOrder(em: EntityManager, orderId: string): Promise<PlayerOrderView | null> {
@@ -265,19 +306,25 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
  * Gives up on an order after its job's last attempt: `errored`, with a one-line reason for ops, only
  * if it is still waiting and is its player's next order. An order waiting behind another that keeps
  * failing is never errored for that failure: it stays queued and takes effect once the order ahead
- * has errored. True when it did.
+ * has errored. It does not wait for the player's lock (that lock may be what keeps failing): a batch
+ * applying this order meanwhile either commits first, and then there is nothing to give up on, or
+ * finds it no longer queued at its write and rolls back (savePlayerState). True when it did.
  */
-export async function markOrderErrored(em: EntityManager, orderId: string, reason: string): Promise<boolean> {
+export async function markOrderErrored(
+  em: EntityManager,
+  order: { orderId: string; playerUuid: string },
+  reason: string,
+): Promise<boolean> {
   const rows = await runSql(
     em,
     `update player_order o
         set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
-      where o.order_id = ? and o.status = 'queued'
+      where o.order_id = ? and o.player_uuid = ? and o.status = 'queued'
         and not exists (select 1 from player_order ahead
                          where ahead.player_uuid = o.player_uuid and ahead.status = 'queued'
                            and ahead.accept_seq < o.accept_seq)
       returning o.order_id`,
-    [reason.slice(0, 500), orderId],
+    [reason.slice(0, 500), order.orderId, order.playerUuid],
   );
   return rows.length > 0;
 }

@@ -169,7 +169,7 @@ export async function savePlayerState(
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
             attempts = o.attempts + 1, last_error = null
        from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, applied_seq bigint, entries jsonb)
-      where o.order_id = r.order_id
+      where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
       playerUuid,
@@ -184,5 +184,13 @@ export async function savePlayerState(
       JSON.stringify(changes.outcomes),
     ],
   );
+  // Every order was loaded `queued` under the player's lock, so each must still be: if one is not,
+  // something changed it without that lock, and the batch is refused (rolled back) rather than
+  // applying an order twice or to no effect.
+  if (finished.length !== changes.outcomes.length) {
+    throw new Error(
+      `${changes.outcomes.length - finished.length} order(s) of the batch were no longer queued`,
+    );
+  }
   return new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms]));
 }

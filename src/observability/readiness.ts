@@ -52,12 +52,12 @@ export class Readiness {
     );
     const checks = Object.fromEntries(entries.map(([name, outcome]) => [name, outcome]));
     const healthy = entries.every(([, outcome]) => outcome === 'ok');
-    // Log the reason once per change, not on every probe.
+    // Log the reason once per change, not on every probe: a line per dependency that failed.
     if (!healthy && this.lastReady) {
-      const reasons = Object.fromEntries(
-        entries.filter((entry) => entry[1] !== 'ok').map(([name, , error]) => [name, String(error)]),
-      );
-      this.logger?.warn({ checks: reasons }, 'not ready: a dependency does not answer');
+      for (const [name, outcome, error] of entries) {
+        if (outcome !== 'ok')
+          this.logger?.warn({ dependency: name, err: error }, 'not ready: a dependency does not answer');
+      }
     } else if (healthy && !this.lastReady) {
       this.logger?.info('ready again: every dependency answers');
     }

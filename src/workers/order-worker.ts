@@ -86,7 +86,7 @@ export function createOrderProcessor({ orm, config, logger, catalogCache, metric
           lastAttempt &&
           ownFailure &&
           erroredWith === null &&
-          (await markOrderErrored(orm.em.fork(), orderId, errorSummary(error)));
+          (await markOrderErrored(orm.em.fork(), { orderId, playerUuid }, errorSummary(error)));
         if (!givingUp) throw error;
         metrics.orderFinished('errored');
         logger.error(

@@ -11,6 +11,7 @@ import {
 } from '../helpers/catalog-fixture.js';
 import { newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
 import { expectErrorBody, expectNoLeak, expectValidation } from '../helpers/responses.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Contract sections 3 (errors) and 5 (what a PlayerOrderCreate may hold): every refused request is
@@ -404,20 +405,41 @@ describe('input PostgreSQL could not store', () => {
   });
 });
 
-/** Sends raw bytes to the API and reads the whole answer, as a broken or hostile client would. */
-async function rawExchange(bytes: string): Promise<{ status: number; contentType: string; body: unknown }> {
+interface RawAnswer {
+  status: number;
+  contentType: string;
+  body: unknown;
+}
+
+/**
+ * Sends raw bytes to the API on one connection, as a broken or hostile client would: each part once
+ * the answer to the one before has arrived. Returns every answer, read until the server closes.
+ */
+async function rawExchange(...parts: string[]): Promise<RawAnswer[]> {
   const socket = net.connect(Number(new URL(h.baseUrl).port), '127.0.0.1');
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write(bytes);
-  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const [head = '', body = ''] = received.split('\r\n\r\n');
-  return {
-    status: Number(head.split(' ')[1]),
-    contentType: /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '',
-    body: JSON.parse(body) as unknown,
-  };
+  for (const [index, part] of parts.entries()) {
+    socket.write(part);
+    if (index < parts.length - 1) {
+      const answered = received.length;
+      await until(() => Promise.resolve(received.length > answered && received.endsWith('}')), 'an answer');
+    }
+  }
+  await closed;
+  return received
+    .split(/(?=HTTP\/1\.1 )/)
+    .filter(Boolean)
+    .map((answer) => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      return {
+        status: Number(head.split(' ')[1]),
+        contentType: /content-type: ([^\r;]+)/i.exec(head)?.[1] ?? '',
+        body: JSON.parse(body) as unknown,
+      };
+    });
 }
 
 describe('requests the HTTP parser refuses', () => {
@@ -436,10 +458,21 @@ describe('requests the HTTP parser refuses', () => {
       'headers_too_large',
     ],
   ])('%s gets a JSON error body', async (_name, bytes, status, errorCode) => {
-    const answer = await rawExchange(bytes);
-    expect(answer.status).toBe(status);
-    expect(answer.contentType).toBe('application/json');
-    expect(answer.body).toEqual({ error_code: errorCode, desc: expect.any(String) });
+    expect(await rawExchange(bytes)).toEqual([
+      { status, contentType: 'application/json', body: { error_code: errorCode, desc: expect.any(String) } },
+    ]);
+  });
+
+  it('after a good request on a kept-alive connection, a bad one gets its own answer, after the first', async () => {
+    const answers = await rawExchange('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 'NOT HTTP AT ALL\r\n\r\n');
+    expect(answers).toEqual([
+      { status: 200, contentType: 'application/json', body: { status: 'ok' } },
+      {
+        status: 400,
+        contentType: 'application/json',
+        body: { error_code: 'bad_request', desc: expect.any(String) },
+      },
+    ]);
   });
 });
 

@@ -482,6 +482,41 @@ describe('POST /v1/me/orders', () => {
     expect(later.body.status).toBe('succeeded');
   });
 
+  it('cannot squat the client_order_ref_id a game server will send: each keeps its own', async () => {
+    const { player, token } = await newClient();
+    // The reference a game server will use for this player's entry fee, guessed and taken first.
+    const squat = await asPlayer(
+      token,
+      'POST',
+      '/v1/me/orders',
+      clientGems({ client_order_ref_id: 'match-9-fee' }),
+      {
+        prefer: 'wait=20',
+      },
+    );
+    expect(squat.status).toBe(200);
+
+    const server = await h.submit({ ...grantGems(player), client_order_ref_id: 'match-9-fee' });
+    expect(server.status).toBe(200);
+    expect(server.headers.get('idempotent-replayed')).toBeNull();
+    expect(server.body.status).toBe('succeeded');
+    expect(server.body.order_id).not.toBe(squat.body.order_id);
+    // Each caller's retry is still a replay of its own order.
+    const serverAgain = await h.server('POST', '/v1/orders', {
+      ...grantGems(player),
+      client_order_ref_id: 'match-9-fee',
+    });
+    expect([serverAgain.status, serverAgain.body.order_id]).toEqual([200, server.body.order_id]);
+    const clientAgain = await asPlayer(
+      token,
+      'POST',
+      '/v1/me/orders',
+      clientGems({ client_order_ref_id: 'match-9-fee' }),
+    );
+    expect([clientAgain.status, clientAgain.body.order_id]).toEqual([200, squat.body.order_id]);
+    expect(await ordersOf(player)).toBe(2);
+  });
+
   it("cannot tell whether another player's order exists: the same answer as for no order at all", async () => {
     const a = await newClient();
     const b = await newClient();

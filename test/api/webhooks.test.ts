@@ -3,7 +3,9 @@ import { gzipSync } from 'node:zlib';
 import { webhookSignature } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEM_GRANT, GEMS } from '../helpers/catalog-fixture.js';
+import { acceptOrder } from '../../src/domain/orders.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { waitForOrders } from '../helpers/orders.js';
 
 const SECRETS = { steam: 's1', psn: 's2', xbox: 's3' } as const;
 type PlatformName = keyof typeof SECRETS;
@@ -390,6 +392,30 @@ describe("event ids in their platform's namespace", () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await storedOrders(player)).toBe(3);
     expect(await h.balance(player, GEMS)).toBe(300);
+  });
+
+  it('an event accepted before ids had namespaces (stored under its bare id) is a replay when sent again', async () => {
+    const player = newPlayer();
+    const event = gemEvent(player);
+    // How the event was stored then: the platform's order under the bare event id.
+    const before = await acceptOrder(
+      h.orm.em.fork(),
+      {
+        ...event,
+        source: 'STEAM',
+        entries: [{ ...event.entries[0]!, use_inventory_bucket: 'steam' }],
+      },
+      'server',
+    );
+    expect(before.kind).toBe('accepted');
+    await waitForOrders(h, [event.order_id]);
+
+    const again = await deliver('steam', JSON.stringify(event));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.order_id).toBe(event.order_id);
+    expect(await storedOrders(player)).toBe(1);
+    expect(await h.balance(player, GEMS)).toBe(100);
   });
 
   it('a game server cannot take a namespaced id: it is not an order id a caller may choose', async () => {

@@ -55,6 +55,16 @@ it('numbers the orders already final by when they completed, and sets each playe
     await order('a3', a, 'errored', '2026-01-01T00:00:03Z');
     await order('a4', a, 'queued', null);
     await order('b1', b, 'partially_succeeded', '2026-01-01T00:00:01Z');
+    // One batch: b2 and b3 made final by one write, whose clock gave the later-accepted b3 the
+    // earlier time. The worker applied them in accept order.
+    await order('b2', b, 'queued', null);
+    await order('b3', b, 'queued', null);
+    await sql(
+      `update player_order set status = 'succeeded',
+              completed_time = case order_id when 'b2' then '2026-01-01T00:00:05.000002Z'::timestamptz
+                                             else '2026-01-01T00:00:05.000001Z'::timestamptz end
+        where order_id in ('b2', 'b3')`,
+    );
 
     await orm.getMigrator().up();
     const rows = await sql('select order_id, applied_seq from player_order order by order_id');
@@ -66,9 +76,11 @@ it('numbers the orders already final by when they completed, and sets each playe
       ['a3', null],
       ['a4', null],
       ['b1', 1],
+      ['b2', 2],
+      ['b3', 3],
     ]);
     const counters = await sql('select player_uuid, next_applied_seq from player order by player_uuid');
-    expect(counters.map((row) => Number(row.next_applied_seq))).toEqual([3, 2]);
+    expect(counters.map((row) => Number(row.next_applied_seq))).toEqual([3, 4]);
   } finally {
     await orm.close();
   }

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogCache } from '../../src/domain/catalog-store.js';
+import { markOrderErrored } from '../../src/domain/orders.js';
+import { lockPlayer, savePlayerState } from '../../src/domain/player-store.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { createOrderProcessor } from '../../src/workers/order-worker.js';
@@ -176,6 +179,36 @@ describe('the order processor, called as a function', () => {
     // Both applied by this one job: the first alone, then its own, not left to the sweeper.
     expect([await statusOf(h, first), await statusOf(h, own)]).toEqual(['succeeded', 'succeeded']);
     expect(await h.balance(player, GEMS)).toBe(200);
+  });
+
+  it('a batch whose order was errored underneath it (without the player lock) rolls back, changing nothing', async () => {
+    const player = newPlayer();
+    const orderId = await accept(grantGems(player));
+    // Ops (or a job's last attempt) gave up on it while a batch was applying it.
+    expect(await markOrderErrored(h.orm.em.fork(), { orderId, playerUuid: player }, 'gave up')).toBe(true);
+    const write = h.orm.em.fork().transactional(async (tx) => {
+      await lockPlayer(tx, player);
+      const record = {
+        inventory_id: randomUUID(),
+        type: 'persistent' as const,
+        legacy_inventory_id: 1,
+        bucket: 'free' as const,
+        count: 100,
+        acquired: new Date().toISOString(),
+        expires: null,
+        custom_data: {},
+        item_id: GEMS,
+      };
+      await savePlayerState(tx, player, {
+        inventory: { inserted: [record], updated: [], deleted: [] },
+        nextLegacyInventoryId: 2,
+        nextAppliedSeq: 2,
+        outcomes: [{ order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [] }],
+      });
+    });
+    await expect(write).rejects.toThrow(/no longer queued/);
+    expect(await statusOf(h, orderId)).toBe('errored');
+    expect(await h.balance(player, GEMS)).toBe(0);
   });
 
   it('on its last attempt never errors its own order for the failure of an order ahead of it', async () => {

@@ -240,6 +240,7 @@ describe('errored orders and their retry', () => {
     expect(shown.stdout).toMatch(new RegExp(`^order\\s+${orderId}$`, 'm'));
     expect(shown.stdout).toMatch(new RegExp(`^player\\s+${player}$`, 'm'));
     expect(shown.stdout).toMatch(/^status\s+succeeded$/m);
+    expect(shown.stdout).toMatch(/^applied seq\s+1$/m);
     expect(shown.stdout).toMatch(/fill_loot loot \d+ ×1 {2}→ success/);
 
     const missing = await ops('orders:show', 'no-such-order');

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { baseCatalog, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { killStartedProcesses, startScript } from '../helpers/processes.js';
@@ -76,6 +77,22 @@ describe('request and order log lines', () => {
       player_uuid: player,
       status: 'succeeded',
     });
+  });
+});
+
+describe('the error serializer', () => {
+  it('keeps snake_case for the errors inside an AggregateError (localhost on ::1 and 127.0.0.1)', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', 'armory-test', { write: (line: string) => void lines.push(line) });
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    logger.warn(
+      { err: new AggregateError([refused('::1:6379'), refused('127.0.0.1:6379')]) },
+      'both refused',
+    );
+    const line = JSON.parse(lines[0]!) as { err: { aggregate_errors: { code: string }[] } };
+    expectSnakeCase(line);
+    expect(line.err.aggregate_errors.map((error) => error.code)).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
   });
 });
 

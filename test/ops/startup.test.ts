@@ -61,7 +61,9 @@ describe('starting', () => {
     url.username = '';
     const port = await freePort();
     const env = roleEnv({ DATABASE_URL: url.toString(), PORT: String(port) });
+    // Neither USER nor PGUSER: the operating-system user it is.
     delete env.USER;
+    delete env.PGUSER;
     const run = startProcess('npm', ['start'], env);
     await until(
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,

@@ -96,7 +96,7 @@ export function meRoutes(deps: ApiDeps): Router {
     if (body.player_uuid !== player) {
       throw HttpError.auth(403, 'forbidden', 'a player token may only submit orders for its own player');
     }
-    await submitOrder(deps, req, res, { ...body, source: 'CLIENT' }, meLocation);
+    await submitOrder(deps, req, res, { ...body, source: 'CLIENT' }, 'client', meLocation);
   });
 
   router.get('/v1/me/orders/:order_id', async (req, res) => {
@@ -131,7 +131,7 @@ export function meRoutes(deps: ApiDeps): Router {
         custom_data: record.custom_data,
       })),
     };
-    await submitOrder(deps, req, res, create, meLocation);
+    await submitOrder(deps, req, res, create, 'client', meLocation);
   });
   return router;
 }

@@ -18,7 +18,7 @@ export function orderRoutes(deps: ApiDeps): Router {
   router.use('/v1/orders', requireRole(config, ['admin', 'server']));
 
   router.post('/v1/orders', async (req, res) => {
-    await submitOrder(deps, req, res, parse(orderCreateSchema, req, 'body'));
+    await submitOrder(deps, req, res, parse(orderCreateSchema, req, 'body'), 'server');
   });
 
   router.get('/v1/orders/:order_id', async (req, res) => {

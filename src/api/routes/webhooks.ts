@@ -5,11 +5,13 @@ import getRawBody from 'raw-body';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { orderCreateSchema } from '../../domain/order-request.js';
+import { findOrderForRequest, PLATFORM_NAMES, type PlatformName } from '../../domain/orders.js';
 import { chosenOrderId, namespacedOrderId } from '../../domain/schema-types.js';
 import type { Bucket, Source } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../errors.js';
-import { submitOrder } from '../submit-order.js';
+import { preferredWait } from '../prefer-wait.js';
+import { sendOrder, submitOrder } from '../submit-order.js';
 import { parse } from '../validation.js';
 
 /** A signed request whose timestamp is further than this from now, either way, is refused. */
@@ -22,7 +24,7 @@ interface Platform {
   secret: (config: Config) => string;
 }
 
-export const PLATFORMS: Record<string, Platform> = {
+export const PLATFORMS: Record<PlatformName, Platform> = {
   steam: { source: 'STEAM', bucket: 'steam', secret: (config) => config.WEBHOOK_SECRET_STEAM },
   psn: { source: 'PSN', bucket: 'psn', secret: (config) => config.WEBHOOK_SECRET_PSN },
   xbox: { source: 'XBOX', bucket: 'xbox_live', secret: (config) => config.WEBHOOK_SECRET_XBOX },
@@ -48,6 +50,9 @@ export function platformOrderSchema({ source, bucket }: Platform) {
   };
   return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: chosenOrderId }));
 }
+
+const isPlatformName = (name: string): name is PlatformName =>
+  (PLATFORM_NAMES as readonly string[]).includes(name);
 
 const unauthorized = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
 
@@ -127,17 +132,16 @@ function decodeBody(sent: Buffer, contentEncoding: string | undefined): string {
 export function webhookRoutes(deps: ApiDeps): Router {
   const { config } = deps;
   const router = Router();
-  const schemas = new Map(
-    Object.entries(PLATFORMS).map(([name, platform]) => [name, platformOrderSchema(platform)]),
-  );
+  const schemas = Object.fromEntries(
+    PLATFORM_NAMES.map((name) => [name, platformOrderSchema(PLATFORMS[name])]),
+  ) as Record<PlatformName, ReturnType<typeof platformOrderSchema>>;
 
   // Mounted before the app's JSON parser: the signature covers the bytes as sent, so this route
   // reads them itself and checks them before decompressing or parsing anything.
   router.post('/v1/webhooks/:platform', async (req, res) => {
     const name = String(req.params.platform);
-    const platform = Object.hasOwn(PLATFORMS, name) ? PLATFORMS[name] : undefined;
-    const schema = schemas.get(name);
-    if (!platform || !schema) throw HttpError.of(404, 'not_found', `no webhook platform ${name}`);
+    if (!isPlatformName(name)) throw HttpError.of(404, 'not_found', `no webhook platform ${name}`);
+    const platform = PLATFORMS[name];
     const sent = await readSentBytes(req);
     verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(config), Date.now());
 
@@ -147,8 +151,15 @@ export function webhookRoutes(deps: ApiDeps): Router {
       if (error instanceof HttpError) throw error;
       throw malformedBodyError();
     }
-    const event = parse(schema, req, 'body');
-    await submitOrder(deps, req, res, { ...event, order_id: namespacedOrderId(name, event.order_id) });
+    const event = parse(schemas[name], req, 'body');
+    // An event accepted before event ids had namespaces is stored under its bare id: the platform
+    // sending it again is a replay of that order, never a second one.
+    const earlier = await findOrderForRequest(deps.orm.em.fork(), event.order_id, event);
+    if (earlier) {
+      await sendOrder(deps, res, earlier, preferredWait(req), true);
+      return;
+    }
+    await submitOrder(deps, req, res, { ...event, order_id: namespacedOrderId(name, event.order_id) }, name);
   });
   return router;
 }
