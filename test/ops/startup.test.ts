@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from '../helpers/database.js';
 import { removeOrderQueue } from '../helpers/harness.js';
@@ -15,6 +19,8 @@ import { until } from '../helpers/wait.js';
  * Starting and stopping as a container runtime or an operator does: the
  * processes are real, started the way the npm scripts start them, and only their output is judged.
  */
+
+const run = promisify(execFile);
 
 let databaseName: string;
 const queuePrefix = uniqueName('armory_test');
@@ -116,6 +122,35 @@ describe('starting', () => {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
+});
+
+describe('the compiled output, as the image runs it', () => {
+  // Inside node_modules, so the compiled files find their dependencies as dist/ does in the image.
+  const outDir = path.resolve('node_modules/.cache', uniqueName('armory_dist'));
+  afterAll(() => rm(outDir, { recursive: true, force: true }));
+
+  it('node dist/main.js serves, and stops with 0 on SIGTERM', async () => {
+    await run(process.execPath, [
+      path.resolve('node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      outDir,
+    ]);
+    const port = await freePort();
+    const served = startProcess(
+      process.execPath,
+      [path.join(outDir, 'main.js')],
+      roleEnv({ PORT: String(port) }),
+    );
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      `the compiled service to be ready (output: ${served.stdout()} ${served.stderr()})`,
+    );
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+    expect(served.stderr()).toBe('');
+  }, 60_000);
 });
 
 describe('failing after startup', () => {
