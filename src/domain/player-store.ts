@@ -132,6 +132,12 @@ export interface PlayerChanges {
 }
 
 /**
+ * The two updates join a JSON document of rows to a table. The planner takes any such document for
+ * 100 rows; while the tables are small or their statistics stale, that makes a scan of every queued
+ * order (through the status index) look cheaper than one lookup per row by key, and the scan grows
+ * with the backlog. Each document goes through a `LIMIT` of its real length, which the planner does
+ * trust: the rows are then looked up by key.
+ *
  * Writes a batch back in one statement: inventory deletes, updates and inserts, the player's
  * counters, and every order's results, final status and applied_seq. Data-modifying CTEs touch
  * disjoint rows, so their order inside the statement does not matter. Returns each order's
@@ -151,7 +157,7 @@ export async function savePlayerState(
      ), updated as (
        update inventory_record t
           set item_id = r.item_id, count = r.count, expires = r.expires, custom_data = r.custom_data
-         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
+         from (select * from jsonb_to_recordset(?::jsonb) as x(${RECORD_COLUMNS}) limit ?) as r
         where t.player_uuid = ? and t.inventory_id = r.inventory_id
      ), inserted as (
        insert into inventory_record
@@ -168,13 +174,15 @@ export async function savePlayerState(
      update player_order o
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
             attempts = o.attempts + 1, last_error = null
-       from jsonb_to_recordset(?::jsonb) as r(order_id text, status text, applied_seq bigint, entries jsonb)
+       from (select * from jsonb_to_recordset(?::jsonb) as x(order_id text, status text, applied_seq bigint, entries jsonb)
+              limit ?) as r
       where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
       playerUuid,
       JSON.stringify(inventory.deleted.map((record) => record.inventory_id)),
       JSON.stringify(inventory.updated),
+      inventory.updated.length,
       playerUuid,
       playerUuid,
       JSON.stringify(inventory.inserted),
@@ -182,6 +190,7 @@ export async function savePlayerState(
       changes.nextAppliedSeq,
       playerUuid,
       JSON.stringify(changes.outcomes),
+      changes.outcomes.length,
     ],
   );
   // Every order was loaded `queued` under the player's lock, so each must still be: if one is not,
