@@ -27,6 +27,45 @@ export function errorSummary(error: unknown): string {
 }
 
 /**
+ * Whether a failure is the order's own, so that its job may give up on it: the batch that failed
+ * was this order alone, or nothing was read yet (the player could not be locked; markOrderErrored
+ * then also requires it to be the player's next order). Never for the failure of an order ahead.
+ */
+function failedAlone(orderId: string, failedOrders: string[] | null): boolean {
+  return failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
+}
+
+/** Metrics and one log line per order of a batch that committed. */
+function reportBatch(
+  processed: ProcessedOrder[],
+  durationMs: number,
+  attempt: number,
+  { logger, metrics }: Pick<OrderProcessorDeps, 'logger' | 'metrics'>,
+): void {
+  if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
+  for (const order of processed) {
+    metrics.orderFinished(order.status, order.acceptToFinalMs);
+    for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
+    for (const { entryId, error } of order.unexpectedErrors) {
+      logger.error({ order_id: order.orderId, entry_id: entryId, err: error }, 'entry failed unexpectedly');
+    }
+    logger.info(
+      {
+        order_id: order.orderId,
+        player_uuid: order.playerUuid,
+        status: order.status,
+        applied_seq: order.appliedSeq,
+        // The batch's time: its orders were applied together, in one transaction.
+        duration_ms: durationMs,
+        batch_orders: processed.length,
+        attempt,
+      },
+      'order processed',
+    );
+  }
+}
+
+/**
  * A job names an order, but the worker applies everything its player has waiting, in accept order,
  * until the job's own order is done. A job whose order a sibling job already applied finds nothing.
  *
@@ -77,14 +116,9 @@ export function createOrderProcessor({ orm, config, logger, catalogCache, metric
           },
           'order attempt failed',
         );
-        // Given up on only by its own job's last attempt, and only for a failure of its own: the
-        // order that failed alone was this one, or nothing was read yet (its player could not be
-        // locked) and it is the player's next order.
-        const ownFailure =
-          failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
         const givingUp =
           lastAttempt &&
-          ownFailure &&
+          failedAlone(orderId, failedOrders) &&
           erroredWith === null &&
           (await markOrderErrored(orm.em.fork(), { orderId, playerUuid }, errorSummary(error)));
         if (!givingUp) throw error;
@@ -97,31 +131,7 @@ export function createOrderProcessor({ orm, config, logger, catalogCache, metric
         batchSize = config.ORDER_BATCH_SIZE;
         continue;
       }
-      const durationMs = Math.round(performance.now() - started);
-      if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
-      for (const order of processed) {
-        metrics.orderFinished(order.status, order.acceptToFinalMs);
-        for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
-        for (const { entryId, error } of order.unexpectedErrors) {
-          logger.error(
-            { order_id: order.orderId, entry_id: entryId, err: error },
-            'entry failed unexpectedly',
-          );
-        }
-        logger.info(
-          {
-            order_id: order.orderId,
-            player_uuid: playerUuid,
-            status: order.status,
-            applied_seq: order.appliedSeq,
-            // The batch's time: its orders were applied together, in one transaction.
-            duration_ms: durationMs,
-            batch_orders: processed.length,
-            attempt,
-          },
-          'order processed',
-        );
-      }
+      reportBatch(processed, Math.round(performance.now() - started), attempt, { logger, metrics });
       // Short of a full batch: nothing of the player's is left waiting. Compared with the size this
       // batch asked for, which is 1 after a failed batch.
       const done = processed.length < batchSize || processed.some((order) => order.orderId === orderId);
