@@ -18,6 +18,47 @@ export default tseslint.config(
     },
   },
   {
+    // The rules and the engine: plain functions over plain data, no I/O. Stores (src/stores/) read and
+    // write PostgreSQL around them; nothing here reaches a database, a queue or HTTP.
+    files: ['src/domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@mikro-orm/*', 'pg', 'knex', 'express', 'bullmq', 'ioredis', 'pino', 'pino-*'],
+              message: 'src/domain/ does no I/O: move this into src/stores/ or a role.',
+            },
+            {
+              group: ['**/stores/**', '**/db/**', '**/api/**', '**/workers/**', '**/queue/**', '**/http/**'],
+              message: 'src/domain/ depends on nothing outside itself.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The two roles share modules (src/queue/, src/http/, src/stores/) but never import each other.
+    files: ['src/api/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workers/**'], message: 'the API does not import the worker role.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/workers/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/**'], message: 'the worker does not import the API role.' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: {
       'no-console': 'off',

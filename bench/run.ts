@@ -13,9 +13,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { catalogUpdateSchema } from '../src/domain/catalog.js';
-import { updateCatalog } from '../src/domain/catalog-store.js';
+import { updateCatalog } from '../src/stores/catalog-store.js';
 import { openOrm } from '../src/db/orm.js';
-import { ORDER_QUEUE } from '../src/workers/queue.js';
+import { ORDER_QUEUE } from '../src/queue/order-queue.js';
 import { round, runLoad, type LoadResult } from './load.js';
 import { freePort, RoleProcess } from './processes.js';
 import {

@@ -133,3 +133,16 @@ function operatingSystemUser(): string | undefined {
     return undefined;
   }
 }
+
+/** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`,
+    );
+    process.exit(1);
+  }
+}

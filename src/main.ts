@@ -8,9 +8,9 @@ const { startWorker } = await import('./workers/worker-role.js');
 
 /**
  * `npm start`: the API and the workers in one process, composed from the same two functions and
- * sharing one Observability, so one /metrics shows both.
+ * sharing one Telemetry, so one /metrics shows both.
  */
-await runRole('all', async (config, orm, logger, observability) => [
-  await startApi(config, orm, logger, config.PORT, observability),
-  startWorker(config, orm, logger, observability),
+await runRole('all', async (config, orm, logger, telemetry) => [
+  await startApi(config, orm, logger, config.PORT, telemetry),
+  startWorker(config, orm, logger, telemetry),
 ]);

@@ -1,30 +1,17 @@
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
 import { connectRedisOnce, StartupError } from './dependencies.js';
 import { createLogger, type Logger } from './logger.js';
-import { createObservability, type Observability } from './observability/observability.js';
-import { checkRedisEvictionPolicy } from './observability/redis-policy.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { checkRedisEvictionPolicy } from './telemetry/redis-policy.js';
 import { onStopSignal, takeStopSignals } from './stop-signals.js';
-
-/** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
-export function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(
-      `${error.problems.map((problem) => `armory: bad environment: ${problem}`).join('\n')}\n`,
-    );
-    process.exit(1);
-  }
-}
 
 /**
  * A running role (the API, a worker, a worker's probe server). It stops in two steps, so that in one
  * process every role has stopped taking work and finished what it held before any lets go of the
  * connections the others may still be using.
  */
-export interface Role {
+export interface RunningRole {
   /** Stops taking new work (connections, jobs) and waits for what is in flight. Idempotent. */
   drain: () => Promise<void>;
   /** Drains if not done yet, then closes the role's queues and Redis connections. */
@@ -48,7 +35,7 @@ export function exitWithError(logger: Logger, error: unknown, message: string): 
 
 /**
  * Starts a process: validated config, database created and migrated, Redis reachable, then the roles
- * asked for, all sharing one Observability (one metrics registry, one readiness).
+ * asked for, all sharing one Telemetry (one metrics registry, one readiness).
  *
  * A stop signal before the roles start ends the process with exit 0 (nothing has been taken yet);
  * while they start, it waits for them. Then, on SIGTERM or SIGINT: readiness turns 503 at once; the
@@ -59,7 +46,7 @@ export function exitWithError(logger: Logger, error: unknown, message: string): 
  */
 export async function runRole(
   name: string,
-  start: (config: Config, orm: Orm, logger: Logger, observability: Observability) => Promise<Role[]>,
+  start: (config: Config, orm: Orm, logger: Logger, telemetry: Telemetry) => Promise<RunningRole[]>,
 ): Promise<void> {
   takeStopSignals();
   const config = loadConfigOrExit();
@@ -87,10 +74,10 @@ export async function runRole(
 
   let stopAsked: NodeJS.Signals | null = null;
   onStopSignal((signal) => (stopAsked ??= signal));
-  const observability = createObservability(logger);
-  let roles: Role[];
+  const telemetry = createTelemetry(logger);
+  let roles: RunningRole[];
   try {
-    roles = await start(config, orm, logger, observability);
+    roles = await start(config, orm, logger, telemetry);
   } catch (error) {
     exitWithError(logger, error, 'startup failed');
   }
@@ -99,7 +86,7 @@ export async function runRole(
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    observability.readiness.markStopping();
+    telemetry.readiness.markStopping();
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown took too long; forcing exit');

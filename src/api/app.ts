@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './deps.js';
-import { deferMalformedBody, errorHandler, MAX_BODY_BYTES, notFound } from './errors.js';
-import { observabilityRoutes } from './observability.js';
+import { deferMalformedBody, errorHandler, MAX_BODY_BYTES, notFound } from '../http/errors.js';
+import { probeRoutes } from '../http/probes.js';
 import { adminOrderRoutes } from './routes/admin-orders.js';
 import { adminQueueRoutes } from './routes/admin-queue.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -17,7 +17,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   // First: every request is logged and timed, and the probes answer before any authentication.
-  app.use(observabilityRoutes(deps));
+  app.use(probeRoutes(deps));
   // Before the JSON parser: webhooks are signed over the raw bytes, so they read the body themselves.
   app.use(webhookRoutes(deps));
   // Any content type is read as JSON (this is a JSON API). A body that does not parse is only

@@ -3,11 +3,11 @@ import type { RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http/errors.js';
 
 /** Who is calling: an ops key, a game-server key, or a player client with its own uuid. */
 export type Caller = { role: 'admin' } | { role: 'server' } | { role: 'player'; playerUuid: string };
-export type Role = Caller['role'];
+export type CallerRole = Caller['role'];
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -58,7 +58,7 @@ export async function identifyCaller(config: Config, authorization: string | und
 }
 
 /** Lets through only callers of the given roles (401 unidentified, 403 not allowed here). */
-export function requireRole(config: Config, allowed: Role[]): RequestHandler {
+export function requireRole(config: Config, allowed: CallerRole[]): RequestHandler {
   return async (req, res, next) => {
     const caller = await identifyCaller(config, req.get('authorization'));
     if (!allowed.includes(caller.role))

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
-import type { CatalogCache } from '../domain/catalog-store.js';
+import type { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
-import type { Observability } from '../observability/observability.js';
-import type { OrderJob } from '../workers/queue.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { OrderJob } from '../queue/order-queue.js';
 
 export interface ApiDeps {
   config: Config;
@@ -12,5 +12,5 @@ export interface ApiDeps {
   queue: Queue<OrderJob>;
   logger: Logger;
   catalogCache: CatalogCache;
-  observability: Observability;
+  telemetry: Telemetry;
 }

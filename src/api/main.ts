@@ -6,6 +6,6 @@ const { runRole } = await import('../runtime.js');
 const { startApi } = await import('./api-role.js');
 
 /** `npm run start:api`: the API role alone. */
-await runRole('api', async (config, orm, logger, observability) => [
-  await startApi(config, orm, logger, config.PORT, observability),
+await runRole('api', async (config, orm, logger, telemetry) => [
+  await startApi(config, orm, logger, config.PORT, telemetry),
 ]);

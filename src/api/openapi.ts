@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { catalogUpdateSchema, itemSchema, lootSchema, promotionSchema } from '../domain/catalog.js';
-import { orderCreateSchema } from '../domain/order-request.js';
-import { PLATFORM_NAMES } from '../domain/orders.js';
+import { orderCreateSchema } from '../domain/order.js';
+import { PLATFORM_NAMES } from '../stores/order-store.js';
 import {
   BUCKETS,
   DETAIL_TYPES,
@@ -9,7 +9,7 @@ import {
   ORDER_STATUSES,
   RESULT_CODES,
 } from '../domain/vocabulary.js';
-import { JOB_STATES, ORDER_QUEUE } from '../workers/queue.js';
+import { JOB_STATES, ORDER_QUEUE } from '../queue/order-queue.js';
 import { adminOrderParams, bulkRetryQuery } from './routes/admin-orders.js';
 import { DASHBOARD_CHALLENGE, QUEUE_DASHBOARD_PATH } from './routes/admin-queue.js';
 import { modifyManySchema, orderParams as meOrderParams, playerOrderCreateSchema } from './routes/me.js';

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Orm } from '../db/orm.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { findOrder, isFinal, type PlayerOrderView } from '../domain/orders.js';
+import { findOrder, isFinal, type PlayerOrderView } from '../stores/order-store.js';
 
 const MAX_WAIT_SECONDS = 30;
 

@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
-import type { OrderCreate } from '../domain/order-request.js';
-import { acceptOrder, isFinal, type PlayerOrderView, type SubmitterScope } from '../domain/orders.js';
-import { enqueueOrderPromptly } from '../workers/queue.js';
+import type { OrderCreate } from '../domain/order.js';
+import { acceptOrder, isFinal, type PlayerOrderView, type SubmitterScope } from '../stores/order-store.js';
+import { enqueueOrderPromptly } from '../queue/order-queue.js';
 import type { ApiDeps } from './deps.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http/errors.js';
 import { preferredWait, waitForFinal } from './prefer-wait.js';
 
 const ENQUEUE_TIMEOUT_MS = 1000;
@@ -17,7 +17,7 @@ const defaultLocation = (orderId: string) => `/v1/orders/${encodeURIComponent(or
 
 /** 200 once the order is final (or on a replay); 202 while it is still on its way. */
 export async function sendOrder(
-  { orm, observability }: Pick<ApiDeps, 'orm' | 'observability'>,
+  { orm, telemetry }: Pick<ApiDeps, 'orm' | 'telemetry'>,
   res: Response,
   order: PlayerOrderView,
   wait: number | null,
@@ -28,7 +28,7 @@ export async function sendOrder(
   // Stop waiting when the caller has gone, or the process is shutting down.
   let callerGone = false;
   res.once('close', () => (callerGone = true));
-  const stopWaiting = () => callerGone || observability.readiness.isStopping;
+  const stopWaiting = () => callerGone || telemetry.readiness.isStopping;
   const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopWaiting);
   res.set('Location', locationOf(shown.order_id));
   if (replayed) res.set('Idempotent-Replayed', 'true');
@@ -42,7 +42,7 @@ export async function sendOrder(
  * final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
  */
 export async function submitOrder(
-  { orm, queue, logger, observability }: Pick<ApiDeps, 'orm' | 'queue' | 'logger' | 'observability'>,
+  { orm, queue, logger, telemetry }: Pick<ApiDeps, 'orm' | 'queue' | 'logger' | 'telemetry'>,
   req: Request,
   res: Response,
   create: OrderCreate,
@@ -54,7 +54,7 @@ export async function submitOrder(
     throw HttpError.of(409, 'idempotency_conflict', 'an order with this key exists with a different body');
   }
   if (outcome.kind === 'accepted') {
-    observability.metrics.ordersAccepted.inc();
+    telemetry.metrics.ordersAccepted.inc();
     try {
       await enqueueOrderPromptly(
         queue,
@@ -67,7 +67,7 @@ export async function submitOrder(
     }
   }
   await sendOrder(
-    { orm, observability },
+    { orm, telemetry },
     res,
     outcome.order,
     preferredWait(req),

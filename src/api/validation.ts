@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { HttpError, malformedBodyError, zodDetails } from './errors.js';
+import { HttpError, malformedBodyError, zodDetails } from '../http/errors.js';
 
 /** Parses one part of a request with its schema; a failure is a 422 naming every problem. */
 export function parse<T extends z.ZodType>(

@@ -3,12 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { openOrm, type Orm } from '../db/orm.js';
 import { connectRedisOnce, reasonOf } from '../dependencies.js';
-import { countPendingOrders, findOrder, listOrders, type PlayerOrderView } from '../domain/orders.js';
+import { countPendingOrders, findOrder, listOrders, type PlayerOrderView } from '../stores/order-store.js';
 import { orderId as orderIdSchema } from '../domain/schema-types.js';
 import { createLogger, type Logger } from '../logger.js';
-import { loadConfigOrExit } from '../runtime.js';
-import { countJobs, createOrderQueue, orderJobId, type OrderJob } from '../workers/queue.js';
-import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../workers/retry-orders.js';
+import { loadConfigOrExit } from '../config.js';
+import { countJobs, createOrderQueue, orderJobId, type OrderJob } from '../queue/order-queue.js';
+import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../queue/retry-orders.js';
 
 /**
  * `npm run ops -- <command>`: what ops need to see and put right without touching the database by

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { createLogger, type Logger } from '../logger.js';
-import { exitWithError, loadConfigOrExit } from '../runtime.js';
+import { loadConfigOrExit } from '../config.js';
+import { exitWithError } from '../runtime.js';
 import { migrate, openOrm } from './orm.js';
 
 /** Creates the database if needed and applies pending migrations. */

@@ -2,7 +2,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { addressOf, DependencyError } from '../dependencies.js';
-import { entities } from '../domain/entities.js';
+import { entities } from '../stores/entities.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM;

@@ -1,10 +1,10 @@
 import type { Catalog } from './catalog.js';
 import { EntryDetails, type Detail } from './details.js';
-import type { StoredEntry } from './entities.js';
+import type { StoredEntry } from './order.js';
 import { entryHandlers } from './entries/index.js';
 import type { PlayerInventory } from './inventory.js';
-import type { PlayerLedger } from './ledger.js';
-import { isKnownEntryType, type OrderRequest } from './order-request.js';
+import type { PlayerClaims } from './claims.js';
+import { isKnownEntryType, type QueuedOrder } from './order.js';
 import type { OrderStatus, ResultCode } from './vocabulary.js';
 
 export interface AppliedOrder {
@@ -22,7 +22,7 @@ export interface AppliedOrder {
 export interface PlayerSession {
   catalog: Catalog;
   inventory: PlayerInventory;
-  ledger: PlayerLedger;
+  claims: PlayerClaims;
   now: Date;
   promotionFailureLimit: number;
 }
@@ -35,12 +35,12 @@ function rolledBackDetails(details: Detail[]): Detail[] {
   return [...details, ...returned];
 }
 
-export function applyOrder(order: OrderRequest, session: PlayerSession): AppliedOrder {
-  const { inventory, ledger } = session;
-  const checkpoint = () => ({ inventory: inventory.checkpoint(), ledger: ledger.checkpoint() });
+export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedOrder {
+  const { inventory, claims } = session;
+  const checkpoint = () => ({ inventory: inventory.checkpoint(), claims: claims.checkpoint() });
   const restore = (saved: ReturnType<typeof checkpoint>) => {
     inventory.restore(saved.inventory);
-    ledger.restore(saved.ledger);
+    claims.restore(saved.claims);
   };
   const orderCheckpoint = checkpoint();
   const results: { result: ResultCode; details: Detail[] }[] = [];

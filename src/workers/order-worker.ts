@@ -2,12 +2,12 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
-import type { CatalogCache } from '../domain/catalog-store.js';
-import { markOrderErrored } from '../domain/orders.js';
-import { BatchFailedError, processPlayerOrders, type ProcessedOrder } from '../domain/process-orders.js';
+import type { CatalogCache } from '../stores/catalog-store.js';
+import { markOrderErrored } from '../stores/order-store.js';
+import { BatchFailedError, processPlayerOrders, type ProcessedOrder } from '../stores/process-orders.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import { ORDER_QUEUE, orderJobSchema, type OrderJob } from './queue.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
 
 export interface OrderProcessorDeps {
   orm: Orm;

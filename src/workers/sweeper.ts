@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
-import { findStaleQueuedOrders } from '../domain/orders.js';
+import { findStaleQueuedOrders } from '../stores/order-store.js';
 import type { Logger } from '../logger.js';
-import { enqueueAgain, type OrderJob } from './queue.js';
+import { enqueueAgain, type OrderJob } from '../queue/order-queue.js';
 
 /**
  * PostgreSQL is the source of truth; Redis only delivers. An order that is stored but has no live

@@ -1,17 +1,17 @@
 import type { Worker } from 'bullmq';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
-import { CatalogCache } from '../domain/catalog-store.js';
+import { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
 import {
-  createObservability,
+  createTelemetry,
   watchDependencies,
-  type Observability,
-} from '../observability/observability.js';
-import type { Role } from '../runtime.js';
-import { TimeoutError, withTimeout } from '../observability/timeout.js';
+  type Telemetry,
+} from '../telemetry/telemetry.js';
+import type { RunningRole } from '../runtime.js';
+import { TimeoutError, withTimeout } from '../telemetry/timeout.js';
 import { createOrderWorker } from './order-worker.js';
-import { countJobs, createOrderQueue, createProducerConnection, createWorkerConnection } from './queue.js';
+import { countJobs, createOrderQueue, createProducerConnection, createWorkerConnection } from '../queue/order-queue.js';
 import { startSweeper } from './sweeper.js';
 
 /** Longest the drain waits for worker.close(); the process's own force-exit timer is 15 s. */
@@ -35,29 +35,29 @@ async function closeWorker(worker: Worker, logger: Logger): Promise<void> {
   }
 }
 
-export interface RunningWorker extends Role {
-  observability: Observability;
+export interface RunningWorker extends RunningRole {
+  telemetry: Telemetry;
 }
 
 /**
  * The worker role: applies queued orders and re-delivers stored orders that lost their job. Started
- * alone (tests), it makes an Observability of its own; `runRole` passes the process's.
+ * alone (tests), it makes an Telemetry of its own; `runRole` passes the process's.
  */
 export function startWorker(
   config: Config,
   orm: Orm,
   logger: Logger,
-  observability = createObservability(logger),
+  telemetry = createTelemetry(logger),
 ): RunningWorker {
   const workerConnection = createWorkerConnection(config);
   const producerConnection = createProducerConnection(config);
   const worker = createOrderWorker(
-    { orm, config, logger, catalogCache: new CatalogCache(), metrics: observability.metrics },
+    { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics },
     workerConnection,
   );
   const queue = createOrderQueue(config, producerConnection, logger);
-  watchDependencies(observability.readiness, orm, producerConnection);
-  observability.metrics.watchQueue(() => countJobs(queue));
+  watchDependencies(telemetry.readiness, orm, producerConnection);
+  telemetry.metrics.watchQueue(() => countJobs(queue));
   const sweeper = startSweeper({
     orm,
     queue,
@@ -69,13 +69,13 @@ export function startWorker(
 
   let draining: Promise<void> | undefined;
   const drain = () => {
-    observability.readiness.markStopping();
+    telemetry.readiness.markStopping();
     // The sweeper first: it must not enqueue into a queue that is about to close. Then worker.close()
     // takes no new job and waits for the ones running, so none is left stalled to run twice.
     return (draining ??= sweeper.stop().then(() => closeWorker(worker, logger)));
   };
   return {
-    observability,
+    telemetry,
     drain,
     close: async () => {
       await drain();

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { webhookSignature } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEM_GRANT, GEMS } from '../helpers/catalog-fixture.js';
-import { acceptOrder } from '../../src/domain/orders.js';
+import { acceptOrder } from '../../src/stores/order-store.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogCache } from '../../src/domain/catalog-store.js';
-import { markOrderErrored } from '../../src/domain/orders.js';
-import { lockPlayer, savePlayerState } from '../../src/domain/player-store.js';
+import { CatalogCache } from '../../src/stores/catalog-store.js';
+import { markOrderErrored } from '../../src/stores/order-store.js';
+import { lockPlayer, savePlayerState } from '../../src/stores/player-store.js';
 import { createLogger } from '../../src/logger.js';
-import { Metrics } from '../../src/observability/metrics.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import { createOrderProcessor } from '../../src/workers/order-worker.js';
-import type { OrderJob } from '../../src/workers/queue.js';
+import type { OrderJob } from '../../src/queue/order-queue.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { results, waitForOrders } from '../helpers/orders.js';

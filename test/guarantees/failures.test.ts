@@ -9,7 +9,7 @@ import {
   createProducerConnection,
   enqueueOrder,
   orderJobId,
-} from '../../src/workers/queue.js';
+} from '../../src/queue/order-queue.js';
 import { uniqueName } from '../helpers/database.js';
 import { newPlayer, removeOrderQueue, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';

@@ -6,9 +6,9 @@ import { startApi, type RunningApi } from '../../src/api/api-role.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
-import { createObservability } from '../../src/observability/observability.js';
+import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
-import { ORDER_QUEUE } from '../../src/workers/queue.js';
+import { ORDER_QUEUE } from '../../src/queue/order-queue.js';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
 
 export const ADMIN_KEY = 'test-admin-key';
@@ -119,10 +119,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
     logger,
   });
-  // One process's worth of observability, as `npm start` has: the API's /metrics shows the worker's.
-  const observability = createObservability(logger);
-  const api = await startApi(config, orm, logger, 0, observability);
-  const worker = options.worker === false ? null : startWorker(config, orm, logger, observability);
+  // One process's worth of telemetry, as `npm start` has: the API's /metrics shows the worker's.
+  const telemetry = createTelemetry(logger);
+  const api = await startApi(config, orm, logger, 0, telemetry);
+  const worker = options.worker === false ? null : startWorker(config, orm, logger, telemetry);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
   const request = async (

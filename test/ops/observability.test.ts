@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedisOnce, DependencyError } from '../../src/dependencies.js';
 import { createLogger } from '../../src/logger.js';
-import { checkRedisEvictionPolicy } from '../../src/observability/redis-policy.js';
+import { checkRedisEvictionPolicy } from '../../src/telemetry/redis-policy.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
@@ -24,8 +24,8 @@ describe('health, readiness, metrics and request ids', () => {
 
   beforeAll(async () => {
     h = await startHarness({ worker: false });
-    // The worker shares the API's Observability, as in `npm start`: one registry, one /metrics.
-    worker = startWorker(h.config, h.orm, createLogger('silent', 'armory-test'), h.api.observability);
+    // The worker shares the API's Telemetry, as in `npm start`: one registry, one /metrics.
+    worker = startWorker(h.config, h.orm, createLogger('silent', 'armory-test'), h.api.telemetry);
     expect((await h.putCatalog(baseCatalog)).status).toBe(200);
     // The API's Redis connection comes up a moment after start; until then it is rightly not ready.
     await until(async () => (await h.request('GET', '/readyz')).status === 200, 'readiness at start');
@@ -112,7 +112,7 @@ describe('health, readiness, metrics and request ids', () => {
 
   // Last: once stopping, this API stays not ready.
   it('/readyz answers 503 once the process is shutting down', async () => {
-    h.api.observability.readiness.markStopping();
+    h.api.telemetry.readiness.markStopping();
     const response = await h.request('GET', '/readyz');
     expect(response.status).toBe(503);
     expect(response.body).toEqual({ status: 'stopping', checks: { postgres: 'ok', redis: 'ok' } });

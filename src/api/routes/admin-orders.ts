@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { listOrders } from '../../domain/orders.js';
+import { listOrders } from '../../stores/order-store.js';
 import { orderId } from '../../domain/schema-types.js';
-import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../../workers/retry-orders.js';
+import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../../queue/retry-orders.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../../http/errors.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder } from '../submit-order.js';
 import { parse } from '../validation.js';
@@ -18,7 +18,7 @@ export const bulkRetryQuery = z.object({ status: z.literal('errored') });
 
 /**
  * Ops' view of every player's orders, and the retry of `errored` ones. The
- * retry logic is shared with the ops CLI (workers/retry-orders.ts); these handlers only adapt HTTP.
+ * retry logic is shared with the ops CLI (src/queue/retry-orders.ts); these handlers only adapt HTTP.
  */
 export function adminOrderRoutes(deps: ApiDeps): Router {
   const { config, orm, queue, logger } = deps;

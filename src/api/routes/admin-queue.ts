@@ -3,10 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config.js';
-import { countJobs, ORDER_QUEUE } from '../../workers/queue.js';
+import { countJobs, ORDER_QUEUE } from '../../queue/order-queue.js';
 import { identifyCaller, requireRole, secretsEqual } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../../http/errors.js';
 
 /** Where the Bull Board dashboard is served. */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

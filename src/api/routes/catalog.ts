@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { catalogUpdateSchema } from '../../domain/catalog.js';
-import { catalogDocument, loadCatalog, updateCatalog } from '../../domain/catalog-store.js';
+import { catalogDocument, loadCatalog, updateCatalog } from '../../stores/catalog-store.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../../http/errors.js';
 import { parse } from '../validation.js';
 
 export function catalogRoutes({ config, orm }: ApiDeps): Router {

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { entryCreateSchema, orderCreateSchema, type OrderCreate } from '../../domain/order-request.js';
-import { findOrder } from '../../domain/orders.js';
+import { entryCreateSchema, orderCreateSchema, type OrderCreate } from '../../domain/order.js';
+import { findOrder } from '../../stores/order-store.js';
 import { orderId } from '../../domain/schema-types.js';
 import { MAX_ENTRIES_PER_ORDER } from '../../domain/vocabulary.js';
 import { callingPlayer, requireRole } from '../auth.js';
 import { playerRateLimit } from '../rate-limit.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../../http/errors.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder, submitOrder, type SendOrderOptions } from '../submit-order.js';
 import { parse } from '../validation.js';

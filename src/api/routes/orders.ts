@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { orderCreateSchema } from '../../domain/order-request.js';
+import { orderCreateSchema } from '../../domain/order.js';
 import { orderId } from '../../domain/schema-types.js';
-import { findOrder } from '../../domain/orders.js';
+import { findOrder } from '../../stores/order-store.js';
 import { requireRole } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../../http/errors.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder, submitOrder } from '../submit-order.js';
 import { parse } from '../validation.js';

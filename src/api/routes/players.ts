@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { INVENTORY_CURSOR, listInventory, type InventoryPage } from '../../domain/inventory-query.js';
-import { listOrders } from '../../domain/orders.js';
+import { INVENTORY_CURSOR, listInventory, type InventoryPage } from '../../stores/inventory-store.js';
+import { listOrders } from '../../stores/order-store.js';
 import { uuid } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
 import { requireRole } from '../auth.js';

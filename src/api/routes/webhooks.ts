@@ -4,12 +4,12 @@ import { Router, type Request } from 'express';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import { orderCreateSchema } from '../../domain/order-request.js';
-import { findOrderForRequest, PLATFORM_NAMES, type PlatformName } from '../../domain/orders.js';
+import { orderCreateSchema } from '../../domain/order.js';
+import { findOrderForRequest, PLATFORM_NAMES, type PlatformName } from '../../stores/order-store.js';
 import { chosenOrderId, namespacedOrderId } from '../../domain/schema-types.js';
 import type { Bucket, Source } from '../../domain/vocabulary.js';
 import type { ApiDeps } from '../deps.js';
-import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../errors.js';
+import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../../http/errors.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder, submitOrder } from '../submit-order.js';
 import { parse } from '../validation.js';
@@ -101,7 +101,7 @@ const DECOMPRESS: Record<string, (compressed: Buffer, options: { maxOutputLength
 
 /**
  * The body as its platform sent it (the bytes the signature covers, compressed or not), up to 1 MiB;
- * over that is a 413 (raw-body's `entity.too.large`, answered in errors.ts).
+ * over that is a 413 (raw-body's `entity.too.large`, answered in src/http/errors.ts).
  */
 function readSentBytes(req: Request): Promise<Buffer> {
   return getRawBody(req, { limit: MAX_BODY_BYTES });

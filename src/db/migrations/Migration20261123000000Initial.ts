@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The initial schema, generated from src/domain/entities.ts. */
+/** The initial schema, generated from the entities (now src/stores/entities.ts). */
 export class Migration20261123000000Initial extends Migration {
   override up(): void {
     this.addSql(

@@ -1,16 +1,16 @@
 import type { Catalog } from '../catalog.js';
 import type { PlayerInventory } from '../inventory.js';
-import type { PlayerLedger } from '../ledger.js';
-import type { EntryCreate, OrderRequest } from '../order-request.js';
+import type { PlayerClaims } from '../claims.js';
+import type { EntryCreate, QueuedOrder } from '../order.js';
 import type { EntryType, ResultCode } from '../vocabulary.js';
 
 /** What an entry handler sees: the order it belongs to, the catalog, and the player's inventory. */
 export interface EntryContext {
-  order: OrderRequest;
+  order: QueuedOrder;
   entry: EntryCreate;
   catalog: Catalog;
   inventory: PlayerInventory;
-  ledger: PlayerLedger;
+  claims: PlayerClaims;
   now: Date;
   /** The brute-force guard on promotion codes: most failed codes per player in the window. */
   promotionFailureLimit: number;

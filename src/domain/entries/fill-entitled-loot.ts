@@ -9,11 +9,11 @@ import { applyLootFill, checkLootFillable } from './fill-loot.js';
  * bucket, whichever order carries it; its key is unique in the database as well.
  */
 export function fillEntitledLoot(context: EntryContext): ResultCode {
-  const { entry, order, catalog, ledger } = context;
+  const { entry, order, catalog, claims } = context;
   if (isClient(context)) return 'permission_denied';
   const bucket = grantBucket(order.source, entry.use_inventory_bucket);
   const externalTranId = entry.external_tran_id!;
-  if (ledger.isFulfilled(bucket, externalTranId)) return 'permission_denied';
+  if (claims.isFulfilled(bucket, externalTranId)) return 'permission_denied';
   const sku = entry.external_item_sku!;
   const loot = [...catalog.loot.values()].find((candidate) =>
     candidate.entitlements.some((entitlement) => entitlement.bucket === bucket && entitlement.sku === sku),
@@ -22,6 +22,6 @@ export function fillEntitledLoot(context: EntryContext): ResultCode {
   const quantity = entry.quantity ?? 1;
   const refused = checkLootFillable(context, loot, quantity);
   if (refused) return refused;
-  ledger.recordFulfilled(bucket, externalTranId);
+  claims.recordFulfilled(bucket, externalTranId);
   return applyLootFill(context, loot, quantity);
 }

@@ -3,16 +3,16 @@ import type { EntryContext } from './entry-context.js';
 import { applyLootFill, checkLootFillable } from './fill-loot.js';
 
 function checkPromotion(context: EntryContext, code: string): ResultCode | null {
-  const { catalog, ledger, now } = context;
+  const { catalog, claims, now } = context;
   const promotion = catalog.promotions.get(code);
   if (!promotion) return 'promotion_not_found';
   if (!promotion.active || (promotion.starts_at && Date.parse(promotion.starts_at) > now.getTime())) {
     return 'promotion_not_available';
   }
   if (promotion.expires_at && Date.parse(promotion.expires_at) <= now.getTime()) return 'promotion_expired';
-  if (promotion.max_uses !== null && ledger.promotionUses(code) >= promotion.max_uses)
+  if (promotion.max_uses !== null && claims.promotionUses(code) >= promotion.max_uses)
     return 'promotion_no_uses_left';
-  if (promotion.per_player !== null && ledger.claimsOf(code) >= promotion.per_player)
+  if (promotion.per_player !== null && claims.claimsOf(code) >= promotion.per_player)
     return 'promotion_claimed_already';
   return null;
 }
@@ -24,17 +24,17 @@ function checkPromotion(context: EntryContext, code: string): ResultCode | null 
  * would still tell a guesser which codes exist.
  */
 export function promotionCode(context: EntryContext): ResultCode {
-  const { entry, catalog, ledger, inventory } = context;
+  const { entry, catalog, claims, inventory } = context;
   const code = entry.external_tran_id!;
-  if (ledger.failedCodesInWindow() >= context.promotionFailureLimit) return 'too_many_requests';
+  if (claims.failedCodesInWindow() >= context.promotionFailureLimit) return 'too_many_requests';
   const refused = checkPromotion(context, code);
   if (refused) {
-    ledger.recordFailedCode(code);
+    claims.recordFailedCode(code);
     return refused;
   }
   const promotion = catalog.promotions.get(code)!;
   const loot = catalog.loot.get(promotion.loot_id);
-  ledger.claim(code);
+  claims.claim(code);
   inventory.details.add({ type: 'claim_promo_code', loot_id: promotion.loot_id, code });
   // One claim fills the loot once, whatever `quantity` says; and a player may redeem a code from
   // the client: the code itself is the authorization, not the loot's fillable_from_client flag.

@@ -1,8 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { Item, Loot, Promotion as PromotionDefinition } from './catalog.js';
-import type { Detail } from './details.js';
-import type { EntryCreate } from './order-request.js';
-import type { ResultCode } from './vocabulary.js';
+import type { Item, Loot, Promotion as PromotionDefinition } from '../domain/catalog.js';
+import type { StoredEntry } from '../domain/order.js';
 
 /**
  * The tables. Every key a hot query uses leads with `player_uuid`, so players shard cleanly.
@@ -41,12 +39,6 @@ export const InventoryRecord = defineEntity({
     customData: p.json<Record<string, string>>(),
   },
 });
-
-export interface StoredEntry extends EntryCreate {
-  entry_id: string;
-  result: ResultCode;
-  details: Detail[];
-}
 
 export const PlayerOrder = defineEntity({
   name: 'PlayerOrder',

@@ -1,16 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
-import type { Detail, InventoryRecordView } from './details.js';
-import type { StoredEntry } from './entities.js';
-import { isoTime } from './schema-types.js';
+import type { Detail, InventoryRecordView } from '../domain/details.js';
+import type { StoredEntry } from '../domain/order.js';
+import { isoTime } from '../domain/schema-types.js';
 import {
-  completeOrderRequest,
+  queuedOrderOf,
   requestHash,
   type OrderCreate,
   type OrderHeader,
-  type OrderRequest,
-} from './order-request.js';
-import { FINAL_STATUSES, type OrderStatus } from './vocabulary.js';
+  type QueuedOrder,
+} from '../domain/order.js';
+import { FINAL_STATUSES, type OrderStatus } from '../domain/vocabulary.js';
 
 /** A Player Order as callers see it: the order as submitted plus status, times and entry results. */
 export interface PlayerOrderView extends OrderHeader {
@@ -175,7 +175,7 @@ export async function acceptOrder(
   scope: SubmitterScope,
 ): Promise<AcceptResult> {
   const hash = requestHash(create);
-  const order = completeOrderRequest(create);
+  const order = queuedOrderOf(create);
   const entries: StoredEntry[] = order.entries.map((entry) => ({
     ...entry,
     result: 'not_started',
@@ -215,7 +215,7 @@ export async function acceptOrder(
 
 async function findByIdempotencyKey(
   em: EntityManager,
-  order: OrderRequest,
+  order: QueuedOrder,
   scope: SubmitterScope,
 ): Promise<OrderRow | null> {
   const byId = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { applyOrder, type AppliedOrder } from './apply-order.js';
+import { applyOrder, type AppliedOrder } from '../domain/apply-order.js';
 import type { CatalogCache } from './catalog-store.js';
-import { PlayerInventory } from './inventory.js';
-import { loadLedger, saveLedger } from './ledger-store.js';
+import { PlayerInventory } from '../domain/inventory.js';
+import { loadClaims, saveClaims } from './claims-store.js';
 import {
   loadPlayerState,
   lockPlayer,
@@ -78,14 +78,14 @@ async function applyBatch(
   options: ProcessOptions,
 ): Promise<ProcessedOrder[]> {
   const catalog = await options.catalogCache.atRevision(tx, catalogRevision);
-  const ledger = await loadLedger(tx, playerUuid, orders, options.promotionFailureWindowSeconds);
+  const claims = await loadClaims(tx, playerUuid, orders, options.promotionFailureWindowSeconds);
   const now = options.now?.() ?? new Date();
   const inventory = new PlayerInventory(playerUuid, records, player.nextLegacyInventoryId, now, catalog);
-  const session = { catalog, inventory, ledger, now, promotionFailureLimit: options.promotionFailureLimit };
+  const session = { catalog, inventory, claims, now, promotionFailureLimit: options.promotionFailureLimit };
   const applied = orders.map((order) => ({ order, ...applyOrder(order, session) }));
 
-  const ledgerChanges = ledger.changes();
-  if (ledgerChanges) await saveLedger(tx, playerUuid, ledgerChanges);
+  const claimChanges = claims.changes();
+  if (claimChanges) await saveClaims(tx, playerUuid, claimChanges);
   const acceptToFinalMs = await savePlayerState(tx, playerUuid, {
     inventory: inventory.diff(),
     nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,

@@ -5,7 +5,7 @@
  * entry or transaction gives back what it took (a promotion use, an entitlement).
  */
 
-export interface LedgerState {
+export interface ClaimsState {
   /** Promotion code → uses so far, across all players. */
   promotionUses: Map<string, number>;
   /** Promotion code → this player's claims. */
@@ -16,7 +16,7 @@ export interface LedgerState {
   fulfilled: Set<string>;
 }
 
-export interface LedgerChanges {
+export interface ClaimsChanges {
   promotionUses: Map<string, number>;
   claims: Map<string, number>;
   transientFills: { lootId: number; matchId: string }[];
@@ -27,7 +27,7 @@ export interface LedgerChanges {
 export const transientFillKey = (lootId: number, matchId: string | null) => `${lootId}|${matchId ?? ''}`;
 export const fulfilledKey = (bucket: string, externalTranId: string) => `${bucket}|${externalTranId}`;
 
-function copy(state: LedgerState): LedgerState {
+function copy(state: ClaimsState): ClaimsState {
   return {
     promotionUses: new Map(state.promotionUses),
     claims: new Map(state.claims),
@@ -36,32 +36,32 @@ function copy(state: LedgerState): LedgerState {
   };
 }
 
-export class PlayerLedger {
-  private state: LedgerState;
-  private readonly initial: LedgerState;
+export class PlayerClaims {
+  private state: ClaimsState;
+  private readonly initial: ClaimsState;
   /** Failed promotion codes are counted whatever happens to the order: they are attempts. */
   private readonly failedCodes: string[] = [];
 
   constructor(
-    initial: LedgerState,
+    initial: ClaimsState,
     private readonly recentFailedCodes: number,
   ) {
     this.initial = copy(initial);
     this.state = copy(initial);
   }
 
-  static empty(): PlayerLedger {
-    return new PlayerLedger(
+  static empty(): PlayerClaims {
+    return new PlayerClaims(
       { promotionUses: new Map(), claims: new Map(), transientFills: new Set(), fulfilled: new Set() },
       0,
     );
   }
 
-  checkpoint(): LedgerState {
+  checkpoint(): ClaimsState {
     return copy(this.state);
   }
 
-  restore(checkpoint: LedgerState): void {
+  restore(checkpoint: ClaimsState): void {
     this.state = copy(checkpoint);
   }
 
@@ -103,11 +103,11 @@ export class PlayerLedger {
   }
 
   /** What to write back: only what changed since the batch loaded. */
-  changes(): LedgerChanges | null {
+  changes(): ClaimsChanges | null {
     const changedCounts = (now: Map<string, number>, before: Map<string, number>) =>
       new Map([...now].filter(([key, value]) => before.get(key) !== value));
     const added = (now: Set<string>, before: Set<string>) => [...now].filter((key) => !before.has(key));
-    const changes: LedgerChanges = {
+    const changes: ClaimsChanges = {
       promotionUses: changedCounts(this.state.promotionUses, this.initial.promotionUses),
       claims: changedCounts(this.state.claims, this.initial.claims),
       transientFills: added(this.state.transientFills, this.initial.transientFills).map((key) => {

@@ -12,7 +12,7 @@ import {
   type Loot,
   type Promotion,
   type Vendor,
-} from './catalog.js';
+} from '../domain/catalog.js';
 
 export interface CatalogDocument {
   items: Item[];

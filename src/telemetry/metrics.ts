@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isKnownEntryType } from '../domain/order-request.js';
+import { isKnownEntryType } from '../domain/order.js';
 import { withTimeout } from './timeout.js';
 
 /** What the queue-depth gauge reads on each scrape: job counts by state. */

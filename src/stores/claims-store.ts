@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { grantBucket } from './buckets.js';
-import { fulfilledKey, PlayerLedger, transientFillKey, type LedgerChanges } from './ledger.js';
-import type { OrderRequest } from './order-request.js';
+import { grantBucket } from '../domain/buckets.js';
+import { fulfilledKey, PlayerClaims, transientFillKey, type ClaimsChanges } from '../domain/claims.js';
+import type { QueuedOrder } from '../domain/order.js';
 import { runSql } from './sql.js';
 
 /** What a batch's orders refer to beyond the inventory. */
-function ledgerKeys(orders: OrderRequest[]) {
+function claimKeys(orders: QueuedOrder[]) {
   const codes = new Set<string>();
   const transientLootIds = new Set<number>();
   const entitlements = new Map<string, { bucket: string; externalTranId: string }>();
@@ -30,15 +30,15 @@ function ledgerKeys(orders: OrderRequest[]) {
  * batches of different players cannot deadlock on them) and, through advisory locks in key order,
  * the platform transactions it may fulfil. Costs nothing for batches that need none of it.
  */
-export async function loadLedger(
+export async function loadClaims(
   em: EntityManager,
   playerUuid: string,
-  orders: OrderRequest[],
+  orders: QueuedOrder[],
   promotionFailureWindowSeconds: number,
-): Promise<PlayerLedger> {
-  const keys = ledgerKeys(orders);
+): Promise<PlayerClaims> {
+  const keys = claimKeys(orders);
   if (keys.codes.length === 0 && keys.transientLootIds.length === 0 && keys.entitlements.size === 0) {
-    return PlayerLedger.empty();
+    return PlayerClaims.empty();
   }
   const entitlementKeys = [...keys.entitlements.keys()].sort();
   for (const key of entitlementKeys) {
@@ -77,7 +77,7 @@ export async function loadLedger(
       JSON.stringify(entitlementKeys),
     ],
   );
-  return new PlayerLedger(
+  return new PlayerClaims(
     {
       promotionUses: new Map(row!.uses.map((use) => [use.code, use.uses])),
       claims: new Map(row!.claims.map((claim) => [claim.code, claim.claims])),
@@ -88,10 +88,10 @@ export async function loadLedger(
   );
 }
 
-export async function saveLedger(
+export async function saveClaims(
   em: EntityManager,
   playerUuid: string,
-  changes: LedgerChanges,
+  changes: ClaimsChanges,
 ): Promise<void> {
   await runSql(
     em,

@@ -8,12 +8,12 @@ import { Readiness } from './readiness.js';
  * What one process knows about itself: its metrics and whether it should be sent work. Created once
  * per process (runtime.ts) and handed to every role in it; a role started alone (tests) makes its own.
  */
-export interface Observability {
+export interface Telemetry {
   metrics: Metrics;
   readiness: Readiness;
 }
 
-export function createObservability(logger?: Logger): Observability {
+export function createTelemetry(logger?: Logger): Telemetry {
   return { metrics: new Metrics(), readiness: new Readiness(logger) };
 }
 

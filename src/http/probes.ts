@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { serializeError, type Logger } from '../logger.js';
-import type { Observability } from '../observability/observability.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /**
  * Health, readiness, metrics, the request log and HTTP timings: mounted first, so every request is
@@ -11,11 +11,11 @@ import type { Observability } from '../observability/observability.js';
  * no credential on purpose (load balancers and Prometheus have none): keep them off the public
  * ingress instead. They never show error text or internal addresses.
  */
-export function observabilityRoutes(deps: { logger: Logger; observability: Observability }): Router {
-  const { metrics, readiness } = deps.observability;
+export function probeRoutes(deps: { logger: Logger; telemetry: Telemetry }): Router {
+  const { metrics, readiness } = deps.telemetry;
   const router = Router();
   router.use(requestLog(deps.logger));
-  router.use(timeRequests(deps.observability));
+  router.use(timeRequests(deps.telemetry));
   router.use((_req, res, next) => {
     // While draining, kept-alive connections are closed after their answer so the server can stop.
     if (readiness.isStopping) res.set('Connection', 'close');
@@ -94,7 +94,7 @@ function requestLog(logger: Logger): RequestHandler {
  * so the number of series stays bounded. Requests answered before a route matched (unknown paths,
  * failed authentication in a router's guard) share the label "unmatched".
  */
-function timeRequests({ metrics }: Observability): RequestHandler {
+function timeRequests({ metrics }: Telemetry): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer();
     res.once('finish', () => {

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
-import type { Catalog } from './catalog.js';
-import type { InventoryRecordView } from './details.js';
-import { alwaysOwnedRecord } from './inventory.js';
+import type { Catalog } from '../domain/catalog.js';
+import type { InventoryRecordView } from '../domain/details.js';
+import { alwaysOwnedRecord } from '../domain/inventory.js';
 import { toInventoryRecordView, type InventoryRow } from './player-store.js';
-import type { Bucket, InventoryType } from './vocabulary.js';
+import type { Bucket, InventoryType } from '../domain/vocabulary.js';
 
 export interface InventoryQuery {
   playerUuid: string;

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
+import type { Detail } from './details.js';
 import { chosenOrderId, customData, id, int32, text, uuid, zonedDateTime } from './schema-types.js';
 import {
   BUCKETS,
@@ -9,6 +10,7 @@ import {
   SOURCES,
   type EntryType,
   type Source,
+  type ResultCode,
 } from './vocabulary.js';
 
 /**
@@ -161,8 +163,15 @@ export interface OrderHeader {
   is_transaction: boolean;
 }
 
+/** An entry as stored: what was sent, with its id, result code and details. */
+export interface StoredEntry extends EntryCreate {
+  entry_id: string;
+  result: ResultCode;
+  details: Detail[];
+}
+
 /** An order as stored: every id filled in, every optional field explicit. */
-export interface OrderRequest extends OrderHeader {
+export interface QueuedOrder extends OrderHeader {
   entries: (EntryCreate & { entry_id: string })[];
 }
 
@@ -196,7 +205,7 @@ const QUANTITY_ONE_TYPES: readonly string[] = [
   'fill_entitled_loot',
 ];
 
-export function completeOrderRequest(order: OrderCreate): OrderRequest {
+export function queuedOrderOf(order: OrderCreate): QueuedOrder {
   return {
     order_id: order.order_id ?? randomUUID(),
     player_uuid: order.player_uuid,

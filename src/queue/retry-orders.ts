@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
-import { requeueErroredBatch, requeueErroredOrder, type RequeueResult } from '../domain/orders.js';
-import { enqueueAgain, type OrderJob } from './queue.js';
+import { requeueErroredBatch, requeueErroredOrder, type RequeueResult } from '../stores/order-store.js';
+import { enqueueAgain, type OrderJob } from './order-queue.js';
 
 /**
  * Ops' retries of `errored` orders, shared by the admin API and the ops CLI. PostgreSQL decides

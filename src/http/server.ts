@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import { reasonOf, StartupError } from '../dependencies.js';
 import type { Logger } from '../logger.js';
-import type { Observability } from '../observability/observability.js';
-import type { Role } from '../runtime.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { RunningRole } from '../runtime.js';
 import { errorHandler, notFound } from './errors.js';
-import { observabilityRoutes } from './observability.js';
+import { probeRoutes } from './probes.js';
 
 /**
  * Listens on `port` (0: any free port) and answers the port actually bound. A port that cannot be
@@ -90,13 +90,13 @@ export function drainServer(server: Server): Promise<void> {
  * /metrics, so it can be probed and scraped like the API.
  */
 export async function startProbeServer(
-  observability: Observability,
+  telemetry: Telemetry,
   logger: Logger,
   port: number,
-): Promise<Role & { port: number }> {
+): Promise<RunningRole & { port: number }> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(observabilityRoutes({ logger, observability }));
+  app.use(probeRoutes({ logger, telemetry }));
   app.use(notFound);
   app.use(errorHandler(logger));
   const { server, port: boundPort } = await listen(app, port);

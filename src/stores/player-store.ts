@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
-import type { InventoryRecordView } from './details.js';
-import { isoTime } from './schema-types.js';
-import type { StoredEntry } from './entities.js';
-import type { InventoryDiff } from './inventory.js';
-import type { OrderHeader, OrderRequest } from './order-request.js';
-import type { Bucket, InventoryType, OrderStatus } from './vocabulary.js';
+import type { InventoryRecordView } from '../domain/details.js';
+import { isoTime } from '../domain/schema-types.js';
+import type { StoredEntry } from '../domain/order.js';
+import type { InventoryDiff } from '../domain/inventory.js';
+import type { OrderHeader, QueuedOrder } from '../domain/order.js';
+import type { Bucket, InventoryType, OrderStatus } from '../domain/vocabulary.js';
 
 /**
  * Set-based reads and writes of one player's state. The order engine runs in memory between one
@@ -70,7 +70,7 @@ interface QueuedOrderRow extends OrderHeader {
 
 export interface PlayerState {
   /** The player's orders still waiting, in the order the API accepted them. */
-  orders: OrderRequest[];
+  orders: QueuedOrder[];
   records: InventoryRecordView[];
   catalogRevision: number;
 }
