@@ -3,11 +3,7 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
-import {
-  createTelemetry,
-  watchDependencies,
-  type Telemetry,
-} from '../telemetry/telemetry.js';
+import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { countJobs, createOrderQueue, createProducerConnection } from '../queue/order-queue.js';
 import { createApp } from './app.js';

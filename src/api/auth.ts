@@ -3,7 +3,7 @@ import type { RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
-import { HttpError } from '../http/errors.js';
+import { httpErrors } from '../http/errors.js';
 
 /** Who is calling: an ops key, a game-server key, or a player client with its own uuid. */
 export type Caller = { role: 'admin' } | { role: 'server' } | { role: 'player'; playerUuid: string };
@@ -21,8 +21,6 @@ function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-const invalid = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
-
 /**
  * A player token: HS256 only (`alg: none` and every other algorithm are refused), signed with
  * PLAYER_JWT_SECRET, `exp` in the future, `sub` the player's uuid.
@@ -36,19 +34,18 @@ async function verifyPlayerToken(config: Config, token: string): Promise<Caller>
     });
     sub = payload.sub;
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired)
-      throw HttpError.auth(401, 'token_expired', 'the player token has expired');
-    throw invalid('the credential is not valid');
+    if (error instanceof joseErrors.JWTExpired) throw httpErrors.tokenExpired();
+    throw httpErrors.unauthorized('the credential is not valid');
   }
   const playerUuid = uuid.safeParse(sub);
-  if (!playerUuid.success) throw invalid('the player token subject is not a player uuid');
+  if (!playerUuid.success) throw httpErrors.unauthorized('the player token subject is not a player uuid');
   return { role: 'player', playerUuid: playerUuid.data };
 }
 
 /** Identifies the caller from its bearer credential; a missing or invalid one is a 401. */
 export async function identifyCaller(config: Config, authorization: string | undefined): Promise<Caller> {
   const token = bearerToken(authorization);
-  if (!token) throw invalid('a bearer credential is required');
+  if (!token) throw httpErrors.unauthorized('a bearer credential is required');
   // Both keys are always compared, so the time taken does not tell which one was close.
   const adminMatch = secretsEqual(token, config.ADMIN_API_KEY);
   const serverMatch = secretsEqual(token, config.SERVER_API_KEY);
@@ -61,14 +58,13 @@ export async function identifyCaller(config: Config, authorization: string | und
 export function requireRole(config: Config, allowed: CallerRole[]): RequestHandler {
   return async (req, res, next) => {
     const caller = await identifyCaller(config, req.get('authorization'));
-    if (!allowed.includes(caller.role))
-      throw HttpError.auth(403, 'forbidden', 'this credential may not use this endpoint');
+    if (!allowed.includes(caller.role)) throw httpErrors.forbidden();
     res.locals.caller = caller;
     next();
   };
 }
 
-/** The player a request behind `requireRole(config, ['player'])` acts for. */
+/** The player a request behind the `player` credential acts for. */
 export function callingPlayer(res: Response): string {
   const caller = res.locals.caller as Caller | undefined;
   if (caller?.role !== 'player') throw new Error('callingPlayer used on a route not guarded for players');

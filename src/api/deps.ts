@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { routeFor } from '../http/routes.js';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
@@ -14,3 +15,6 @@ export interface ApiDeps {
   catalogCache: CatalogCache;
   telemetry: Telemetry;
 }
+
+/** Declares one route of the API (see src/http/routes.ts). */
+export const apiRoute = routeFor<ApiDeps>();

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import type { Orm } from '../db/orm.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
-import { findOrder, isFinal, type PlayerOrderView } from '../stores/order-store.js';
+import { findOrder } from '../stores/order-store.js';
+import { isFinal, type PlayerOrderView } from '../domain/order.js';
 
 const MAX_WAIT_SECONDS = 30;
 

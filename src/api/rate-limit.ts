@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { httpErrors } from '../http/errors.js';
 import { callingPlayer } from './auth.js';
 
 /**
@@ -14,11 +15,7 @@ export function playerRateLimit(perMinute: number): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (_req, res) => callingPlayer(res),
-    handler: (_req, res) => {
-      // express-rate-limit has already set Retry-After.
-      res
-        .status(429)
-        .json({ error_code: 'too_many_requests', desc: `more than ${perMinute} requests a minute` });
-    },
+    // Answered by the error handler like every other error; express-rate-limit has set Retry-After.
+    handler: (_req, _res, next) => next(httpErrors.tooManyRequests(perMinute)),
   });
 }

@@ -1,12 +1,47 @@
 import type { Request, Response } from 'express';
 import type { OrderCreate } from '../domain/order.js';
-import { acceptOrder, isFinal, type PlayerOrderView, type SubmitterScope } from '../stores/order-store.js';
+import { acceptOrder } from '../stores/order-store.js';
+import { isFinal, playerOrderSchema, type PlayerOrderView, type SubmitterScope } from '../domain/order.js';
 import { enqueueOrderPromptly } from '../queue/order-queue.js';
 import type { ApiDeps } from './deps.js';
-import { HttpError } from '../http/errors.js';
+import { httpErrors } from '../http/errors.js';
+import type { ResponseDoc } from '../http/routes.js';
 import { preferredWait, waitForFinal } from './prefer-wait.js';
 
 const ENQUEUE_TIMEOUT_MS = 1000;
+
+const location = { Location: 'Where the order is read back.' };
+
+/** What a submit answers. */
+export const acceptedResponses: Record<number, ResponseDoc> = {
+  202: {
+    description: 'Accepted: stored durably and queued (`status: queued`); read it back at `Location`.',
+    schema: playerOrderSchema,
+    headers: location,
+  },
+  200: {
+    description:
+      'The order is final (with `Prefer: wait`), or this is a replay of an order already accepted ' +
+      '(`Idempotent-Replayed: true`).',
+    schema: playerOrderSchema,
+    headers: {
+      ...location,
+      'Idempotent-Replayed': '`true` when the same key and body were accepted before.',
+    },
+  },
+};
+
+/** What a read of one order answers. */
+export const readOrderResponses: Record<number, ResponseDoc> = {
+  200: {
+    description: 'The order (final, or its current state after `Prefer: wait` ran out).',
+    schema: playerOrderSchema,
+  },
+  202: {
+    description: 'With `Prefer: wait`: not final yet when the wait ran out.',
+    schema: playerOrderSchema,
+  },
+};
 
 export interface SendOrderOptions {
   /** The `Location` a caller reads the order back from (default `/v1/orders/{order_id}`). */
@@ -36,6 +71,22 @@ export async function sendOrder(
   res.status(replayed || isFinal(shown.status) ? 200 : 202).json(shown);
 }
 
+/** A read of one order: 200 with it as it is, or, with `Prefer: wait`, as sendOrder answers. */
+export async function answerOrderRead(
+  deps: Pick<ApiDeps, 'orm' | 'telemetry'>,
+  req: Request,
+  res: Response,
+  order: PlayerOrderView,
+  options?: SendOrderOptions,
+): Promise<void> {
+  const wait = preferredWait(req);
+  if (wait === null) {
+    res.json(order);
+    return;
+  }
+  await sendOrder(deps, res, order, wait, false, options);
+}
+
 /**
  * The one accept path for every caller that submits an order (game servers, players, platform
  * webhooks, each in its own idempotency scope): store it durably and idempotently, enqueue it, answer 202 (200 with `Prefer: wait` once
@@ -51,7 +102,7 @@ export async function submitOrder(
 ): Promise<void> {
   const outcome = await acceptOrder(orm.em.fork(), create, scope);
   if (outcome.kind === 'conflict') {
-    throw HttpError.of(409, 'idempotency_conflict', 'an order with this key exists with a different body');
+    throw httpErrors.idempotencyConflict();
   }
   if (outcome.kind === 'accepted') {
     telemetry.metrics.ordersAccepted.inc();

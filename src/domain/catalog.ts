@@ -144,12 +144,24 @@ export type Item = z.infer<typeof itemSchema>;
 export type Coupon = z.infer<typeof couponSchema>;
 export type Loot = z.infer<typeof lootSchema>;
 export type Promotion = z.infer<typeof promotionSchema>;
-export interface Vendor {
-  id: number;
-  name: string;
-  version: number;
-  etag: string;
-}
+
+/** A vendor as stored: its version and etag move on each change, so clients can tell a stale view. */
+const storedVendorSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  version: z.number().int(),
+  etag: z.string(),
+});
+export type Vendor = z.infer<typeof storedVendorSchema>;
+
+/** The catalog as GET answers it: every list, every default filled in, vendors with version and etag. */
+export const catalogDocumentSchema = z.object({
+  items: z.array(itemSchema),
+  vendors: z.array(storedVendorSchema),
+  loot: z.array(lootSchema),
+  promotions: z.array(promotionSchema),
+});
+export type CatalogDocument = z.infer<typeof catalogDocumentSchema>;
 
 /** The whole catalog, indexed for the order engine. */
 export interface Catalog {
@@ -236,4 +248,13 @@ function containsItself(rootId: number, catalog: Catalog): boolean {
     for (const sub of catalog.loot.get(lootId)?.sub_loot ?? []) stack.push(sub.loot_id);
   }
   return false;
+}
+
+export function catalogDocument(catalog: Catalog): CatalogDocument {
+  return {
+    items: [...catalog.items.values()],
+    vendors: [...catalog.vendors.values()],
+    loot: [...catalog.loot.values()],
+    promotions: [...catalog.promotions.values()],
+  };
 }

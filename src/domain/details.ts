@@ -1,33 +1,51 @@
-import type { Bucket, DetailType, InventoryType } from './vocabulary.js';
+import { z } from 'zod';
+import { BUCKETS, DETAIL_TYPES, INVENTORY_TYPES } from './vocabulary.js';
 
-/** The Player Order API's Inventory Record, plus `item_id`. Records are immutable: a change makes a new object. */
-export interface InventoryRecordView {
-  inventory_id: string;
-  type: InventoryType;
-  legacy_inventory_id: number | null;
-  bucket: Bucket | null;
-  count: number;
-  acquired: string;
-  expires: string | null;
-  custom_data: Record<string, string>;
-  item_id: number;
-}
+/**
+ * The Player Order API's Inventory Record, plus `item_id`: the one description of a record as
+ * callers see it, from which its type and the stores' column lists are derived. Records are
+ * immutable: a change makes a new object.
+ */
+export const inventoryRecordSchema = z.object({
+  inventory_id: z.string(),
+  type: z.enum(INVENTORY_TYPES),
+  legacy_inventory_id: z.number().int().nullable(),
+  bucket: z.enum(BUCKETS).nullable(),
+  count: z.number().int(),
+  acquired: z.string(),
+  expires: z.string().nullable(),
+  custom_data: z.record(z.string(), z.string()),
+  item_id: z.number().int(),
+});
+export type InventoryRecordView = z.infer<typeof inventoryRecordSchema>;
 
-export interface InventoryChange {
-  before_item_id: number | null;
-  after_item_id: number | null;
-  before: InventoryRecordView | null;
-  after: InventoryRecordView | null;
-}
+/** One page of a player's records; `next_cursor` is null on the last page. */
+export const inventoryPageSchema = z.object({
+  inventory: z.array(inventoryRecordSchema),
+  next_cursor: z.string().nullable(),
+});
+export type InventoryPage = z.infer<typeof inventoryPageSchema>;
+
+/** A record's fields in the order callers see them. */
+export const RECORD_KEYS = inventoryRecordSchema.keyof().options;
+
+const inventoryChangeSchema = z.object({
+  before_item_id: z.number().int().nullable(),
+  after_item_id: z.number().int().nullable(),
+  before: inventoryRecordSchema.nullable(),
+  after: inventoryRecordSchema.nullable(),
+});
+export type InventoryChange = z.infer<typeof inventoryChangeSchema>;
 
 /** The Player Order API's order entry detail. */
-export interface Detail {
-  type: DetailType;
-  loot_id: number | null;
-  inv_change?: InventoryChange;
+export const detailSchema = z.object({
+  type: z.enum(DETAIL_TYPES),
+  loot_id: z.number().int().nullable(),
+  inv_change: inventoryChangeSchema.optional(),
   /** The promotion code, on claim_promo_code and return_promo_code details. */
-  code?: string;
-}
+  code: z.string().optional(),
+});
+export type Detail = z.infer<typeof detailSchema>;
 
 /**
  * The details of one entry as it runs. A record touched several times by one entry yields one

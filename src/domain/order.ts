@@ -1,15 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
-import type { Detail } from './details.js';
+import { detailSchema, type Detail } from './details.js';
 import { chosenOrderId, customData, id, int32, text, uuid, zonedDateTime } from './schema-types.js';
 import {
   BUCKETS,
   ENTRY_TYPES,
+  FINAL_STATUSES,
   MAX_ENTRIES_PER_ORDER,
+  ORDER_STATUSES,
+  RESULT_CODES,
   SOURCES,
   type EntryType,
-  type Source,
+  type OrderStatus,
   type ResultCode,
 } from './vocabulary.js';
 
@@ -64,9 +67,9 @@ export function isKnownEntryType(type: string): type is EntryType {
 
 export const entryCreateSchema = z
   .object({
+    entry_id: text(1, 64).nullish(),
     // Any text: a type outside ENTRY_TYPES is accepted and answered `invalid_entry_type`.
     type: text(0, 256),
-    entry_id: text(1, 64).nullish(),
     loot_id: id.nullish(),
     quantity: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullish(),
     vendor_version: z.number().int().nullish(),
@@ -120,48 +123,57 @@ export const entryCreateSchema = z
 
 export type EntryCreate = z.infer<typeof entryCreateSchema>;
 
-export const orderCreateSchema = z
-  .object({
-    source: z.enum(SOURCES).nullish(),
-    client_order_ref_id: text(1, 128).nullish(),
-    portal_id: int32.nullish(),
-    portal_user_id: text(0, 256).nullish(),
-    instance_id: text(0, 256).nullish(),
-    match_id: text(0, 256).nullish(),
-    is_transaction: z.boolean().nullish(),
-    order_id: chosenOrderId.nullish(),
-    player_uuid: uuid,
-    entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
-  })
-  .superRefine((order, ctx) => {
-    const seen = new Set<string>();
-    order.entries.forEach((entry, index) => {
-      if (!entry.entry_id) return;
-      if (seen.has(entry.entry_id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['entries', index, 'entry_id'],
-          message: 'entry_id is not unique in the order',
-        });
-      }
-      seen.add(entry.entry_id);
-    });
+/** The fields of PlayerOrderCreate, before the checks across fields; see orderCreateSchema. */
+export const orderCreateFields = z.object({
+  source: z.enum(SOURCES).nullish(),
+  client_order_ref_id: text(1, 128).nullish(),
+  portal_id: int32.nullish(),
+  portal_user_id: text(0, 256).nullish(),
+  instance_id: text(0, 256).nullish(),
+  match_id: text(0, 256).nullish(),
+  is_transaction: z.boolean().nullish(),
+  order_id: chosenOrderId.nullish(),
+  player_uuid: uuid,
+  entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
+});
+
+/** Entry ids, where the caller chose them, are unique within the order. */
+export function checkEntryIdsUnique(
+  order: { entries: { entry_id?: string | null }[] },
+  ctx: z.RefinementCtx,
+) {
+  const seen = new Set<string>();
+  order.entries.forEach((entry, index) => {
+    if (!entry.entry_id) return;
+    if (seen.has(entry.entry_id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entries', index, 'entry_id'],
+        message: 'entry_id is not unique in the order',
+      });
+    }
+    seen.add(entry.entry_id);
   });
+}
+
+export const orderCreateSchema = orderCreateFields.superRefine(checkEntryIdsUnique);
 
 export type OrderCreate = z.infer<typeof orderCreateSchema>;
 
 /** The fields of an order other than its entries, as stored and as shown. */
-export interface OrderHeader {
-  order_id: string;
-  player_uuid: string;
-  source: Source | null;
-  client_order_ref_id: string | null;
-  portal_id: number | null;
-  portal_user_id: string | null;
-  instance_id: string | null;
-  match_id: string | null;
-  is_transaction: boolean;
-}
+export const orderHeaderSchema = z.object({
+  order_id: z.string(),
+  player_uuid: z.string(),
+  source: z.enum(SOURCES).nullable(),
+  client_order_ref_id: z.string().nullable(),
+  portal_id: z.number().int().nullable(),
+  portal_user_id: z.string().nullable(),
+  instance_id: z.string().nullable(),
+  match_id: z.string().nullable(),
+  is_transaction: z.boolean(),
+});
+export type OrderHeader = z.infer<typeof orderHeaderSchema>;
+export const ORDER_HEADER_KEYS = orderHeaderSchema.keyof().options;
 
 /** An entry as stored: what was sent, with its id, result code and details. */
 export interface StoredEntry extends EntryCreate {
@@ -170,7 +182,51 @@ export interface StoredEntry extends EntryCreate {
   details: Detail[];
 }
 
-/** An order as stored: every id filled in, every optional field explicit. */
+/** An entry's fields in the order callers see them: as sent, then its result and details. */
+export const ENTRY_KEYS = [...entryCreateSchema.keyof().options, 'result', 'details'] as const;
+
+/**
+ * The Player Order as callers see it: the order as submitted plus status, times and entry
+ * results. An entry is documented by what every entry has; its other fields are those it was sent with.
+ */
+export const playerOrderSchema = orderHeaderSchema.extend({
+  status: z.enum(ORDER_STATUSES),
+  applied_seq: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .describe(
+      "Its place in the player's effect order once final; null while queued and when errored (nothing " +
+        'took effect). A retried order takes the next one when it is applied.',
+    ),
+  created_time: z.string(),
+  completed_time: z.string().nullable(),
+  error: z
+    .string()
+    .optional()
+    .describe(
+      'Only on an `errored` order: why the system gave up, in one line (never a stack trace or SQL).',
+    ),
+  entries: z.array(
+    z.looseObject({
+      entry_id: z.string(),
+      type: z.string(),
+      result: z.enum(RESULT_CODES),
+      details: z.array(detailSchema),
+    }),
+  ),
+});
+export type PlayerOrderView = Omit<z.infer<typeof playerOrderSchema>, 'entries'> & { entries: StoredEntry[] };
+
+/** One page of orders, newest first; `next_cursor` is null on the last page. */
+export const orderPageSchema = z.object({
+  orders: z.array(playerOrderSchema),
+  next_cursor: z.string().nullable(),
+});
+export type OrderPage = { orders: PlayerOrderView[]; next_cursor: string | null };
+
+/** An order as queued for the engine: every id filled in, every optional field explicit. */
 export interface QueuedOrder extends OrderHeader {
   entries: (EntryCreate & { entry_id: string })[];
 }
@@ -224,3 +280,17 @@ export function queuedOrderOf(order: OrderCreate): QueuedOrder {
     })),
   };
 }
+
+export const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
+
+/**
+ * Who submitted an order, for its idempotency keys: a game server or admin (`server`), a player
+ * client (`client`), or a platform (`steam`, `psn`, `xbox`). `client_order_ref_id` is unique per
+ * player within one scope, so no kind of caller can take, and so block, a key another kind will
+ * use: a player cannot squat the reference a game server will send for its entry fee.
+ */
+export type SubmitterScope = 'server' | 'client' | PlatformName;
+
+/** The platforms that send signed orders; each name is also the namespace of its event ids. */
+export const PLATFORM_NAMES = ['steam', 'psn', 'xbox'] as const;
+export type PlatformName = (typeof PLATFORM_NAMES)[number];

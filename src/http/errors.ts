@@ -1,5 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { z } from 'zod';
+import type { ErrorRequestHandler, Request } from 'express';
+import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 
@@ -9,11 +9,21 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a caller is asked to wait after a 503 while the database is away. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-export interface ValidationDetail {
-  loc: (string | number)[];
-  msg: string;
-  type: string;
-}
+/** Every error other than validation and authentication. */
+export const errorBodySchema = z.object({ error_code: z.string(), desc: z.string() });
+
+/** A refused credential: `auth_success` is false on 401, true on 403. */
+export const authErrorBodySchema = errorBodySchema.extend({ auth_success: z.boolean() });
+
+const validationDetailSchema = z.object({
+  loc: z.array(z.union([z.string(), z.number().int()])),
+  msg: z.string(),
+  type: z.string(),
+});
+export type ValidationDetail = z.infer<typeof validationDetailSchema>;
+
+/** A validation failure: one item per problem. */
+export const validationErrorBodySchema = z.object({ detail: z.array(validationDetailSchema) });
 
 /** The one error type routes throw; mapped to a response in one place (errorHandler). */
 export class HttpError extends Error {
@@ -24,20 +34,46 @@ export class HttpError extends Error {
   ) {
     super(typeof body.desc === 'string' ? body.desc : `HTTP ${status}`);
   }
-
-  static of(status: number, errorCode: string, desc: string): HttpError {
-    return new HttpError(status, { error_code: errorCode, desc });
-  }
-
-  static validation(detail: ValidationDetail[]): HttpError {
-    return new HttpError(422, { detail });
-  }
-
-  /** 401 for a missing or bad credential, 403 for a good one without the right. */
-  static auth(status: 401 | 403, errorCode: string, desc: string): HttpError {
-    return new HttpError(status, { auth_success: status === 403, error_code: errorCode, desc });
-  }
 }
+
+const failure = (status: number, errorCode: string, desc: string, retryAfterSeconds?: number) =>
+  new HttpError(status, { error_code: errorCode, desc }, retryAfterSeconds);
+
+/** 401 for a missing or bad credential, 403 for a good one without the right. */
+const refusal = (status: 401 | 403, errorCode: string, desc: string) =>
+  new HttpError(status, { auth_success: status === 403, error_code: errorCode, desc });
+
+/** Every error the API answers, one factory per `error_code`: searching a code finds where it is made. */
+export const httpErrors = {
+  validationFailed: (detail: ValidationDetail[]) => new HttpError(422, { detail }),
+  malformedBody: () =>
+    new HttpError(422, { detail: [{ loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' }] }),
+  unauthorized: (desc: string) => refusal(401, 'unauthorized', desc),
+  tokenExpired: () => refusal(401, 'token_expired', 'the player token has expired'),
+  forbidden: (desc = 'this credential may not use this endpoint') => refusal(403, 'forbidden', desc),
+  routeNotFound: (req: Request) => failure(404, 'not_found', `no route for ${req.method} ${req.path}`),
+  orderNotFound: (orderId: string) => failure(404, 'order_not_found', `no order ${orderId}`),
+  orderNotErrored: (orderId: string, status: string) =>
+    failure(409, 'order_not_errored', `order ${orderId} is ${status}; only an errored order can be retried`),
+  idempotencyConflict: () =>
+    failure(409, 'idempotency_conflict', 'an order with this key exists with a different body'),
+  /** 400, or the 4xx a body parser chose for a body it could not read. */
+  badRequest: (desc = 'the request could not be read', status = 400) => failure(status, 'bad_request', desc),
+  payloadTooLarge: (desc = 'request body is over 1 MiB') => failure(413, 'payload_too_large', desc),
+  unsupportedMediaType: (desc = 'the body is in an encoding or charset this API does not read') =>
+    failure(415, 'unsupported_media_type', desc),
+  tooManyRequests: (perMinute: number) =>
+    failure(429, 'too_many_requests', `more than ${perMinute} requests a minute`),
+  unavailable: () =>
+    failure(
+      503,
+      'unavailable',
+      'the database cannot be reached; try again shortly',
+      DATABASE_RETRY_AFTER_SECONDS,
+    ),
+  queueUnavailable: () => failure(503, 'queue_unavailable', 'the queue (Redis) cannot be reached'),
+  internalError: () => failure(500, 'internal_error', 'internal error'),
+};
 
 export function zodDetails(error: z.ZodError, prefix: (string | number)[]): ValidationDetail[] {
   return error.issues.map((issue) => {
@@ -51,8 +87,6 @@ export function zodDetails(error: z.ZodError, prefix: (string | number)[]): Vali
   });
 }
 
-const MALFORMED_BODY = { loc: ['body'], msg: 'malformed JSON', type: 'json_invalid' };
-
 /** Notes a body that is not JSON and goes on; `parse` (validation.ts) answers 422 for it. */
 export const deferMalformedBody: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if ((error as BodyParserError).type !== 'entity.parse.failed') {
@@ -63,10 +97,9 @@ export const deferMalformedBody: ErrorRequestHandler = (error: unknown, _req, re
   next();
 };
 
-export const malformedBodyError = () => HttpError.validation([MALFORMED_BODY]);
-
-export const notFound: RequestHandler = (req) => {
-  throw HttpError.of(404, 'not_found', `no route for ${req.method} ${req.path}`);
+/** The last handler: nothing matched. */
+export const notFoundRoute = (req: Request): never => {
+  throw httpErrors.routeNotFound(req);
 };
 
 interface BodyParserError {
@@ -90,28 +123,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function asHttpError(error: unknown, log: (level: 'warn' | 'error', message: string) => void): HttpError {
   if (error instanceof HttpError) return error;
   const parserError = error as BodyParserError;
-  if (parserError.type === 'entity.parse.failed') return malformedBodyError();
-  if (parserError.type === 'entity.too.large') {
-    return HttpError.of(413, 'payload_too_large', 'request body is over 1 MiB');
-  }
-  if (parserError.status === 415) {
-    return HttpError.of(
-      415,
-      'unsupported_media_type',
-      'the body is in an encoding or charset this API does not read',
-    );
-  }
+  if (parserError.type === 'entity.parse.failed') return httpErrors.malformedBody();
+  if (parserError.type === 'entity.too.large') return httpErrors.payloadTooLarge();
+  if (parserError.status === 415) return httpErrors.unsupportedMediaType();
   if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-    return HttpError.of(parserError.status, 'bad_request', 'the request could not be read');
+    return httpErrors.badRequest(undefined, parserError.status);
   }
   if (isDatabaseUnavailable(error)) {
     log('warn', 'database unavailable');
-    return new HttpError(
-      503,
-      { error_code: 'unavailable', desc: 'the database cannot be reached; try again shortly' },
-      DATABASE_RETRY_AFTER_SECONDS,
-    );
+    return httpErrors.unavailable();
   }
   log('error', 'request failed');
-  return HttpError.of(500, 'internal_error', 'internal error');
+  return httpErrors.internalError();
 }

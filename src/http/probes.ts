@@ -2,42 +2,90 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
 import { serializeError, type Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { routeFor, type AnyRoute } from './routes.js';
+
+export interface ProbeDeps {
+  logger: Logger;
+  telemetry: Telemetry;
+}
 
 /**
- * Health, readiness, metrics, the request log and HTTP timings: mounted first, so every request is
- * logged and timed, and the probes answer before any authentication. The probes and /metrics carry
- * no credential on purpose (load balancers and Prometheus have none): keep them off the public
- * ingress instead. They never show error text or internal addresses.
+ * Every request is logged and timed; while draining, kept-alive connections are closed after their
+ * answer so the server can stop. Mounted first, before any route.
  */
-export function probeRoutes(deps: { logger: Logger; telemetry: Telemetry }): Router {
-  const { metrics, readiness } = deps.telemetry;
+export function observeRequests(deps: ProbeDeps): Router {
   const router = Router();
   router.use(requestLog(deps.logger));
   router.use(timeRequests(deps.telemetry));
   router.use((_req, res, next) => {
-    // While draining, kept-alive connections are closed after their answer so the server can stop.
-    if (readiness.isStopping) res.set('Connection', 'close');
+    if (deps.telemetry.readiness.isStopping) res.set('Connection', 'close');
     next();
-  });
-
-  router.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
-    const { ready, status, checks } = await readiness.report();
-    res
-      .status(ready ? 200 : 503)
-      .set('Cache-Control', 'no-store')
-      .json({ status, checks });
-  });
-  router.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.exposition();
-    res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
   });
   return router;
 }
+
+const probeRoute = routeFor<ProbeDeps>();
+
+const status = z.object({ status: z.string() });
+const readiness = status.extend({ checks: z.record(z.string(), z.enum(['ok', 'failed', 'timeout'])) });
+
+/**
+ * Health, readiness and metrics, served by the API and by a worker's probe server alike. They carry
+ * no credential on purpose (load balancers and Prometheus have none): keep them off the public
+ * ingress instead. They never show error text or internal addresses.
+ */
+export const probeRoutes: AnyRoute<ProbeDeps>[] = [
+  probeRoute({
+    method: 'get',
+    path: '/healthz',
+    tag: 'operations',
+    summary: 'Liveness: the process is up',
+    credentials: [],
+    errors: [],
+    responses: { 200: { description: 'Up.', schema: status } },
+    handle: ({ res }) => {
+      res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+    },
+  }),
+  probeRoute({
+    method: 'get',
+    path: '/readyz',
+    tag: 'operations',
+    summary: 'Readiness: PostgreSQL and Redis reachable, not shutting down',
+    credentials: [],
+    errors: [],
+    responses: {
+      200: { description: 'Ready.', schema: readiness },
+      503: {
+        description: 'Not ready: a dependency is unreachable or the process is shutting down.',
+        schema: readiness,
+      },
+    },
+    handle: async ({ res, deps }) => {
+      const { ready, status, checks } = await deps.telemetry.readiness.report();
+      res
+        .status(ready ? 200 : 503)
+        .set('Cache-Control', 'no-store')
+        .json({ status, checks });
+    },
+  }),
+  probeRoute({
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    credentials: [],
+    errors: [],
+    responses: { 200: { description: 'Prometheus text exposition format.', contentType: 'text/plain' } },
+    handle: async ({ res, deps }) => {
+      const { contentType, body } = await deps.telemetry.metrics.exposition();
+      res.set('Content-Type', contentType).set('Cache-Control', 'no-store').send(body);
+    },
+  }),
+];
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const pathOf = (req: IncomingMessage) => (req.url ?? '').split('?')[0] ?? '';

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { reasonOf, StartupError } from '../dependencies.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
-import { errorHandler, notFound } from './errors.js';
-import { probeRoutes } from './probes.js';
+import { errorHandler, notFoundRoute } from './errors.js';
+import { observeRequests, probeRoutes } from './probes.js';
+import { mountRoutes } from './routes.js';
 
 /**
  * Listens on `port` (0: any free port) and answers the port actually bound. A port that cannot be
@@ -96,8 +97,12 @@ export async function startProbeServer(
 ): Promise<RunningRole & { port: number }> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(probeRoutes({ logger, telemetry }));
-  app.use(notFound);
+  const deps = { logger, telemetry };
+  app.use(observeRequests(deps));
+  const routes = Router();
+  mountRoutes(routes, probeRoutes, deps, () => []);
+  app.use(routes);
+  app.use(notFoundRoute);
   app.use(errorHandler(logger));
   const { server, port: boundPort } = await listen(app, port);
   logger.info({ port: boundPort }, 'probes and metrics listening');

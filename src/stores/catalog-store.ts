@@ -3,9 +3,11 @@ import { runSql } from './sql.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { stringify } from 'safe-stable-stringify';
 import {
+  catalogDocument,
   findCatalogProblems,
   indexCatalog,
   type Catalog,
+  type CatalogDocument,
   type CatalogProblem,
   type CatalogUpdate,
   type Item,
@@ -13,13 +15,6 @@ import {
   type Promotion,
   type Vendor,
 } from '../domain/catalog.js';
-
-export interface CatalogDocument {
-  items: Item[];
-  vendors: Vendor[];
-  loot: Loot[];
-  promotions: Promotion[];
-}
 
 async function readRevision(em: EntityManager, forUpdate = false): Promise<number> {
   const rows = await runSql<{ revision: number }[]>(
@@ -43,15 +38,6 @@ export async function loadCatalog(em: EntityManager): Promise<Catalog> {
             coalesce((select json_agg(definition order by code) from promotion), '[]') as promotions`,
   );
   return indexCatalog(row!.revision, row!);
-}
-
-export function catalogDocument(catalog: Catalog): CatalogDocument {
-  return {
-    items: [...catalog.items.values()],
-    vendors: [...catalog.vendors.values()],
-    loot: [...catalog.loot.values()],
-    promotions: [...catalog.promotions.values()],
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
 import type { Catalog } from '../domain/catalog.js';
-import type { InventoryRecordView } from '../domain/details.js';
+import type { InventoryPage, InventoryRecordView } from '../domain/details.js';
 import { alwaysOwnedRecord } from '../domain/inventory.js';
 import { toInventoryRecordView, type InventoryRow } from './player-store.js';
 import type { Bucket, InventoryType } from '../domain/vocabulary.js';
@@ -18,11 +18,6 @@ export interface InventoryQuery {
 }
 
 export const INVENTORY_CURSOR = /^(a|r)\.(\d{1,15})$/;
-
-export interface InventoryPage {
-  inventory: InventoryRecordView[];
-  next_cursor: string | null;
-}
 
 /**
  * A player's inventory: always-owned records first (they are not stored, every player has them),

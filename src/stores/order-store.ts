@@ -1,31 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
-import type { Detail, InventoryRecordView } from '../domain/details.js';
-import type { StoredEntry } from '../domain/order.js';
+import { RECORD_KEYS, type Detail, type InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import {
   queuedOrderOf,
   requestHash,
+  ENTRY_KEYS,
+  ORDER_HEADER_KEYS,
   type OrderCreate,
   type OrderHeader,
+  type OrderPage,
+  type PlayerOrderView,
   type QueuedOrder,
+  type StoredEntry,
+  type SubmitterScope,
 } from '../domain/order.js';
-import { FINAL_STATUSES, type OrderStatus } from '../domain/vocabulary.js';
-
-/** A Player Order as callers see it: the order as submitted plus status, times and entry results. */
-export interface PlayerOrderView extends OrderHeader {
-  status: OrderStatus;
-  /**
-   * Its place in the player's effect order (1, 2, 3, ...) once final; null while queued and when
-   * errored (nothing took effect). A retried order takes the next one when it is applied.
-   */
-  applied_seq: number | null;
-  created_time: string;
-  completed_time: string | null;
-  /** Only on an `errored` order: why the system gave up, in one line (never a stack trace or SQL). */
-  error?: string;
-  entries: StoredEntry[];
-}
+import type { OrderStatus } from '../domain/vocabulary.js';
 
 interface OrderRow extends OrderHeader {
   accept_seq: string;
@@ -38,55 +28,27 @@ interface OrderRow extends OrderHeader {
   last_error: string | null;
 }
 
-const ORDER_COLUMNS = `order_id, player_uuid, accept_seq, applied_seq, request_hash, source, client_order_ref_id, portal_id,
-  portal_user_id, instance_id, match_id, is_transaction, status, entries, created_time, completed_time, last_error`;
-
-const ENTRY_KEYS = [
-  'entry_id',
-  'type',
-  'loot_id',
-  'quantity',
-  'vendor_version',
-  'vendor_etag',
-  'dynamic_bundle_loot_ids',
-  'purchase_price',
-  'external_tran_id',
-  'external_item_sku',
-  'use_inventory_bucket',
-  'player_portal_event_id',
-  'inventory_id',
-  'legacy_inventory_id',
-  'item_id',
-  'expires',
-  'custom_data',
-  'result',
-  'details',
-] as const;
-const RECORD_KEYS = [
-  'inventory_id',
-  'type',
-  'legacy_inventory_id',
-  'bucket',
-  'count',
-  'acquired',
-  'expires',
-  'custom_data',
-  'item_id',
-] as const;
+/** Each column is named after the field it holds; the header's are the schema's own keys. */
+const ORDER_COLUMNS = [
+  ...ORDER_HEADER_KEYS,
+  'accept_seq',
+  'applied_seq',
+  'request_hash',
+  'status',
+  'entries',
+  'created_time',
+  'completed_time',
+  'last_error',
+].join(', ');
 
 /** Keys in a fixed order (JSONB keeps its own): a person reading an order finds fields where the Player Order API puts them. */
-function pick<K extends string>(value: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> {
-  const picked: Record<string, unknown> = {};
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  const picked: Partial<Pick<T, K>> = {};
   for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
-  return picked;
+  return picked as Pick<T, K>;
 }
 
-function presentRecord(record: InventoryRecordView | null): InventoryRecordView | null {
-  return (
-    record &&
-    (pick(record as unknown as Record<string, unknown>, RECORD_KEYS) as unknown as InventoryRecordView)
-  );
-}
+const presentRecord = (record: InventoryRecordView | null) => record && pick(record, RECORD_KEYS);
 
 function presentEntry(entry: StoredEntry): StoredEntry {
   const details = entry.details.map((detail): Detail => {
@@ -105,20 +67,12 @@ function presentEntry(entry: StoredEntry): StoredEntry {
       }),
     };
   });
-  return { ...pick(entry as unknown as Record<string, unknown>, ENTRY_KEYS), details } as StoredEntry;
+  return { ...pick(entry, ENTRY_KEYS), details };
 }
 
 function toView(row: OrderRow): PlayerOrderView {
   return {
-    order_id: row.order_id,
-    player_uuid: row.player_uuid,
-    source: row.source,
-    client_order_ref_id: row.client_order_ref_id,
-    portal_id: row.portal_id,
-    portal_user_id: row.portal_user_id,
-    instance_id: row.instance_id,
-    match_id: row.match_id,
-    is_transaction: row.is_transaction,
+    ...pick(row, ORDER_HEADER_KEYS),
     status: row.status,
     applied_seq: row.applied_seq === null ? null : Number(row.applied_seq),
     created_time: isoTime(row.created_time),
@@ -144,24 +98,10 @@ function presentError(lastError: string | null): string {
   return shown.length > MAX_ERROR_LENGTH ? `${shown.slice(0, MAX_ERROR_LENGTH - 1)}…` : shown;
 }
 
-export const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
-
 export type AcceptResult =
   | { kind: 'accepted'; order: PlayerOrderView }
   | { kind: 'replayed'; order: PlayerOrderView }
   | { kind: 'conflict'; order: PlayerOrderView };
-
-/**
- * Who submitted an order, for its idempotency keys: a game server or admin (`server`), a player
- * client (`client`), or a platform (`steam`, `psn`, `xbox`). `client_order_ref_id` is unique per
- * player within one scope, so no kind of caller can take, and so block, a key another kind will
- * use: a player cannot squat the reference a game server will send for its entry fee.
- */
-export type SubmitterScope = 'server' | 'client' | PlatformName;
-
-/** The platforms that send signed orders; each name is also the namespace of its event ids. */
-export const PLATFORM_NAMES = ['steam', 'psn', 'xbox'] as const;
-export type PlatformName = (typeof PLATFORM_NAMES)[number];
 
 /**
  * Stores an order durably, once. The unique keys decide: a second submit with the same `order_id`,
@@ -254,11 +194,6 @@ export async function findOrder(em: EntityManager, orderId: string): Promise<Pla
     orderId,
   ]);
   return rows[0] ? toView(rows[0]) : null;
-}
-
-export interface OrderPage {
-  orders: PlayerOrderView[];
-  next_cursor: string | null;
 }
 
 export interface OrderListQuery {

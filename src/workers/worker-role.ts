@@ -3,15 +3,16 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
-import {
-  createTelemetry,
-  watchDependencies,
-  type Telemetry,
-} from '../telemetry/telemetry.js';
+import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { TimeoutError, withTimeout } from '../telemetry/timeout.js';
 import { createOrderWorker } from './order-worker.js';
-import { countJobs, createOrderQueue, createProducerConnection, createWorkerConnection } from '../queue/order-queue.js';
+import {
+  countJobs,
+  createOrderQueue,
+  createProducerConnection,
+  createWorkerConnection,
+} from '../queue/order-queue.js';
 import { startSweeper } from './sweeper.js';
 
 /** Longest the drain waits for worker.close(); the process's own force-exit timer is 15 s. */

@@ -1,63 +1,93 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { listOrders } from '../../stores/order-store.js';
+import { playerOrderSchema } from '../../domain/order.js';
 import { orderId } from '../../domain/schema-types.js';
+import { httpErrors } from '../../http/errors.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../../queue/retry-orders.js';
-import { requireRole } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../../http/errors.js';
+import { listOrders } from '../../stores/order-store.js';
+import type { Logger } from '../../logger.js';
+import { apiRoute } from '../deps.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder } from '../submit-order.js';
-import { parse } from '../validation.js';
-import { ordersQuery } from './players.js';
-
-export const adminOrderParams = z.object({ order_id: orderId });
+import { orderPageResponses, ordersQuery } from './players.js';
 
 /** Bulk retry names the status it retries, so a mistyped query cannot re-run the wrong orders. */
-export const bulkRetryQuery = z.object({ status: z.literal('errored') });
+const bulkRetryQuery = z.object({ status: z.literal('errored') });
 
-/**
- * Ops' view of every player's orders, and the retry of `errored` ones. The
- * retry logic is shared with the ops CLI (src/queue/retry-orders.ts); these handlers only adapt HTTP.
- */
-export function adminOrderRoutes(deps: ApiDeps): Router {
-  const { config, orm, queue, logger } = deps;
-  const router = Router();
-  router.use('/v1/admin/orders', requireRole(config, ['admin']));
-
-  const enqueueFailed: EnqueueFailed = (order_id, error) =>
+const enqueueFailed =
+  (logger: Logger): EnqueueFailed =>
+  (order_id, error) =>
     logger.warn({ order_id, err: error }, 'retried order not enqueued; left to the sweeper');
 
-  router.get('/v1/admin/orders', async (req, res) => {
-    const query = parse(ordersQuery, req, 'query');
-    res.json(
-      await listOrders(orm.em.fork(), { status: query.status, limit: query.limit, cursor: query.cursor }),
-    );
-  });
-
-  router.post('/v1/admin/orders/retry', async (req, res) => {
-    parse(bulkRetryQuery, req, 'query');
-    const { retried, enqueueFailed: notEnqueued } = await retryErroredOrders(orm, queue, {
-      onEnqueueFailed: enqueueFailed,
-    });
-    logger.info({ retried, not_enqueued: notEnqueued }, 'errored orders retried');
-    res.json({ retried });
-  });
-
-  router.post('/v1/admin/orders/:order_id/retry', async (req, res) => {
-    const { order_id } = parse(adminOrderParams, req, 'params');
-    const outcome = await retryErroredOrder(orm, queue, order_id, enqueueFailed);
-    if (outcome.kind === 'not_found') throw HttpError.of(404, 'order_not_found', `no order ${order_id}`);
-    if (outcome.kind === 'not_errored') {
-      throw HttpError.of(
-        409,
-        'order_not_errored',
-        `order ${order_id} is ${outcome.order.status}; only an errored order can be retried`,
+/**
+ * Ops' view of every player's orders, and the retry of `errored` ones. The retry logic is shared
+ * with the ops CLI (src/queue/retry-orders.ts); these handlers only adapt HTTP.
+ */
+export const adminOrderRoutes = [
+  apiRoute({
+    method: 'get',
+    path: '/v1/admin/orders',
+    tag: 'operations',
+    summary: 'List orders by status (e.g. `errored`), cursor-paginated',
+    credentials: ['admin'],
+    query: ordersQuery,
+    errors: [503],
+    responses: orderPageResponses,
+    handle: async ({ query, res, deps }) => {
+      res.json(
+        await listOrders(deps.orm.em.fork(), {
+          status: query.status,
+          limit: query.limit,
+          cursor: query.cursor,
+        }),
       );
-    }
-    logger.info({ order_id, player_uuid: outcome.order.player_uuid }, 'errored order retried');
-    // 202 with the order queued again (200 once final when `Prefer: wait` is sent, as on a submit).
-    await sendOrder(deps, res, outcome.order, preferredWait(req));
-  });
-  return router;
-}
+    },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/v1/admin/orders/{order_id}/retry',
+    tag: 'operations',
+    summary: 'Re-queue one errored order',
+    description: '409 unless the order is `errored`; 404 if unknown. A retried order is still applied once.',
+    credentials: ['admin'],
+    params: z.object({ order_id: orderId }),
+    preferWait: true,
+    errors: [404, 409, 503],
+    responses: {
+      202: { description: 'Re-queued (`status: queued`).', schema: playerOrderSchema },
+      200: {
+        description: 'With `Prefer: wait`: the order reached a final status.',
+        schema: playerOrderSchema,
+      },
+    },
+    handle: async ({ params: { order_id }, req, res, deps }) => {
+      const outcome = await retryErroredOrder(deps.orm, deps.queue, order_id, enqueueFailed(deps.logger));
+      if (outcome.kind === 'not_found') throw httpErrors.orderNotFound(order_id);
+      if (outcome.kind === 'not_errored') throw httpErrors.orderNotErrored(order_id, outcome.order.status);
+      deps.logger.info({ order_id, player_uuid: outcome.order.player_uuid }, 'errored order retried');
+      // 202 with the order queued again (200 once final when `Prefer: wait` is sent, as on a submit).
+      await sendOrder(deps, res, outcome.order, preferredWait(req));
+    },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/v1/admin/orders/retry',
+    tag: 'operations',
+    summary: 'Re-queue every errored order',
+    credentials: ['admin'],
+    query: bulkRetryQuery,
+    errors: [503],
+    responses: {
+      200: {
+        description: 'How many orders were re-queued.',
+        schema: z.object({ retried: z.number().int().min(0) }),
+      },
+    },
+    handle: async ({ res, deps: { orm, queue, logger } }) => {
+      const { retried, enqueueFailed: notEnqueued } = await retryErroredOrders(orm, queue, {
+        onEnqueueFailed: enqueueFailed(logger),
+      });
+      logger.info({ retried, not_enqueued: notEnqueued }, 'errored orders retried');
+      res.json({ retried });
+    },
+  }),
+];

@@ -1,5 +1,4 @@
-import { Router } from 'express';
-import { openApiDocument } from '../openapi.js';
+import { apiRoute } from '../deps.js';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
@@ -48,19 +47,40 @@ ${rows}
 `;
 }
 
-/** `GET /openapi.json` and `GET /docs`: open to everyone, like the contract they describe. */
-export function docsRoutes(): Router {
-  const router = Router();
+/**
+ * `GET /openapi.json` and `GET /docs`: open to everyone, like the API they describe. `document` is
+ * the OpenAPI document of every route, these two included.
+ */
+export function docsRoutes(document: () => Record<string, unknown>) {
   let page: string | undefined;
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
-  });
-  router.get('/docs', (_req, res) => {
-    page ??= renderDocsPage(openApiDocument());
-    res
-      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-      .type('html')
-      .send(page);
-  });
-  return router;
+  return [
+    apiRoute({
+      method: 'get',
+      path: '/openapi.json',
+      tag: 'docs',
+      summary: 'This document (OpenAPI 3.1)',
+      credentials: [],
+      errors: [],
+      responses: { 200: { description: 'The OpenAPI document.', contentType: 'application/json' } },
+      handle: ({ res }) => {
+        res.json(document());
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/docs',
+      tag: 'docs',
+      summary: 'This document as a page for humans',
+      credentials: [],
+      errors: [],
+      responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
+      handle: ({ res }) => {
+        page ??= renderDocsPage(document());
+        res
+          .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .type('html')
+          .send(page);
+      },
+    }),
+  ];
 }

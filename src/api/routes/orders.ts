@@ -1,36 +1,44 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { orderCreateSchema } from '../../domain/order.js';
 import { orderId } from '../../domain/schema-types.js';
+import { httpErrors } from '../../http/errors.js';
 import { findOrder } from '../../stores/order-store.js';
-import { requireRole } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
-import { HttpError } from '../../http/errors.js';
-import { preferredWait } from '../prefer-wait.js';
-import { sendOrder, submitOrder } from '../submit-order.js';
-import { parse } from '../validation.js';
+import { apiRoute } from '../deps.js';
+import { acceptedResponses, answerOrderRead, readOrderResponses, submitOrder } from '../submit-order.js';
 
 export const orderParams = z.object({ order_id: orderId });
 
-export function orderRoutes(deps: ApiDeps): Router {
-  const { config, orm } = deps;
-  const router = Router();
-  router.use('/v1/orders', requireRole(config, ['admin', 'server']));
-
-  router.post('/v1/orders', async (req, res) => {
-    await submitOrder(deps, req, res, parse(orderCreateSchema, req, 'body'), 'server');
-  });
-
-  router.get('/v1/orders/:order_id', async (req, res) => {
-    const { order_id } = parse(orderParams, req, 'params');
-    const order = await findOrder(orm.em.fork(), order_id);
-    if (!order) throw HttpError.of(404, 'order_not_found', `no order ${order_id}`);
-    const wait = preferredWait(req);
-    if (wait === null) {
-      res.json(order);
-      return;
-    }
-    await sendOrder(deps, res, order, wait);
-  });
-  return router;
-}
+/** Player Orders from game servers (and ops): submit, read, wait for final. */
+export const orderRoutes = [
+  apiRoute({
+    method: 'post',
+    path: '/v1/orders',
+    tag: 'orders',
+    summary: 'Submit a Player Order',
+    description:
+      'Idempotent on `order_id` and on (`player_uuid`, `client_order_ref_id`): the same key with the same ' +
+      'body is a 200 replay, with another body a 409 `idempotency_conflict`.',
+    credentials: ['admin', 'server'],
+    body: orderCreateSchema,
+    preferWait: true,
+    errors: [409, 503],
+    responses: acceptedResponses,
+    handle: ({ body, req, res, deps }) => submitOrder(deps, req, res, body, 'server'),
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/v1/orders/{order_id}',
+    tag: 'orders',
+    summary: 'Read a Player Order',
+    credentials: ['admin', 'server'],
+    params: orderParams,
+    preferWait: true,
+    errors: [404, 503],
+    responses: readOrderResponses,
+    handle: async ({ params, req, res, deps }) => {
+      const order = await findOrder(deps.orm.em.fork(), params.order_id);
+      if (!order) throw httpErrors.orderNotFound(params.order_id);
+      await answerOrderRead(deps, req, res, order);
+    },
+  }),
+];

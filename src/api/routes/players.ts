@@ -1,14 +1,14 @@
-import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { INVENTORY_CURSOR, listInventory, type InventoryPage } from '../../stores/inventory-store.js';
-import { listOrders } from '../../stores/order-store.js';
+import { inventoryPageSchema } from '../../domain/details.js';
+import { orderPageSchema } from '../../domain/order.js';
 import { uuid } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
-import { requireRole } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
-import { parse } from '../validation.js';
+import type { ResponseDoc } from '../../http/routes.js';
+import { INVENTORY_CURSOR, listInventory } from '../../stores/inventory-store.js';
+import { listOrders } from '../../stores/order-store.js';
+import { apiRoute, type ApiDeps } from '../deps.js';
 
-export const playerParams = z.object({ player_uuid: uuid });
+const playerParams = z.object({ player_uuid: uuid });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 export const inventoryQuery = z.object({
@@ -30,16 +30,22 @@ export const ordersQuery = z.object({
     .optional(),
 });
 
+export const inventoryPageResponses: Record<number, ResponseDoc> = {
+  200: { description: 'One page of records.', schema: inventoryPageSchema },
+};
+export const orderPageResponses: Record<number, ResponseDoc> = {
+  200: { description: 'One page of orders.', schema: orderPageSchema },
+};
+
 /**
- * One page of a player's inventory, from the query of `GET /v1/players/{uuid}/inventory`; shared with
- * `GET /v1/me/inventory`, whose player comes from the token instead of the path.
+ * One page of a player's inventory; shared with `GET /v1/me/inventory`, whose player comes from the
+ * token instead of the path.
  */
 export async function readInventoryPage(
   { orm, catalogCache }: Pick<ApiDeps, 'orm' | 'catalogCache'>,
-  req: Request,
+  query: z.output<typeof inventoryQuery>,
   playerUuid: string,
-): Promise<InventoryPage> {
-  const query = parse(inventoryQuery, req, 'query');
+) {
   const em = orm.em.fork();
   return listInventory(em, await catalogCache.get(em), {
     playerUuid,
@@ -52,27 +58,41 @@ export async function readInventoryPage(
   });
 }
 
-export function playerRoutes(deps: ApiDeps): Router {
-  const { config, orm } = deps;
-  const router = Router();
-  router.use('/v1/players', requireRole(config, ['admin', 'server']));
-
-  router.get('/v1/players/:player_uuid/inventory', async (req, res) => {
-    const { player_uuid } = parse(playerParams, req, 'params');
-    res.json(await readInventoryPage(deps, req, player_uuid));
-  });
-
-  router.get('/v1/players/:player_uuid/orders', async (req, res) => {
-    const { player_uuid } = parse(playerParams, req, 'params');
-    const query = parse(ordersQuery, req, 'query');
-    res.json(
-      await listOrders(orm.em.fork(), {
-        playerUuid: player_uuid,
-        status: query.status,
-        limit: query.limit,
-        cursor: query.cursor,
-      }),
-    );
-  });
-  return router;
-}
+/** A player's inventory and orders, for game servers. */
+export const playerRoutes = [
+  apiRoute({
+    method: 'get',
+    path: '/v1/players/{player_uuid}/inventory',
+    tag: 'players',
+    summary: "A player's inventory, cursor-paginated",
+    credentials: ['admin', 'server'],
+    params: playerParams,
+    query: inventoryQuery,
+    errors: [503],
+    responses: inventoryPageResponses,
+    handle: async ({ params, query, res, deps }) => {
+      res.json(await readInventoryPage(deps, query, params.player_uuid));
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/v1/players/{player_uuid}/orders',
+    tag: 'players',
+    summary: "A player's orders, newest first, cursor-paginated",
+    credentials: ['admin', 'server'],
+    params: playerParams,
+    query: ordersQuery,
+    errors: [503],
+    responses: orderPageResponses,
+    handle: async ({ params, query, res, deps }) => {
+      res.json(
+        await listOrders(deps.orm.em.fork(), {
+          playerUuid: params.player_uuid,
+          status: query.status,
+          limit: query.limit,
+          cursor: query.cursor,
+        }),
+      );
+    },
+  }),
+];

@@ -1,18 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import { orderCreateSchema } from '../../domain/order.js';
-import { findOrderForRequest, PLATFORM_NAMES, type PlatformName } from '../../stores/order-store.js';
+import { orderCreateSchema, PLATFORM_NAMES, type PlatformName } from '../../domain/order.js';
 import { chosenOrderId, namespacedOrderId } from '../../domain/schema-types.js';
 import type { Bucket, Source } from '../../domain/vocabulary.js';
-import type { ApiDeps } from '../deps.js';
-import { HttpError, malformedBodyError, MAX_BODY_BYTES } from '../../http/errors.js';
+import { HttpError, httpErrors, MAX_BODY_BYTES } from '../../http/errors.js';
+import { parse } from '../../http/validation.js';
+import { findOrderForRequest } from '../../stores/order-store.js';
+import { apiRoute } from '../deps.js';
 import { preferredWait } from '../prefer-wait.js';
-import { sendOrder, submitOrder } from '../submit-order.js';
-import { parse } from '../validation.js';
+import { acceptedResponses, sendOrder, submitOrder } from '../submit-order.js';
 
 /** A signed request whose timestamp is further than this from now, either way, is refused. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -51,10 +51,7 @@ export function platformOrderSchema({ source, bucket }: Platform) {
   return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: chosenOrderId }));
 }
 
-const isPlatformName = (name: string): name is PlatformName =>
-  (PLATFORM_NAMES as readonly string[]).includes(name);
-
-const unauthorized = (desc: string) => HttpError.auth(401, 'unauthorized', desc);
+const unauthorized = httpErrors.unauthorized;
 
 /** `t=<unix seconds>,v1=<64 hex digits>`, in either order, spaces around parts allowed; else null. */
 function parseSignatureHeader(header: string): { timestamp: string; signature: Buffer } | null {
@@ -113,53 +110,72 @@ function decodeBody(sent: Buffer, contentEncoding: string | undefined): string {
   if (encoding === 'identity') return sent.toString('utf8');
   const decompress = Object.hasOwn(DECOMPRESS, encoding) ? DECOMPRESS[encoding] : undefined;
   if (!decompress) {
-    throw HttpError.of(415, 'unsupported_media_type', `content encoding ${encoding} is not supported`);
+    throw httpErrors.unsupportedMediaType(`content encoding ${encoding} is not supported`);
   }
   try {
     return decompress(sent, { maxOutputLength: MAX_BODY_BYTES }).toString('utf8');
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw HttpError.of(413, 'payload_too_large', 'request body is over 1 MiB once decompressed');
+      throw httpErrors.payloadTooLarge('request body is over 1 MiB once decompressed');
     }
-    throw HttpError.of(400, 'bad_request', `the body is not valid ${encoding}`);
+    throw httpErrors.badRequest(`the body is not valid ${encoding}`);
   }
 }
+
+const schemas = Object.fromEntries(
+  PLATFORM_NAMES.map((name) => [name, platformOrderSchema(PLATFORMS[name])]),
+) as Record<PlatformName, ReturnType<typeof platformOrderSchema>>;
 
 /**
  * `POST /v1/webhooks/{steam|psn|xbox}`: signed orders from platforms, on the same accept path as
  * /v1/orders. The event id is stored in the platform's namespace (`steam:evt-1001`).
  */
-export function webhookRoutes(deps: ApiDeps): Router {
-  const { config } = deps;
-  const router = Router();
-  const schemas = Object.fromEntries(
-    PLATFORM_NAMES.map((name) => [name, platformOrderSchema(PLATFORMS[name])]),
-  ) as Record<PlatformName, ReturnType<typeof platformOrderSchema>>;
-
-  // Mounted before the app's JSON parser: the signature covers the bytes as sent, so this route
-  // reads them itself and checks them before decompressing or parsing anything.
-  router.post('/v1/webhooks/:platform', async (req, res) => {
-    const name = String(req.params.platform);
-    if (!isPlatformName(name)) throw HttpError.of(404, 'not_found', `no webhook platform ${name}`);
-    const platform = PLATFORMS[name];
-    const sent = await readSentBytes(req);
-    verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(config), Date.now());
-
-    try {
-      req.body = JSON.parse(decodeBody(sent, req.get('content-encoding'))) as unknown;
-    } catch (error) {
-      if (error instanceof HttpError) throw error;
-      throw malformedBodyError();
-    }
-    const event = parse(schemas[name], req, 'body');
-    // An event accepted before event ids had namespaces is stored under its bare id: the platform
-    // sending it again is a replay of that order, never a second one.
-    const earlier = await findOrderForRequest(deps.orm.em.fork(), event.order_id, event);
-    if (earlier) {
-      await sendOrder(deps, res, earlier, preferredWait(req), true);
-      return;
-    }
-    await submitOrder(deps, req, res, { ...event, order_id: namespacedOrderId(name, event.order_id) }, name);
-  });
-  return router;
-}
+export const webhookRoutes = [
+  apiRoute({
+    method: 'post',
+    path: '/v1/webhooks/{platform}',
+    tag: 'webhooks',
+    summary: 'A signed order from a platform',
+    description:
+      `\`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>\`, ` +
+      'within 300 s of now. `order_id` (the platform event id) is required; the source and every ' +
+      "entry's bucket are the platform's. The event id is stored as `<platform>:<event id>`. A body may be " +
+      'gzip-, deflate- or br-compressed: the signature covers the bytes as sent. An unknown platform is a 404.',
+    credentials: ['webhook'],
+    params: z.object({ platform: z.enum(PLATFORM_NAMES) }),
+    unknownParamsNotFound: true,
+    // The signature covers the bytes as sent: the handler reads them itself and checks them before
+    // decompressing or parsing anything. Every platform's body has the same shape; steam's documents it.
+    rawBody: true,
+    body: schemas.steam,
+    preferWait: true,
+    errors: [404, 409, 503],
+    responses: acceptedResponses,
+    handle: async ({ params: { platform: name }, req, res, deps }) => {
+      const platform = PLATFORMS[name];
+      const sent = await readSentBytes(req);
+      verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(deps.config), Date.now());
+      try {
+        req.body = JSON.parse(decodeBody(sent, req.get('content-encoding'))) as unknown;
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        throw httpErrors.malformedBody();
+      }
+      const event = parse(schemas[name], req, 'body');
+      // An event accepted before event ids had namespaces is stored under its bare id: the platform
+      // sending it again is a replay of that order, never a second one.
+      const earlier = await findOrderForRequest(deps.orm.em.fork(), event.order_id, event);
+      if (earlier) {
+        await sendOrder(deps, res, earlier, preferredWait(req), true);
+        return;
+      }
+      await submitOrder(
+        deps,
+        req,
+        res,
+        { ...event, order_id: namespacedOrderId(name, event.order_id) },
+        name,
+      );
+    },
+  }),
+];
