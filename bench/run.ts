@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Armory's accept and processing figures, side by side with the baselines that
  * bound them, against the same PostgreSQL and Redis. Creates its own database and queue prefix and
- * removes them afterwards. See README.md, "Performance".
+ * removes them afterwards. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

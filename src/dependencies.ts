@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { reasonOf } from './error-text.js';
 
 /**
  * The two services Armory cannot work without, and how to say in one line that one of them could
@@ -11,16 +12,6 @@ export type Dependency = 'PostgreSQL' | 'Redis';
 export function addressOf(url: string): string {
   const { host, pathname } = new URL(url);
   return `${host}${pathname === '/' ? '' : pathname}`;
-}
-
-/** The reason an error gives, on one line. A driver error starts with the SQL knex ran (`<sql> - <why>`): the why. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return reasonOf(error.errors[0]);
-  if (!(error instanceof Error)) return String(error);
-  const fromDriver = typeof (error as { code?: unknown }).code === 'string';
-  const at = error.message.lastIndexOf(' - ');
-  const reason = fromDriver && at >= 0 ? error.message.slice(at + 3) : error.message.split('\n')[0]!;
-  return reason || error.name;
 }
 
 /** Something a process needs and could not get; the message names what and where, in one line. */

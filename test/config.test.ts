@@ -16,7 +16,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration', () => {
-  it('has the contract defaults outside production', () => {
+  it('has the documented defaults outside production', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       PORT: 3000,

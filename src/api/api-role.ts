@@ -17,7 +17,7 @@ export interface RunningApi extends RunningRole {
 
 /**
  * The API role: accepts orders into PostgreSQL, hands them to the queue, answers reads. Started
- * alone (tests), it makes an Telemetry of its own; `runRole` passes the process's.
+ * alone (tests), it makes a Telemetry of its own; `runRole` passes the process's.
  */
 export async function startApi(
   config: Config,

@@ -4,8 +4,9 @@ import type { StoredEntry } from './order.js';
 import { entryHandlers } from './entries/index.js';
 import type { PlayerInventory } from './inventory.js';
 import type { PlayerClaims } from './claims.js';
-import { isKnownEntryType, type QueuedOrder } from './order.js';
-import type { OrderStatus, ResultCode } from './vocabulary.js';
+import type { EntryContext, EntryHandler } from './entries/entry-context.js';
+import { isKnownEntryType, type EntryOf, type QueuedOrder } from './order.js';
+import type { EntryType, OrderStatus, ResultCode } from './vocabulary.js';
 
 export interface AppliedOrder {
   status: Extract<OrderStatus, 'succeeded' | 'partially_succeeded' | 'failed'>;
@@ -35,6 +36,14 @@ function rolledBackDetails(details: Detail[]): Detail[] {
   return [...details, ...returned];
 }
 
+/** Dispatches an entry to its type's handler. */
+function applyEntry<T extends EntryType>(context: EntryContext<T>): ResultCode {
+  // TypeScript cannot correlate the table's key with the handler's type parameter; the table's own
+  // type (EntryHandlers) pairs each type with its handler.
+  const handler = entryHandlers[context.entry.type] as EntryHandler<T>;
+  return handler(context);
+}
+
 export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedOrder {
   const { inventory, claims } = session;
   const checkpoint = () => ({ inventory: inventory.checkpoint(), claims: claims.checkpoint() });
@@ -52,8 +61,9 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
     inventory.details = new EntryDetails();
     let result: ResultCode;
     try {
-      const handler = isKnownEntryType(entry.type) ? entryHandlers[entry.type] : undefined;
-      result = handler ? handler({ ...session, order, entry }) : 'invalid_entry_type';
+      result = isKnownEntryType(entry.type)
+        ? applyEntry({ ...session, order, entry: entry as EntryOf<typeof entry.type> })
+        : 'invalid_entry_type';
     } catch (error) {
       unexpectedErrors.push({ entryId: entry.entry_id, error });
       result = 'internal_error';

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalog } from './catalog.js';
 import { EntryDetails, type InventoryRecordView } from './details.js';
-import { MAX_COUNT, MAX_RECORDS_PER_PLAYER, type Bucket, type InventoryType } from './vocabulary.js';
+import {
+  MAX_COUNT,
+  MAX_RECORDS_PER_PLAYER,
+  type Bucket,
+  type InventoryType,
+  type ResultCode,
+} from './vocabulary.js';
 
 export interface Checkpoint {
   records: Map<string, InventoryRecordView>;
@@ -140,11 +146,15 @@ export class PlayerInventory {
     return count;
   }
 
-  /** Takes `quantity` of an item, soonest-expiring records first, then oldest. All or nothing. */
-  spend(itemId: number, quantity: number, lootId: number | null): boolean {
-    if (quantity === 0) return true;
+  /**
+   * Takes `quantity` of an item, soonest-expiring records first, then oldest. All or nothing: when
+   * the player holds less, nothing is taken and the answer is `shortfall`, the code of what was
+   * being paid (a price, a coupon, a consumed requirement).
+   */
+  spend(itemId: number, quantity: number, lootId: number | null, shortfall: ResultCode): ResultCode | null {
+    if (quantity === 0) return null;
     const candidates = this.liveRecordsOf(itemId).sort(compareForSpending);
-    if (candidates.reduce((sum, record) => sum + record.count, 0) < quantity) return false;
+    if (candidates.reduce((sum, record) => sum + record.count, 0) < quantity) return shortfall;
     let left = quantity;
     for (const record of candidates) {
       if (left === 0) break;
@@ -152,35 +162,39 @@ export class PlayerInventory {
       left -= taken;
       this.put(record, record.count === taken ? null : { ...record, count: record.count - taken }, lootId);
     }
-    return true;
+    return null;
   }
 
   /**
    * Adds to an unexpired record of the same item, type and bucket without expiry, else makes a
    * record. Unique items are held at most once and always-owned ones are never stored: granting
-   * what is already held changes nothing and is not a failure.
+   * what is already held changes nothing and is not a failure. Null when granted.
    */
-  grant(grant: Grant): boolean {
+  grant(grant: Grant): ResultCode | null {
     const item = this.catalog.items.get(grant.itemId);
-    if (item?.always_owned) return true;
+    if (item?.always_owned) return null;
     let quantity = grant.quantity;
     if (item?.unique) {
-      if (this.heldCount(grant.itemId) > 0) return true;
+      if (this.heldCount(grant.itemId) > 0) return null;
       quantity = Math.min(quantity, 1);
     }
-    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_COUNT) return false;
+    // A record's count stays within 1..MAX_COUNT.
+    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_COUNT) {
+      return 'failed_to_modify_inventory';
+    }
 
     if (!grant.separateRecord && grant.expires === null) {
       const existing = this.liveRecordsOf(grant.itemId).find(
         (record) => record.type === grant.type && record.bucket === grant.bucket && record.expires === null,
       );
       if (existing) {
-        if (existing.count + quantity > MAX_COUNT) return false;
+        if (existing.count + quantity > MAX_COUNT) return 'failed_to_modify_inventory';
         this.put(existing, { ...existing, count: existing.count + quantity }, grant.lootId);
-        return true;
+        return null;
       }
     }
-    if (this.liveRecordCount() >= MAX_RECORDS_PER_PLAYER) return false;
+    // A player holds at most MAX_RECORDS_PER_PLAYER live records.
+    if (this.liveRecordCount() >= MAX_RECORDS_PER_PLAYER) return 'failed_to_modify_inventory';
     const record: InventoryRecordView = {
       inventory_id: randomUUID(),
       type: grant.type,
@@ -193,25 +207,29 @@ export class PlayerInventory {
       item_id: grant.itemId,
     };
     this.put(null, record, grant.lootId);
-    return true;
+    return null;
   }
 
   /**
-   * Changes a stored record; a count of 0 removes it. False when the change would break a rule of
-   * the items: a count out of bounds, a unique item held twice or more than once, or a stored copy
-   * of an always-owned item.
+   * Changes a stored record; a count of 0 removes it. `failed_to_modify_inventory` when the change
+   * would break a rule of the items; null when changed.
    */
-  update(record: InventoryRecordView, changes: RecordChanges): boolean {
+  update(record: InventoryRecordView, changes: RecordChanges): ResultCode | null {
     const count = changes.count ?? record.count;
-    if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) return false;
+    // A count stays within 0..MAX_COUNT (0 removes the record).
+    if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) return 'failed_to_modify_inventory';
     const itemId = changes.itemId ?? record.item_id;
     const item = this.catalog.items.get(itemId);
-    if (count > 0 && item?.always_owned) return false;
-    if (count > 1 && item?.unique) return false;
-    if (count > 0 && item?.unique && itemId !== record.item_id && this.heldCount(itemId) > 0) return false;
+    // An always-owned item is never stored.
+    if (count > 0 && item?.always_owned) return 'failed_to_modify_inventory';
+    // A unique item is held once: never more than one of it, never a second record of it.
+    if (count > 1 && item?.unique) return 'failed_to_modify_inventory';
+    if (count > 0 && item?.unique && itemId !== record.item_id && this.heldCount(itemId) > 0) {
+      return 'failed_to_modify_inventory';
+    }
     if (count === 0) {
       this.put(record, null, null);
-      return true;
+      return null;
     }
     this.put(
       record,
@@ -224,7 +242,7 @@ export class PlayerInventory {
       },
       null,
     );
-    return true;
+    return null;
   }
 
   private put(

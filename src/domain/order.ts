@@ -28,7 +28,7 @@ const purchasePrice = z.object({
 });
 
 /** Fields an entry type cannot be processed without; missing one is a validation error. */
-const REQUIRED_FIELDS: Record<EntryType, (keyof EntryCreate)[]> = {
+const REQUIRED_FIELDS = {
   fill_loot: ['loot_id', 'quantity'],
   purchase_loot: ['loot_id', 'quantity', 'purchase_price'],
   purchase_dynamic_bundle: ['loot_id', 'purchase_price', 'dynamic_bundle_loot_ids'],
@@ -40,7 +40,14 @@ const REQUIRED_FIELDS: Record<EntryType, (keyof EntryCreate)[]> = {
   update_existing_persistent_inventory: [],
   update_existing_transient_inventory: [],
   update_inventory: [],
-};
+} as const satisfies Record<EntryType, readonly (keyof EntryCreate)[]>;
+
+/** An entry of type `T` with every field its type requires (entryCreateSchema checked them). */
+export type EntryOf<T extends EntryType> = T extends EntryType
+  ? EntryCreate & { type: T; entry_id: string } & {
+      [K in (typeof REQUIRED_FIELDS)[T][number]]: NonNullable<EntryCreate[K]>;
+    }
+  : never;
 
 /**
  * The least `quantity` an entry type can mean anything with, checked at validation (a 422): a

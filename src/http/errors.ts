@@ -87,7 +87,7 @@ export function zodDetails(error: z.ZodError, prefix: (string | number)[]): Vali
   });
 }
 
-/** Notes a body that is not JSON and goes on; `parse` (validation.ts) answers 422 for it. */
+/** Notes a body that is not JSON and goes on; `parse` (src/http/validation.ts) answers 422 for it. */
 export const deferMalformedBody: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if ((error as BodyParserError).type !== 'entity.parse.failed') {
     next(error);

@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { Router, type Express } from 'express';
-import { reasonOf, StartupError } from '../dependencies.js';
+import { StartupError } from '../dependencies.js';
+import { reasonOf } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
@@ -50,7 +51,7 @@ const BAD_REQUEST: [number, string, string, string] = [
 
 /**
  * A request Node's HTTP parser refuses (oversized headers or URL, a malformed request line) never
- * reaches Express. It still gets the contract's error body, and the connection is closed.
+ * reaches Express. It still gets the API's error body, and the connection is closed.
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   // A response already under way on this connection (Node marks it on the socket): writing now

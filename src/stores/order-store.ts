@@ -87,9 +87,10 @@ const DRIVER_ERROR = /^(\S+ [0-9A-Z]{5}): .* - (.+)$/;
 const MAX_ERROR_LENGTH = 300;
 
 /**
- * The worker stores its error summary as it was thrown. Callers get its first line, without the SQL
- * text a driver error carries (it says how the service works inside, and nothing a caller can act
- * on): `error 55P03: canceling statement due to lock timeout`. The full text is in the worker's log.
+ * The worker stores a one-line summary without SQL (summarizeError, src/error-text.ts). Orders
+ * errored by earlier versions stored the driver's text with the SQL it ran, which is cut out here
+ * the same way: `error 55P03: canceling statement due to lock timeout`. The full text is in the
+ * worker's log.
  */
 function presentError(lastError: string | null): string {
   const line = (lastError ?? 'the order could not be processed').split('\n')[0]!;

@@ -3,8 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 /**
  * Runs hand-written SQL with real bind parameters, inside the EntityManager's transaction when it
  * has one. MikroORM's `em.execute` inlines every parameter into the SQL text, escaping it in
- * JavaScript; for the JSON documents the order engine writes that is measurable work (see the
- * README's Performance section), and server-side binding is the safer habit anyway.
+ * JavaScript; for the JSON documents the order engine writes that is measurable work (see
+ * bench/README.md), and server-side binding is the safer habit anyway.
  */
 export async function runSql<Rows extends object[] = Record<string, unknown>[]>(
   em: EntityManager,

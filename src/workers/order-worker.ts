@@ -1,10 +1,12 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
 import { markOrderErrored } from '../stores/order-store.js';
 import { BatchFailedError, processPlayerOrders, type ProcessedOrder } from '../stores/process-orders.js';
+import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
@@ -17,15 +19,6 @@ export interface OrderProcessorDeps {
   metrics: Metrics;
 }
 
-/** One line an operator can act on; never a stack trace. */
-export function errorSummary(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message.split('\n')[0]}`;
-  }
-  return String(error);
-}
-
 /**
  * Whether a failure is the order's own, so that its job may give up on it: the batch that failed
  * was this order alone, or nothing was read yet (the player could not be locked; markOrderErrored
@@ -35,7 +28,7 @@ function failedAlone(orderId: string, failedOrders: string[] | null): boolean {
   return failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
 }
 
-/** Metrics and one log line per order of a batch that committed. */
+/** Step 2: metrics and one log line per order of a batch that committed. */
 function reportBatch(
   processed: ProcessedOrder[],
   durationMs: number,
@@ -65,79 +58,116 @@ function reportBatch(
   }
 }
 
+/** The order a job names, and where the job stands in its attempts. */
+interface JobOrder {
+  orderId: string;
+  playerUuid: string;
+  attempt: number;
+  lastAttempt: boolean;
+}
+
+function jobOrderOf(job: Job<OrderJob>): JobOrder {
+  const parsed = orderJobSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
+  const attempt = job.attemptsMade + 1;
+  return {
+    orderId: parsed.data.order_id,
+    playerUuid: parsed.data.player_uuid,
+    attempt,
+    lastAttempt: attempt >= (job.opts.attempts ?? 1),
+  };
+}
+
+/**
+ * Step 1: applies the player's waiting orders, oldest first, batch after batch, until the job's own
+ * order is done (or nothing of the player's is left waiting). When a batch fails it goes on one
+ * order at a time, so one order that cannot be written does not hold back the orders before it;
+ * when the player's next order fails alone, the attempt fails with it.
+ */
+async function applyUntilDone(deps: OrderProcessorDeps, em: EntityManager, target: JobOrder): Promise<void> {
+  const { config, logger } = deps;
+  let batchSize = config.ORDER_BATCH_SIZE;
+  for (;;) {
+    const started = performance.now();
+    let processed: ProcessedOrder[];
+    try {
+      processed = await processPlayerOrders(em, target.playerUuid, {
+        catalogCache: deps.catalogCache,
+        batchSize,
+        promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
+        promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
+      });
+    } catch (failure) {
+      if (batchSize === 1) throw attemptFailed(logger, target, failure);
+      logger.warn(
+        { player_uuid: target.playerUuid, err: causeOf(failure) },
+        'batch failed; retrying one order at a time',
+      );
+      batchSize = 1;
+      continue;
+    }
+    reportBatch(processed, Math.round(performance.now() - started), target.attempt, deps);
+    // Short of a full batch: nothing of the player's is left waiting. Compared with the size this
+    // batch asked for, which is 1 after a failed batch.
+    if (processed.length < batchSize || processed.some((order) => order.orderId === target.orderId)) return;
+  }
+}
+
+/** The error behind a failed batch (BatchFailedError carries which orders it was applying). */
+const causeOf = (failure: unknown) => (failure instanceof BatchFailedError ? failure.cause : failure);
+
+function attemptFailed(logger: Logger, target: JobOrder, failure: unknown): unknown {
+  logger.warn(
+    {
+      order_id: target.orderId,
+      player_uuid: target.playerUuid,
+      failed_order_id: failure instanceof BatchFailedError ? (failure.orderIds[0] ?? null) : null,
+      attempt: target.attempt,
+      last_attempt: target.lastAttempt,
+      err: causeOf(failure),
+    },
+    'order attempt failed',
+  );
+  return failure;
+}
+
+/**
+ * Step 3, on the job's last attempt: errors its own order, if the failure is that order's own and
+ * it is still waiting (markOrderErrored). True when it did. An order is never errored for another
+ * order's failure: that one's own job gives up on it.
+ */
+async function giveUpOnOrder(deps: OrderProcessorDeps, target: JobOrder, failure: unknown): Promise<boolean> {
+  if (!target.lastAttempt) return false;
+  const failedOrders = failure instanceof BatchFailedError ? failure.orderIds : null;
+  if (!failedAlone(target.orderId, failedOrders)) return false;
+  const order = { orderId: target.orderId, playerUuid: target.playerUuid };
+  if (!(await markOrderErrored(deps.orm.em.fork(), order, summarizeError(causeOf(failure))))) return false;
+  deps.metrics.orderFinished('errored');
+  deps.logger.error(
+    { order_id: target.orderId, player_uuid: target.playerUuid, err: causeOf(failure) },
+    'order errored; applying the ones after it',
+  );
+  return true;
+}
+
 /**
  * A job names an order, but the worker applies everything its player has waiting, in accept order,
- * until the job's own order is done. A job whose order a sibling job already applied finds nothing.
- *
- * When a batch fails, it goes on one order at a time: one order that cannot be written must not
- * hold back (or error) the orders of the same player before it. When the player's next order still
- * fails, the attempt fails and the queue retries it with backoff. On the job's last attempt its own
- * order is errored if it is the one that failed, and the player's later orders are applied at once:
- * an errored order holds nothing back. An order is never errored for another order's failure.
+ * until the job's own order is done: a job whose order a sibling job already applied finds nothing.
+ * A failed attempt is retried by the queue with backoff; on the last one, the job's own order is
+ * errored (if the failure is its own) and the player's later orders are applied at once, since an
+ * errored order holds nothing back. The job then fails with the error, for ops to see.
  */
-export function createOrderProcessor({ orm, config, logger, catalogCache, metrics }: OrderProcessorDeps) {
+export function createOrderProcessor(deps: OrderProcessorDeps) {
   return async (job: Job<OrderJob>): Promise<void> => {
-    const parsed = orderJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
-    const { order_id: orderId, player_uuid: playerUuid } = parsed.data;
-    const attempt = job.attemptsMade + 1;
-    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const em = orm.em.fork();
-    let batchSize = config.ORDER_BATCH_SIZE;
-    /** Why this job's own order was errored; the job fails with it once the rest is applied. */
-    let erroredWith: Error | null = null;
-    for (;;) {
-      const started = performance.now();
-      let processed: ProcessedOrder[];
-      try {
-        processed = await processPlayerOrders(em, playerUuid, {
-          catalogCache,
-          batchSize,
-          promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
-          promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
-        });
-      } catch (thrown) {
-        // Which orders the failed batch was applying, when it got as far as reading them.
-        const failedOrders = thrown instanceof BatchFailedError ? thrown.orderIds : null;
-        const error = thrown instanceof BatchFailedError ? thrown.cause : thrown;
-        if (batchSize > 1) {
-          logger.warn({ player_uuid: playerUuid, err: error }, 'batch failed; retrying one order at a time');
-          batchSize = 1;
-          continue;
-        }
-        logger.warn(
-          {
-            order_id: orderId,
-            player_uuid: playerUuid,
-            failed_order_id: failedOrders?.[0] ?? null,
-            attempt,
-            last_attempt: lastAttempt,
-            err: error,
-          },
-          'order attempt failed',
-        );
-        const givingUp =
-          lastAttempt &&
-          failedAlone(orderId, failedOrders) &&
-          erroredWith === null &&
-          (await markOrderErrored(orm.em.fork(), { orderId, playerUuid }, errorSummary(error)));
-        if (!givingUp) throw error;
-        metrics.orderFinished('errored');
-        logger.error(
-          { order_id: orderId, player_uuid: playerUuid, err: error },
-          'order errored; applying the ones after it',
-        );
-        erroredWith = error instanceof Error ? error : new Error(String(error));
-        batchSize = config.ORDER_BATCH_SIZE;
-        continue;
-      }
-      reportBatch(processed, Math.round(performance.now() - started), attempt, { logger, metrics });
-      // Short of a full batch: nothing of the player's is left waiting. Compared with the size this
-      // batch asked for, which is 1 after a failed batch.
-      const done = processed.length < batchSize || processed.some((order) => order.orderId === orderId);
-      if (done) break;
+    const target = jobOrderOf(job);
+    const em = deps.orm.em.fork();
+    try {
+      await applyUntilDone(deps, em, target);
+    } catch (failure) {
+      if (!(await giveUpOnOrder(deps, target, failure))) throw causeOf(failure);
+      await applyUntilDone(deps, em, target);
+      throw causeOf(failure);
     }
-    if (erroredWith !== null) throw erroredWith;
   };
 }
 

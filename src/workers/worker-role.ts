@@ -42,7 +42,7 @@ export interface RunningWorker extends RunningRole {
 
 /**
  * The worker role: applies queued orders and re-delivers stored orders that lost their job. Started
- * alone (tests), it makes an Telemetry of its own; `runRole` passes the process's.
+ * alone (tests), it makes a Telemetry of its own; `runRole` passes the process's.
  */
 export function startWorker(
   config: Config,

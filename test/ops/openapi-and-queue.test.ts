@@ -155,7 +155,7 @@ describe('/openapi.json', () => {
     expect(pattern.test('nowait')).toBe(false);
   });
 
-  it('passes Redocly CLI lint with no error, and only the warnings the README justifies', async () => {
+  it('passes Redocly CLI lint with no error, and only the warnings docs/api.md justifies', async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'armory-openapi-'));
     const file = path.join(directory, 'openapi.json');
     await writeFile(file, JSON.stringify(document));

@@ -1,6 +1,6 @@
 import { grantBucket } from '../buckets.js';
 import { MAX_CUSTOM_ATTRIBUTES, type ResultCode } from '../vocabulary.js';
-import { isClient, type EntryContext } from './entry-context.js';
+import { refuseClient, type EntryContext } from './entry-context.js';
 
 /** Shared by create and update: may this item be given to a player at all? */
 export function checkItemGrantable(context: EntryContext, itemId: number): ResultCode | null {
@@ -18,24 +18,28 @@ export function checkExpiresAndCustomData(context: EntryContext): ResultCode | n
   return null;
 }
 
-function createInventory(context: EntryContext, type: 'persistent' | 'transient'): ResultCode {
+type CreateType = 'create_new_persistent_inventory' | 'create_new_transient_inventory';
+
+function createInventory(context: EntryContext<CreateType>, type: 'persistent' | 'transient'): ResultCode {
   const { entry, order } = context;
-  if (isClient(context)) return 'permission_denied';
-  const itemId = entry.item_id!;
-  const refused = checkItemGrantable(context, itemId) ?? checkExpiresAndCustomData(context);
-  if (refused) return refused;
-  const granted = context.inventory.grant({
-    itemId,
-    type,
-    bucket: grantBucket(order.source, entry.use_inventory_bucket),
-    quantity: entry.quantity!,
-    expires: entry.expires ?? null,
-    customData: entry.custom_data ?? {},
-    lootId: null,
-    separateRecord: true,
-  });
-  return granted ? 'success' : 'failed_to_modify_inventory';
+  const refused =
+    refuseClient(context) ??
+    checkItemGrantable(context, entry.item_id) ??
+    checkExpiresAndCustomData(context) ??
+    context.inventory.grant({
+      itemId: entry.item_id,
+      type,
+      bucket: grantBucket(order.source, entry.use_inventory_bucket),
+      quantity: entry.quantity,
+      expires: entry.expires ?? null,
+      customData: entry.custom_data ?? {},
+      lootId: null,
+      separateRecord: true,
+    });
+  return refused ?? 'success';
 }
 
-export const createNewPersistentInventory = (context: EntryContext) => createInventory(context, 'persistent');
-export const createNewTransientInventory = (context: EntryContext) => createInventory(context, 'transient');
+export const createNewPersistentInventory = (context: EntryContext<'create_new_persistent_inventory'>) =>
+  createInventory(context, 'persistent');
+export const createNewTransientInventory = (context: EntryContext<'create_new_transient_inventory'>) =>
+  createInventory(context, 'transient');

@@ -8,14 +8,16 @@ export interface FillOptions {
   forceTransient?: boolean;
 }
 
-/** The checks every loot-granting entry runs first, in the contract's order. */
+/**
+ * The checks every loot-granting entry runs once it has found its loot (`loot_not_found` when
+ * not), in the order the API documents (docs/api.md).
+ */
 export function checkLootFillable(
   context: EntryContext,
-  loot: Loot | undefined,
+  loot: Loot,
   quantity: number,
   options: { clientMayFill?: boolean } = {},
 ): ResultCode | null {
-  if (!loot) return 'loot_not_found';
   if (!isLootAvailable(loot, context.now)) return 'loot_not_active';
   if (loot.portal_ids.length > 0 && !loot.portal_ids.includes(context.order.portal_id ?? Number.NaN)) {
     return 'not_allowed_on_current_portal';
@@ -68,31 +70,54 @@ export function applyLootFill(
   options: FillOptions = {},
 ): ResultCode {
   for (const required of loot.required.filter((r) => r.consume)) {
-    if (!context.inventory.spend(required.item_id, requiredCount(required, quantity), loot.id)) {
-      return 'failed_to_consume_loot_required';
-    }
+    const count = requiredCount(required, quantity);
+    const short = context.inventory.spend(
+      required.item_id,
+      count,
+      loot.id,
+      'failed_to_consume_loot_required',
+    );
+    if (short) return short;
   }
-  if (!grantContents(context, loot, quantity, options)) return 'failed_to_modify_inventory';
+  const refused = grantContents(context, loot, quantity, options);
+  if (refused) return refused;
   for (const sub of loot.sub_loot) {
-    if (!grantSubLoot(context, context.catalog.loot.get(sub.loot_id)!, quantity * sub.quantity, options)) {
+    if (grantSubLoot(context, sub.loot_id, quantity * sub.quantity, options))
       return 'failed_to_fill_any_sub_loot';
-    }
   }
   return 'success';
 }
 
-function grantSubLoot(context: EntryContext, loot: Loot, quantity: number, options: FillOptions): boolean {
-  if (!grantContents(context, loot, quantity, options)) return false;
-  return loot.sub_loot.every((sub) =>
-    grantSubLoot(context, context.catalog.loot.get(sub.loot_id)!, quantity * sub.quantity, options),
-  );
+/** A sub-loot's contents and its own sub-loot; null when all were granted, else what refused. */
+function grantSubLoot(
+  context: EntryContext,
+  lootId: number,
+  quantity: number,
+  options: FillOptions,
+): ResultCode | null {
+  // checkLootFillable found every sub-loot (allSubLootFound) before anything was granted.
+  const loot = context.catalog.loot.get(lootId);
+  if (!loot) return 'failed_to_find_any_sub_loot';
+  const refused = grantContents(context, loot, quantity, options);
+  if (refused) return refused;
+  for (const sub of loot.sub_loot) {
+    const subRefused = grantSubLoot(context, sub.loot_id, quantity * sub.quantity, options);
+    if (subRefused) return subRefused;
+  }
+  return null;
 }
 
-function grantContents(context: EntryContext, loot: Loot, quantity: number, options: FillOptions): boolean {
+/** Null when every content was granted, else the first refusal. */
+function grantContents(
+  context: EntryContext,
+  loot: Loot,
+  quantity: number,
+  options: FillOptions,
+): ResultCode | null {
   const { order, entry, inventory, now } = context;
   const bucket = grantBucket(order.source, entry.use_inventory_bucket);
-  return loot.contents.every((content) =>
-    inventory.grant({
+  for (const content of loot.contents) {
+    const refused = inventory.grant({
       itemId: content.item_id,
       type: options.forceTransient ? 'transient' : content.type,
       bucket,
@@ -102,13 +127,15 @@ function grantContents(context: EntryContext, loot: Loot, quantity: number, opti
           ? null
           : new Date(now.getTime() + content.expires_in_seconds * 1000).toISOString(),
       lootId: loot.id,
-    }),
-  );
+    });
+    if (refused) return refused;
+  }
+  return null;
 }
 
-export function fillLoot(context: EntryContext): ResultCode {
+export function fillLoot(context: EntryContext<'fill_loot'>): ResultCode {
   const { entry, catalog } = context;
-  const loot = catalog.loot.get(entry.loot_id!);
-  const quantity = entry.quantity!;
-  return checkLootFillable(context, loot, quantity) ?? applyLootFill(context, loot!, quantity);
+  const loot = catalog.loot.get(entry.loot_id);
+  if (!loot) return 'loot_not_found';
+  return checkLootFillable(context, loot, entry.quantity) ?? applyLootFill(context, loot, entry.quantity);
 }

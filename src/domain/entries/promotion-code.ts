@@ -1,8 +1,10 @@
+import type { Promotion } from '../catalog.js';
 import type { ResultCode } from '../vocabulary.js';
 import type { EntryContext } from './entry-context.js';
 import { applyLootFill, checkLootFillable } from './fill-loot.js';
 
-function checkPromotion(context: EntryContext, code: string): ResultCode | null {
+/** The promotion a code names, if the player may claim it now; else why not. */
+function findClaimablePromotion(context: EntryContext, code: string): Promotion | ResultCode {
   const { catalog, claims, now } = context;
   const promotion = catalog.promotions.get(code);
   if (!promotion) return 'promotion_not_found';
@@ -14,7 +16,7 @@ function checkPromotion(context: EntryContext, code: string): ResultCode | null 
     return 'promotion_no_uses_left';
   if (promotion.per_player !== null && claims.claimsOf(code) >= promotion.per_player)
     return 'promotion_claimed_already';
-  return null;
+  return promotion;
 }
 
 /**
@@ -23,20 +25,20 @@ function checkPromotion(context: EntryContext, code: string): ResultCode | null 
  * past the failed-code limit is refused before the code is even looked at: otherwise the answers
  * would still tell a guesser which codes exist.
  */
-export function promotionCode(context: EntryContext): ResultCode {
+export function promotionCode(context: EntryContext<'promotion_code'>): ResultCode {
   const { entry, catalog, claims, inventory } = context;
-  const code = entry.external_tran_id!;
+  const code = entry.external_tran_id;
   if (claims.failedCodesInWindow() >= context.promotionFailureLimit) return 'too_many_requests';
-  const refused = checkPromotion(context, code);
-  if (refused) {
+  const promotion = findClaimablePromotion(context, code);
+  if (typeof promotion === 'string') {
     claims.recordFailedCode(code);
-    return refused;
+    return promotion;
   }
-  const promotion = catalog.promotions.get(code)!;
   const loot = catalog.loot.get(promotion.loot_id);
   claims.claim(code);
   inventory.details.add({ type: 'claim_promo_code', loot_id: promotion.loot_id, code });
+  if (!loot) return 'loot_not_found';
   // One claim fills the loot once, whatever `quantity` says; and a player may redeem a code from
   // the client: the code itself is the authorization, not the loot's fillable_from_client flag.
-  return checkLootFillable(context, loot, 1, { clientMayFill: true }) ?? applyLootFill(context, loot!, 1);
+  return checkLootFillable(context, loot, 1, { clientMayFill: true }) ?? applyLootFill(context, loot, 1);
 }

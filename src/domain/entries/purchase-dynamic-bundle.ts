@@ -20,42 +20,35 @@ const sameMembers = (a: number[], b: number[]) =>
  * Buys the members of a dynamic bundle the player does not hold yet. The client shows a member list
  * and a price; both must match what the server works out now, so a stale offer is refused.
  */
-export function purchaseDynamicBundle(context: EntryContext): ResultCode {
+export function purchaseDynamicBundle(context: EntryContext<'purchase_dynamic_bundle'>): ResultCode {
   const { entry, catalog } = context;
-  const bundle = catalog.loot.get(entry.loot_id!);
+  const bundle = catalog.loot.get(entry.loot_id);
   if (!bundle?.dynamic_bundle) return 'dynamic_bundle_invalid';
   const members = bundle.dynamic_bundle.loot_ids
-    .map((lootId) => catalog.loot.get(lootId)!)
-    .filter((member) => !holdsLoot(context, member));
+    .map((lootId) => catalog.loot.get(lootId))
+    .filter((member): member is Loot => member !== undefined && !holdsLoot(context, member));
   if (members.length === 0) return 'dynamic_bundles_not_available';
-  const shownIds = entry.dynamic_bundle_loot_ids ?? [];
-  if (
-    !sameMembers(
-      shownIds,
-      members.map((member) => member.id),
-    )
-  )
-    return 'dynamic_bundle_ltis_do_not_match';
+  const memberIds = members.map((member) => member.id);
+  if (!sameMembers(entry.dynamic_bundle_loot_ids, memberIds)) return 'dynamic_bundle_ltis_do_not_match';
 
   // A bundle is bought once: its price depends on what the player already holds.
   const quantity = entry.quantity ?? 1;
   if (quantity !== 1) return 'quantity_not_allowed';
   const refused = checkLootFillable(context, bundle, quantity) ?? checkVendor(context, bundle);
   if (refused) return refused;
-  const shown = entry.purchase_price!;
+  const shown = entry.purchase_price;
   if (members.every((member) => member.prices.length === 0)) return 'price_not_allowed';
   if (!catalog.items.has(shown.price_item_id)) return 'price_item_not_found';
-  const memberPrices = members.map((member) =>
-    member.prices.find((price) => price.price_item_id === shown.price_item_id),
-  );
-  if (memberPrices.some((price) => !price)) return 'loot_not_for_sale_with_price_item';
-  const price = discounted(
-    memberPrices.reduce((sum, memberPrice) => sum + memberPrice!.price, 0),
-    bundle.dynamic_bundle.discount_percent,
-  );
+  let total = 0;
+  for (const member of members) {
+    const memberPrice = member.prices.find((price) => price.price_item_id === shown.price_item_id);
+    if (!memberPrice) return 'loot_not_for_sale_with_price_item';
+    total += memberPrice.price;
+  }
+  const price = discounted(total, bundle.dynamic_bundle.discount_percent);
   if (price !== shown.price) return 'price_does_not_match';
 
-  const checked = checkPayment(context, bundle, quantity, price);
+  const checked = checkPayment(context, shown, bundle, quantity, price);
   if ('refused' in checked) return checked.refused;
   const unpaid = pay(context, bundle.id, checked.payment);
   if (unpaid) return unpaid;

@@ -1,6 +1,9 @@
 import type { Loot } from '../catalog.js';
 import type { ResultCode } from '../vocabulary.js';
 import type { EntryContext } from './entry-context.js';
+import type { EntryOf } from '../order.js';
+
+type PurchasePrice = EntryOf<'purchase_loot'>['purchase_price'];
 import { applyLootFill, checkLootFillable } from './fill-loot.js';
 
 /** A price after a percentage discount, rounded down. */
@@ -15,17 +18,17 @@ interface Payment {
 }
 
 /**
- * The price checks of a purchase, in the contract's order. `unitPrice` is what the client was
+ * The price checks of a purchase, in the order the API documents (docs/api.md). `unitPrice` is what the client was
  * shown; it must match the catalog's price exactly, so a stale store page cannot buy at an old price.
  */
 export function checkPayment(
   context: EntryContext,
+  shown: PurchasePrice,
   loot: Loot,
   quantity: number,
   total: number,
 ): { refused: ResultCode } | { payment: Payment } {
-  const { entry, catalog, inventory } = context;
-  const shown = entry.purchase_price!;
+  const { catalog, inventory } = context;
   const couponItemId = shown.price_coupon_item_id ?? null;
   let due = total;
   if (couponItemId !== null) {
@@ -50,11 +53,13 @@ export function checkPayment(
 }
 
 export function pay(context: EntryContext, lootId: number, payment: Payment): ResultCode | null {
-  if (!context.inventory.spend(payment.priceItemId, payment.total, lootId)) return 'failed_to_spend_price';
-  if (payment.couponItemId !== null && !context.inventory.spend(payment.couponItemId, 1, lootId)) {
-    return 'failed_to_spend_coupon';
-  }
-  return null;
+  const { inventory } = context;
+  return (
+    inventory.spend(payment.priceItemId, payment.total, lootId, 'failed_to_spend_price') ??
+    (payment.couponItemId === null
+      ? null
+      : inventory.spend(payment.couponItemId, 1, lootId, 'failed_to_spend_coupon'))
+  );
 }
 
 /** The client's view of the vendor (`vendor_version`, `vendor_etag`) must be current. */
@@ -67,12 +72,12 @@ export function checkVendor(context: EntryContext, loot: Loot): ResultCode | nul
   return null;
 }
 
-function checkVendorAndPrice(context: EntryContext, loot: Loot): ResultCode | null {
+function checkVendorAndPrice(context: EntryContext<'purchase_loot'>, loot: Loot): ResultCode | null {
   const { entry, catalog } = context;
   const vendorRefused = checkVendor(context, loot);
   if (vendorRefused) return vendorRefused;
   if (loot.prices.length === 0) return 'price_not_allowed';
-  const shown = entry.purchase_price!;
+  const shown = entry.purchase_price;
   if (!catalog.items.has(shown.price_item_id)) return 'price_item_not_found';
   const price = loot.prices.find((candidate) => candidate.price_item_id === shown.price_item_id);
   if (!price) return 'loot_not_for_sale_with_price_item';
@@ -80,13 +85,14 @@ function checkVendorAndPrice(context: EntryContext, loot: Loot): ResultCode | nu
   return null;
 }
 
-export function purchaseLoot(context: EntryContext): ResultCode {
+export function purchaseLoot(context: EntryContext<'purchase_loot'>): ResultCode {
   const { entry, catalog } = context;
-  const loot = catalog.loot.get(entry.loot_id!);
-  const quantity = entry.quantity!;
-  const refused = checkLootFillable(context, loot, quantity) ?? checkVendorAndPrice(context, loot!);
+  const { quantity, purchase_price: shown } = entry;
+  const loot = catalog.loot.get(entry.loot_id);
+  if (!loot) return 'loot_not_found';
+  const refused = checkLootFillable(context, loot, quantity) ?? checkVendorAndPrice(context, loot);
   if (refused) return refused;
-  const checked = checkPayment(context, loot!, quantity, entry.purchase_price!.price * quantity);
+  const checked = checkPayment(context, shown, loot, quantity, shown.price * quantity);
   if ('refused' in checked) return checked.refused;
-  return pay(context, loot!.id, checked.payment) ?? applyLootFill(context, loot!, quantity);
+  return pay(context, loot.id, checked.payment) ?? applyLootFill(context, loot, quantity);
 }
