@@ -459,14 +459,15 @@ describe('purchase_loot buys', () => {
 });
 
 describe('purchase_loot spends in a fixed order', () => {
-  it('the soonest-expiring record first, then the oldest; emptied records are removed', () => {
+  it('the soonest-expiring record first, then the oldest acquired; emptied records are removed', () => {
+    // The newer record comes first, so that its lower legacy id cannot be what puts the older one first.
     const engine = engineWith([
-      { item: CRYSTALS, count: 100, acquired: '2030-01-01T00:00:00.000Z' },
+      { item: CRYSTALS, count: 100, acquired: '2030-02-01T00:00:00.000Z' },
       { item: CRYSTALS, count: 60, expires: inSeconds(2 * 86_400) },
       { item: CRYSTALS, count: 50, expires: inSeconds(86_400) },
-      { item: CRYSTALS, count: 100, acquired: '2030-02-01T00:00:00.000Z' },
+      { item: CRYSTALS, count: 100, acquired: '2030-01-01T00:00:00.000Z' },
     ]);
-    const [older, expiresLater, expiresSooner, newer] = engine.records();
+    const [newer, expiresLater, expiresSooner, older] = engine.records();
 
     // 3 × 45 = 135: all of the sooner (50), all of the later (60), then 25 of the older record without expiry.
     const entry = expectSuccess(engine, purchase(SHOP, { quantity: 3 }));
@@ -476,8 +477,8 @@ describe('purchase_loot spends in a fixed order', () => {
       { before_item_id: CRYSTALS, after_item_id: CRYSTALS, before: older, after: { ...older, count: 75 } },
     ]);
     expect(engine.records().filter((record) => record.item_id === CRYSTALS)).toEqual([
-      { ...older, count: 75 },
       newer,
+      { ...older, count: 75 },
     ]);
   });
 
