@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { baseCatalog, GEMS, GEM_GRANT, GOLD, SWORD, SWORD_PACK } from '../helpers/catalog-fixture.js';
+import { baseCatalog, GEMS, GEM_GRANT, GOLD, SHIELD, SWORD, SWORD_PACK } from '../helpers/catalog-fixture.js';
 import { engineFor, inventoryChanges, MAX_COUNT, type EntryInput, type Holding } from '../helpers/engine.js';
 
 /**
@@ -7,15 +7,22 @@ import { engineFor, inventoryChanges, MAX_COUNT, type EntryInput, type Holding }
  * with it the first failure undoes the whole order.
  */
 
-const HOARD = 300; // a grant that overflows a count held near the maximum
-const PROMO_GEMS = 301;
-const BROKEN = 302; // a loot whose lookup the tests make throw
+const GOLD_PILE = 300;
+const SHIELD_AND_GOLD = 301; // grants a shield, then fails on its gold when gold is held near the maximum
+const PROMO_GEMS = 302;
+const BROKEN = 303; // a loot whose lookup the tests make throw
 
 const catalog = {
   ...baseCatalog,
   loot: [
     ...baseCatalog.loot,
-    { id: HOARD, name: 'Gold hoard', contents: [{ item_id: GOLD, quantity: 1000 }] },
+    { id: GOLD_PILE, name: 'Gold pile', contents: [{ item_id: GOLD, quantity: 1000 }] },
+    {
+      id: SHIELD_AND_GOLD,
+      name: 'Shield and gold',
+      contents: [{ item_id: SHIELD, quantity: 1 }],
+      sub_loot: [{ loot_id: GOLD_PILE, quantity: 1 }],
+    },
     { id: PROMO_GEMS, name: 'Promo gems', contents: [{ item_id: GEMS, quantity: 5 }] },
     { id: BROKEN, name: 'Broken loot', contents: [{ item_id: SWORD, quantity: 1 }] },
   ],
@@ -34,7 +41,7 @@ const buySword = (price = 50): EntryInput => ({
   quantity: 1,
   purchase_price: { price_item_id: GEMS, price },
 });
-const overflowGold: EntryInput = { type: 'fill_loot', loot_id: HOARD, quantity: 1 };
+const shieldAndTooMuchGold: EntryInput = { type: 'fill_loot', loot_id: SHIELD_AND_GOLD, quantity: 1 };
 const claim = (code: string): EntryInput => ({ type: 'promotion_code', external_tran_id: code });
 
 const resultsOf = (applied: { entries: { result: string }[] }) =>
@@ -43,19 +50,23 @@ const resultsOf = (applied: { entries: { result: string }[] }) =>
 describe('an order without is_transaction', () => {
   it('applies each entry alone: a failed entry is undone and the others stand (partially_succeeded)', () => {
     const engine = engineWith([{ item: GOLD, count: MAX_COUNT - 10 }]);
-    const applied = engine.apply({ entries: [grantGems, buySword(), buySword(49), overflowGold, grantGems] });
+    const applied = engine.apply({
+      entries: [grantGems, buySword(), buySword(49), shieldAndTooMuchGold, grantGems],
+    });
     expect(applied.status).toBe('partially_succeeded');
     expect(resultsOf(applied)).toEqual([
       'success',
       'success',
       'price_does_not_match',
-      'failed_to_modify_inventory',
+      'failed_to_fill_any_sub_loot',
       'success',
     ]);
     expect(applied.entries[2]!.details).toEqual([]);
     expect(applied.entries[3]!.details).toEqual([]);
     expect(engine.balance(GEMS)).toBe(150);
     expect(engine.balance(SWORD)).toBe(1);
+    // the shield the failed entry had granted before its gold failed is taken back
+    expect(engine.balance(SHIELD)).toBe(0);
     expect(engine.balance(GOLD)).toBe(MAX_COUNT - 10);
   });
 
