@@ -1,0 +1,425 @@
+import { describe, expect, it } from 'vitest';
+import {
+  engineFor,
+  expectRefused,
+  expectSuccess,
+  inSeconds,
+  inventoryChanges,
+  MAX_COUNT,
+  type EngineOptions,
+  type Holding,
+  type OrderInput,
+} from '../../helpers/engine.js';
+
+/**
+ * purchase_dynamic_bundle: buys the members of a bundle the player does not hold yet, at the
+ * discounted sum of their prices. The client shows members and price; both must match.
+ */
+
+// Items
+const COIN = 3000; // currency
+const TOKEN = 3001; // second currency
+const BLADE = 3002;
+const BOW = 3003;
+const HAT = 3004;
+const CAPE = 3005;
+const DUST = 3006;
+const CURSE = 3009; // blocker
+const COUPON_BUNDLE = 3010; // 50 % off BUNDLE in coins
+const COUPON_OTHER_LOOT = 3011; // only for M_BLADE
+const UNKNOWN_ITEM = 99_998;
+
+const BUNDLE_VENDOR = 3000;
+const VENDOR_VERSION = 2;
+const VENDOR_ETAG = 'bundle-shop-2';
+
+// Loot
+const M_BLADE = 3110;
+const M_BOW = 3111;
+const M_CAPE = 3112;
+const M_UNPRICED = 3113;
+const M_SET = 3114; // blade and bow together
+const M_DUST_HAT = 3115;
+const BUNDLE = 3120;
+const BUNDLE_CAPE = 3121;
+const BUNDLE_NO_PRICES = 3122;
+const BUNDLE_BLOCKED = 3123;
+const BUNDLE_INACTIVE = 3124;
+const PLAIN = 3125;
+const BUNDLE_SET = 3126;
+const BUNDLE_DUST = 3127;
+const UNKNOWN_LOOT = 99_999;
+
+// BUNDLE has members M_BLADE (99 coins / 10 tokens) and M_BOW (60 coins / 5 tokens), 15 % off.
+const BLADE_COINS = 99;
+const BOW_COINS = 60;
+const BUNDLE_PRICE = Math.floor(((BLADE_COINS + BOW_COINS) * 85) / 100); // 135
+const BOW_ONLY_PRICE = Math.floor((BOW_COINS * 85) / 100); // 51
+const BUNDLE_TOKENS = Math.floor(((10 + 5) * 85) / 100); // 12
+
+const catalog: EngineOptions = {
+  items: [
+    { id: COIN, name: 'Coin' },
+    { id: TOKEN, name: 'Token' },
+    { id: BLADE, name: 'Blade' },
+    { id: BOW, name: 'Bow' },
+    { id: HAT, name: 'Hat' },
+    { id: CAPE, name: 'Cape' },
+    { id: DUST, name: 'Dust' },
+    { id: CURSE, name: 'Curse' },
+    {
+      id: COUPON_BUNDLE,
+      name: 'Half-price bundle coupon',
+      coupon: { discount_percent: 50, price_item_ids: [COIN], loot_ids: [BUNDLE], max_quantity: 1 },
+    },
+    {
+      id: COUPON_OTHER_LOOT,
+      name: 'Blade coupon',
+      coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [M_BLADE], max_quantity: 1 },
+    },
+  ],
+  vendors: [{ id: BUNDLE_VENDOR, name: 'Bundle shop', version: VENDOR_VERSION, etag: VENDOR_ETAG }],
+  loot: [
+    {
+      id: M_BLADE,
+      name: 'Blade offer',
+      prices: [
+        { price_item_id: COIN, price: BLADE_COINS },
+        { price_item_id: TOKEN, price: 10 },
+      ],
+      contents: [{ item_id: BLADE, quantity: 1 }],
+    },
+    {
+      id: M_BOW,
+      name: 'Bow offer',
+      prices: [
+        { price_item_id: COIN, price: BOW_COINS },
+        { price_item_id: TOKEN, price: 5 },
+      ],
+      contents: [{ item_id: BOW, quantity: 1 }],
+    },
+    {
+      id: M_CAPE,
+      name: 'Cape offer (coins only)',
+      prices: [{ price_item_id: COIN, price: 40 }],
+      contents: [{ item_id: CAPE, quantity: 1 }],
+    },
+    { id: M_UNPRICED, name: 'Unpriced hat', contents: [{ item_id: HAT, quantity: 1 }] },
+    {
+      id: M_SET,
+      name: 'Blade and bow set',
+      prices: [{ price_item_id: COIN, price: 100 }],
+      contents: [
+        { item_id: BLADE, quantity: 1 },
+        { item_id: BOW, quantity: 1 },
+      ],
+    },
+    {
+      id: M_DUST_HAT,
+      name: 'Dust and hat',
+      prices: [{ price_item_id: COIN, price: 5 }],
+      contents: [
+        { item_id: DUST, quantity: 100 },
+        { item_id: HAT, quantity: 1 },
+      ],
+    },
+    {
+      id: BUNDLE,
+      name: 'Blade and bow bundle',
+      vendor_id: BUNDLE_VENDOR,
+      coupons_enabled: true,
+      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
+    },
+    {
+      id: BUNDLE_CAPE,
+      name: 'Blade and cape bundle',
+      vendor_id: BUNDLE_VENDOR,
+      coupons_enabled: false,
+      dynamic_bundle: { loot_ids: [M_BLADE, M_CAPE], discount_percent: 0 },
+    },
+    {
+      id: BUNDLE_NO_PRICES,
+      name: 'Bundle of unpriced loot',
+      vendor_id: BUNDLE_VENDOR,
+      dynamic_bundle: { loot_ids: [M_UNPRICED], discount_percent: 0 },
+    },
+    {
+      id: BUNDLE_BLOCKED,
+      name: 'Cursed bundle',
+      vendor_id: BUNDLE_VENDOR,
+      blockers: [CURSE],
+      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
+    },
+    {
+      id: BUNDLE_INACTIVE,
+      name: 'Withdrawn bundle',
+      active: false,
+      vendor_id: BUNDLE_VENDOR,
+      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
+    },
+    {
+      id: PLAIN,
+      name: 'Plain offer',
+      vendor_id: BUNDLE_VENDOR,
+      prices: [{ price_item_id: COIN, price: 10 }],
+      contents: [{ item_id: HAT, quantity: 1 }],
+    },
+    {
+      id: BUNDLE_SET,
+      name: 'Set and cape',
+      dynamic_bundle: { loot_ids: [M_SET, M_CAPE], discount_percent: 0 },
+    },
+    { id: BUNDLE_DUST, name: 'Dust bundle', dynamic_bundle: { loot_ids: [M_DUST_HAT], discount_percent: 0 } },
+  ],
+};
+
+const engineWith = (holdings: Holding[] = []) => engineFor({ ...catalog, holdings });
+
+interface BundleOptions {
+  lootId?: number;
+  shown?: number[];
+  priceItemId?: number;
+  price?: number;
+  coupon?: number;
+  quantity?: number;
+  vendorVersion?: number;
+  vendorEtag?: string;
+}
+
+const buyBundle = (options: BundleOptions = {}): OrderInput => ({
+  entries: [
+    {
+      type: 'purchase_dynamic_bundle',
+      loot_id: options.lootId ?? BUNDLE,
+      quantity: options.quantity,
+      dynamic_bundle_loot_ids: options.shown ?? [M_BLADE, M_BOW],
+      purchase_price: {
+        price_item_id: options.priceItemId ?? COIN,
+        price: options.price ?? BUNDLE_PRICE,
+        price_coupon_item_id: options.coupon,
+      },
+      vendor_version: options.vendorVersion,
+      vendor_etag: options.vendorEtag,
+    },
+  ],
+});
+
+describe('purchase_dynamic_bundle buys', () => {
+  it('every member at the discounted sum, with a dynamic_bundle_lti detail before each member', () => {
+    const engine = engineWith([{ item: COIN, count: 200 }]);
+    // the shown members are a set: their order does not matter
+    const entry = expectSuccess(engine, buyBundle({ shown: [M_BOW, M_BLADE] }));
+    expect(entry.quantity).toBe(1);
+    expect(entry.details.map((detail) => [detail.type, detail.loot_id])).toEqual([
+      ['inventory_change', BUNDLE],
+      ['dynamic_bundle_lti', M_BLADE],
+      ['inventory_change', M_BLADE],
+      ['dynamic_bundle_lti', M_BOW],
+      ['inventory_change', M_BOW],
+    ]);
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: BUNDLE, item: COIN, before: 200, after: 200 - BUNDLE_PRICE },
+      { loot_id: M_BLADE, item: BLADE, before: null, after: 1 },
+      { loot_id: M_BOW, item: BOW, before: null, after: 1 },
+    ]);
+    expect(entry.details.filter((detail) => detail.type === 'dynamic_bundle_lti')).toEqual([
+      { type: 'dynamic_bundle_lti', loot_id: M_BLADE },
+      { type: 'dynamic_bundle_lti', loot_id: M_BOW },
+    ]);
+  });
+
+  it('skips members the player holds: members and price from the rest only', () => {
+    const engine = engineWith([
+      { item: COIN, count: 100 },
+      { item: BLADE, count: 1 },
+    ]);
+    expectRefused(engine, buyBundle({ shown: [M_BLADE, M_BOW] }), 'dynamic_bundle_ltis_do_not_match');
+    expectRefused(engine, buyBundle({ shown: [M_BOW], price: BUNDLE_PRICE }), 'price_does_not_match');
+
+    const entry = expectSuccess(engine, buyBundle({ shown: [M_BOW], price: BOW_ONLY_PRICE }));
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: BUNDLE, item: COIN, before: 100, after: 100 - BOW_ONLY_PRICE },
+      { loot_id: M_BOW, item: BOW, before: null, after: 1 },
+    ]);
+    expect(engine.balance(BLADE)).toBe(1);
+  });
+
+  it('a member is held only when every item of its contents is held, unexpired', () => {
+    const halfSet = engineWith([
+      { item: COIN, count: 500 },
+      { item: BLADE, count: 1 },
+    ]);
+    expectSuccess(halfSet, buyBundle({ lootId: BUNDLE_SET, shown: [M_SET, M_CAPE], price: 140 }));
+
+    const expiredBlade = engineWith([
+      { item: COIN, count: 500 },
+      { item: BLADE, count: 1, expires: inSeconds(-1) },
+    ]);
+    expectSuccess(expiredBlade, buyBundle());
+  });
+
+  it('pays in the second price item: floor(15 tokens × 85 %) = 12', () => {
+    const engine = engineWith([{ item: TOKEN, count: 50 }]);
+    expectSuccess(engine, buyBundle({ priceItemId: TOKEN, price: BUNDLE_TOKENS }));
+    expect(engine.balance(TOKEN)).toBe(50 - BUNDLE_TOKENS);
+    expect(engine.balance(BLADE)).toBe(1);
+    expect(engine.balance(BOW)).toBe(1);
+  });
+
+  it('a coupon discounts the bundle price and is spent', () => {
+    const engine = engineWith([
+      { item: COIN, count: 500 },
+      { item: COUPON_BUNDLE, count: 1 },
+    ]);
+    const entry = expectSuccess(engine, buyBundle({ coupon: COUPON_BUNDLE }));
+    const due = Math.floor(BUNDLE_PRICE / 2);
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: BUNDLE, item: COIN, before: 500, after: 500 - due },
+      { loot_id: BUNDLE, item: COUPON_BUNDLE, before: 1, after: null },
+      { loot_id: M_BLADE, item: BLADE, before: null, after: 1 },
+      { loot_id: M_BOW, item: BOW, before: null, after: 1 },
+    ]);
+  });
+
+  it('the current vendor_version and vendor_etag buy', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectSuccess(engine, buyBundle({ vendorVersion: VENDOR_VERSION, vendorEtag: VENDOR_ETAG }));
+  });
+});
+
+describe('purchase_dynamic_bundle refusals spend nothing', () => {
+  it('dynamic_bundles_not_available when the player holds every member', () => {
+    const engine = engineWith([
+      { item: COIN, count: 500 },
+      { item: BLADE, count: 1 },
+      { item: BOW, count: 1 },
+    ]);
+    expectRefused(engine, buyBundle({ shown: [] }), 'dynamic_bundles_not_available');
+    expectRefused(engine, buyBundle(), 'dynamic_bundles_not_available');
+  });
+
+  it('dynamic_bundle_invalid for a loot that is not a dynamic bundle, or no loot at all', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectRefused(engine, buyBundle({ lootId: PLAIN, shown: [PLAIN], price: 10 }), 'dynamic_bundle_invalid');
+    expectRefused(engine, buyBundle({ lootId: M_BLADE, shown: [M_BLADE] }), 'dynamic_bundle_invalid');
+    expectRefused(engine, buyBundle({ lootId: UNKNOWN_LOOT }), 'dynamic_bundle_invalid');
+  });
+
+  it('dynamic_bundle_ltis_do_not_match when the shown members differ from the unheld ones', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectRefused(engine, buyBundle({ shown: [M_BLADE] }), 'dynamic_bundle_ltis_do_not_match');
+    expectRefused(engine, buyBundle({ shown: [M_BLADE, M_BOW, M_CAPE] }), 'dynamic_bundle_ltis_do_not_match');
+    expectRefused(engine, buyBundle({ shown: [M_BLADE, M_BLADE] }), 'dynamic_bundle_ltis_do_not_match');
+    expectRefused(engine, buyBundle({ shown: [] }), 'dynamic_bundle_ltis_do_not_match');
+  });
+
+  it('quantity_not_allowed for any quantity but 1: a bundle is bought once per entry', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectRefused(engine, buyBundle({ quantity: 0 }), 'quantity_not_allowed');
+    expectRefused(engine, buyBundle({ quantity: 2 }), 'quantity_not_allowed');
+    expectSuccess(engine, buyBundle({ quantity: 1 }));
+  });
+
+  it('runs the fill_loot checks on the bundle: loot_not_active, cannot_meet_loot_blocker', () => {
+    const engine = engineWith([
+      { item: COIN, count: 500 },
+      { item: CURSE, count: 1 },
+    ]);
+    expectRefused(engine, buyBundle({ lootId: BUNDLE_INACTIVE }), 'loot_not_active');
+    expectRefused(engine, buyBundle({ lootId: BUNDLE_BLOCKED }), 'cannot_meet_loot_blocker');
+  });
+
+  it('vendor_version_does_not_match for a stale vendor_version or vendor_etag', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectRefused(engine, buyBundle({ vendorVersion: VENDOR_VERSION + 1 }), 'vendor_version_does_not_match');
+    expectRefused(engine, buyBundle({ vendorEtag: `${VENDOR_ETAG}-stale` }), 'vendor_version_does_not_match');
+  });
+
+  it('price_not_allowed when no member has a price', () => {
+    expectRefused(
+      engineWith([{ item: COIN, count: 500 }]),
+      buyBundle({ lootId: BUNDLE_NO_PRICES, shown: [M_UNPRICED], price: 0 }),
+      'price_not_allowed',
+    );
+  });
+
+  it('price_item_not_found for a price item the catalog does not have', () => {
+    expectRefused(
+      engineWith([{ item: COIN, count: 500 }]),
+      buyBundle({ priceItemId: UNKNOWN_ITEM }),
+      'price_item_not_found',
+    );
+  });
+
+  it('loot_not_for_sale_with_price_item when an unheld member has no price in that item; once it is held, the rest sells', () => {
+    const bladeAndCape = (priceItemId: number, shown: number[]) =>
+      buyBundle({ lootId: BUNDLE_CAPE, shown, priceItemId, price: 10 });
+    expectRefused(
+      engineWith([{ item: TOKEN, count: 50 }]),
+      bladeAndCape(TOKEN, [M_BLADE, M_CAPE]),
+      'loot_not_for_sale_with_price_item',
+    );
+
+    const engine = engineWith([
+      { item: TOKEN, count: 50 },
+      { item: CAPE, count: 1 },
+    ]);
+    const entry = expectSuccess(engine, bladeAndCape(TOKEN, [M_BLADE]));
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: BUNDLE_CAPE, item: TOKEN, before: 50, after: 40 },
+      { loot_id: M_BLADE, item: BLADE, before: null, after: 1 },
+    ]);
+  });
+
+  it('price_does_not_match unless the price is floor(sum of unheld members × (100 − discount) / 100)', () => {
+    const engine = engineWith([
+      { item: COIN, count: 500 },
+      { item: TOKEN, count: 50 },
+    ]);
+    expectRefused(engine, buyBundle({ price: BLADE_COINS + BOW_COINS }), 'price_does_not_match');
+    expectRefused(engine, buyBundle({ price: BUNDLE_PRICE + 1 }), 'price_does_not_match');
+    expectRefused(engine, buyBundle({ price: BUNDLE_PRICE - 1 }), 'price_does_not_match');
+    // 15 tokens less 15 % is 12.75: rounded down, never up
+    expectRefused(engine, buyBundle({ priceItemId: TOKEN, price: 13 }), 'price_does_not_match');
+  });
+
+  it('coupons_disabled, coupon_item_not_applicable_for_loot, cannot_afford_coupon', () => {
+    const engine = engineWith([
+      { item: COIN, count: 500 },
+      { item: CAPE, count: 1 },
+      { item: COUPON_OTHER_LOOT, count: 1 },
+    ]);
+    expectRefused(
+      engine,
+      buyBundle({ lootId: BUNDLE_CAPE, shown: [M_BLADE], price: BLADE_COINS, coupon: COUPON_BUNDLE }),
+      'coupons_disabled',
+    );
+    // a coupon for one member is not a coupon for the bundle
+    expectRefused(engine, buyBundle({ coupon: COUPON_OTHER_LOOT }), 'coupon_item_not_applicable_for_loot');
+    expectRefused(engine, buyBundle({ coupon: COUPON_BUNDLE }), 'cannot_afford_coupon');
+  });
+
+  it('cannot_afford_price when the player has less than the bundle price', () => {
+    expectRefused(engineWith([{ item: COIN, count: BUNDLE_PRICE - 1 }]), buyBundle(), 'cannot_afford_price');
+  });
+
+  it('a member that cannot be filled fails the entry with its own code, and the payment is given back', () => {
+    expectRefused(
+      engineWith([
+        { item: COIN, count: 10 },
+        { item: DUST, count: MAX_COUNT - 50 },
+      ]),
+      buyBundle({ lootId: BUNDLE_DUST, shown: [M_DUST_HAT], price: 5 }),
+      'failed_to_modify_inventory',
+    );
+  });
+
+  it('answers the first check that fails: the bundle, its members, the quantity, then vendor and price', () => {
+    const engine = engineWith([{ item: COIN, count: 500 }]);
+    expectRefused(engine, buyBundle({ lootId: PLAIN, shown: [], quantity: 2 }), 'dynamic_bundle_invalid');
+    expectRefused(engine, buyBundle({ shown: [M_BLADE], quantity: 2 }), 'dynamic_bundle_ltis_do_not_match');
+    expectRefused(engine, buyBundle({ quantity: 2, vendorVersion: 0 }), 'quantity_not_allowed');
+    expectRefused(engine, buyBundle({ lootId: BUNDLE_INACTIVE, vendorVersion: 0 }), 'loot_not_active');
+    expectRefused(engine, buyBundle({ vendorVersion: 0, price: 1 }), 'vendor_version_does_not_match');
+  });
+});
