@@ -124,7 +124,6 @@ export function parseMix(text: string): Mix {
   return mix;
 }
 
-
 export type PlayerPicker = () => number;
 
 export const uniformPlayers =

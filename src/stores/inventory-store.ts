@@ -3,7 +3,7 @@ import { runSql } from './sql.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { InventoryPage, InventoryRecordView } from '../domain/details.js';
 import { alwaysOwnedRecord } from '../domain/inventory.js';
-import { toInventoryRecordView, type InventoryRow } from './player-store.js';
+import { RECORD_COLUMNS, toInventoryRecordView, type InventoryRow } from './player-store.js';
 import type { Bucket, InventoryType } from '../domain/vocabulary.js';
 
 export interface InventoryQuery {
@@ -54,8 +54,7 @@ export async function listInventory(
     if (!query.includeExpired) conditions.push('(expires is null or expires > clock_timestamp())');
     const rows = await runSql<InventoryRow[]>(
       em,
-      `select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires, custom_data
-         from inventory_record where ${conditions.join(' and ')} order by legacy_inventory_id limit ?`,
+      `select ${RECORD_COLUMNS} from inventory_record where ${conditions.join(' and ')} order by legacy_inventory_id limit ?`,
       [...params, wanted - records.length],
     );
     records.push(...rows.map(toInventoryRecordView));

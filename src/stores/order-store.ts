@@ -125,25 +125,11 @@ export async function acceptOrder(
   for (;;) {
     const inserted = await runSql<OrderRow[]>(
       em,
-      `insert into player_order (order_id, player_uuid, ref_scope, client_order_ref_id, request_hash, status, source,
-              portal_id, portal_user_id, instance_id, match_id, is_transaction, entries)
-       values (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?::jsonb)
+      `insert into player_order (${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, status, entries)
+       values (${ORDER_HEADER_KEYS.map(() => '?').join(', ')}, ?, ?, 'queued', ?::jsonb)
        on conflict do nothing
        returning ${ORDER_COLUMNS}`,
-      [
-        order.order_id,
-        order.player_uuid,
-        scope,
-        order.client_order_ref_id,
-        hash,
-        order.source,
-        order.portal_id,
-        order.portal_user_id,
-        order.instance_id,
-        order.match_id,
-        order.is_transaction,
-        JSON.stringify(entries),
-      ],
+      [...ORDER_HEADER_KEYS.map((key) => order[key]), scope, hash, JSON.stringify(entries)],
     );
     if (inserted[0]) return { kind: 'accepted', order: toView(inserted[0]) };
 

@@ -4,37 +4,49 @@ import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { StoredEntry } from '../domain/order.js';
 import type { InventoryDiff } from '../domain/inventory.js';
-import type { OrderHeader, QueuedOrder } from '../domain/order.js';
-import type { Bucket, InventoryType, OrderStatus } from '../domain/vocabulary.js';
+import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder } from '../domain/order.js';
+import type { OrderStatus } from '../domain/vocabulary.js';
 
 /**
  * Set-based reads and writes of one player's state. The order engine runs in memory between one
  * load and one write-back, so a batch of orders costs a handful of statements, not one per change.
  */
 
-export interface InventoryRow {
-  inventory_id: string;
+/**
+ * The column of each record field, with its type: inventory_record's one column list, from which
+ * every statement that reads or writes records takes its columns.
+ */
+const RECORD_COLUMN_TYPES = {
+  inventory_id: 'uuid',
+  type: 'text',
+  legacy_inventory_id: 'bigint',
+  bucket: 'text',
+  count: 'int',
+  acquired: 'timestamptz',
+  expires: 'timestamptz',
+  custom_data: 'jsonb',
+  item_id: 'int',
+} as const satisfies Record<keyof InventoryRecordView, string>;
+
+const recordColumns = Object.keys(RECORD_COLUMN_TYPES) as (keyof InventoryRecordView)[];
+/** `inventory_id, type, ...`, for a select or an insert. */
+export const RECORD_COLUMNS = recordColumns.join(', ');
+/** `inventory_id uuid, type text, ...`, the row type of a JSON document of records. */
+const RECORD_ROW_TYPE = recordColumns.map((column) => `${column} ${RECORD_COLUMN_TYPES[column]}`).join(', ');
+
+/** A record as SQL returns it: a bigint as text, timestamps as text (MikroORM keeps pg from parsing them). */
+export type InventoryRow = Omit<InventoryRecordView, 'legacy_inventory_id' | 'acquired' | 'expires'> & {
   legacy_inventory_id: string | number;
-  item_id: number;
-  type: InventoryType;
-  bucket: Bucket | null;
-  count: number;
   acquired: Date | string;
   expires: Date | string | null;
-  custom_data: Record<string, string>;
-}
+};
 
 export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
   return {
-    inventory_id: row.inventory_id,
-    type: row.type,
+    ...row,
     legacy_inventory_id: Number(row.legacy_inventory_id),
-    bucket: row.bucket,
-    count: row.count,
     acquired: isoTime(row.acquired),
     expires: row.expires === null ? null : isoTime(row.expires),
-    custom_data: row.custom_data,
-    item_id: row.item_id,
   };
 }
 
@@ -90,14 +102,11 @@ export async function loadPlayerState(
     em,
     `select
        coalesce((select json_agg(o order by o.accept_seq)
-                   from (select order_id, player_uuid, source, client_order_ref_id, portal_id, portal_user_id,
-                                instance_id, match_id, is_transaction, entries, accept_seq
+                   from (select ${ORDER_HEADER_KEYS.join(', ')}, entries, accept_seq
                            from player_order where player_uuid = ? and status = 'queued'
                           order by accept_seq limit ?) o), '[]') as orders,
        coalesce((select json_agg(r order by r.legacy_inventory_id)
-                   from (select inventory_id, legacy_inventory_id, item_id, type, bucket, count, acquired, expires,
-                                custom_data
-                           from inventory_record where player_uuid = ?) r), '[]') as records,
+                   from (select ${RECORD_COLUMNS} from inventory_record where player_uuid = ?) r), '[]') as records,
        coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
     [playerUuid, limit, playerUuid],
   );
@@ -111,8 +120,11 @@ export async function loadPlayerState(
   };
 }
 
-const RECORD_COLUMNS = `inventory_id uuid, legacy_inventory_id bigint, item_id int, type text, bucket text, count int,
-  acquired timestamptz, expires timestamptz, custom_data jsonb`;
+/** An updated record's new values: every field but its key (what did not change is written as it was). */
+const RECORD_UPDATES = recordColumns
+  .filter((column) => column !== 'inventory_id')
+  .map((column) => `${column} = r.${column}`)
+  .join(', ');
 
 export interface OrderOutcome {
   order_id: string;
@@ -156,16 +168,13 @@ export async function savePlayerState(
         where player_uuid = ? and inventory_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
      ), updated as (
        update inventory_record t
-          set item_id = r.item_id, count = r.count, expires = r.expires, custom_data = r.custom_data
-         from (select * from jsonb_to_recordset(?::jsonb) as x(${RECORD_COLUMNS}) limit ?) as r
+          set ${RECORD_UPDATES}
+         from (select * from jsonb_to_recordset(?::jsonb) as x(${RECORD_ROW_TYPE}) limit ?) as r
         where t.player_uuid = ? and t.inventory_id = r.inventory_id
      ), inserted as (
-       insert into inventory_record
-              (inventory_id, player_uuid, legacy_inventory_id, item_id, type, bucket, count, acquired, expires,
-               custom_data)
-       select r.inventory_id, ?, r.legacy_inventory_id, r.item_id, r.type, r.bucket, r.count, r.acquired, r.expires,
-              r.custom_data
-         from jsonb_to_recordset(?::jsonb) as r(${RECORD_COLUMNS})
+       insert into inventory_record (player_uuid, ${RECORD_COLUMNS})
+       select ?, ${RECORD_COLUMNS}
+         from jsonb_to_recordset(?::jsonb) as r(${RECORD_ROW_TYPE})
      ), counters as (
        update player
           set next_legacy_inventory_id = coalesce(?::bigint, next_legacy_inventory_id), next_applied_seq = ?::bigint

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import type { DestinationStream } from 'pino';
 import { startApi, type RunningApi } from '../../src/api/api-role.js';
+import type { InventoryRecordView } from '../../src/domain/details.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
@@ -58,17 +59,8 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-export interface InventoryRecord {
-  inventory_id: string;
-  type: string;
-  legacy_inventory_id: number | null;
-  bucket: string | null;
-  count: number;
-  acquired: string;
-  expires: string | null;
-  custom_data: Record<string, string>;
-  item_id: number;
-}
+/** A record as the API answers it. */
+export type InventoryRecord = InventoryRecordView;
 
 export interface RequestOptions {
   body?: unknown;
