@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { OrderCreate } from '../domain/order.js';
-import { acceptOrder } from '../stores/order-store.js';
+import { acceptOrder, findOrder } from '../stores/order-store.js';
 import { isFinal, playerOrderSchema, type PlayerOrderView, type SubmitterScope } from '../domain/order.js';
 import { enqueueOrderPromptly } from '../queue/order-queue.js';
 import type { ApiDeps } from './deps.js';
@@ -69,6 +69,19 @@ export async function sendOrder(
   if (replayed) res.set('Idempotent-Replayed', 'true');
   if (wait !== null) res.set('Preference-Applied', `wait=${wait}`);
   res.status(replayed || isFinal(shown.status) ? 200 : 202).json(shown);
+}
+
+/** The order `orderId`, or a 404; with `player`, another player's order is a 404 too. */
+export async function findOrderOrNotFound(
+  { orm }: Pick<ApiDeps, 'orm'>,
+  orderId: string,
+  player?: string,
+): Promise<PlayerOrderView> {
+  const order = await findOrder(orm.em.fork(), orderId);
+  // Another player's order is answered exactly like one that does not exist.
+  if (!order || (player !== undefined && order.player_uuid !== player))
+    throw httpErrors.orderNotFound(orderId);
+  return order;
 }
 
 /** A read of one order: 200 with it as it is, or, with `Prefer: wait`, as sendOrder answers. */

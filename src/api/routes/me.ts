@@ -5,19 +5,19 @@ import {
   orderCreateFields,
   type OrderCreate,
 } from '../../domain/order.js';
-import { orderId } from '../../domain/schema-types.js';
 import { MAX_ENTRIES_PER_ORDER } from '../../domain/vocabulary.js';
 import { httpErrors } from '../../http/errors.js';
-import { findOrder } from '../../stores/order-store.js';
 import { callingPlayer } from '../auth.js';
 import { apiRoute } from '../deps.js';
 import {
   acceptedResponses,
   answerOrderRead,
+  findOrderOrNotFound,
   readOrderResponses,
   submitOrder,
   type SendOrderOptions,
 } from '../submit-order.js';
+import { orderParams } from './orders.js';
 import { inventoryPageResponses, inventoryQuery, readInventoryPage } from './players.js';
 
 const orderFields = orderCreateFields.shape;
@@ -66,8 +66,6 @@ export const modifyManySchema = z.object({
     .min(1)
     .max(MAX_ENTRIES_PER_ORDER),
 });
-
-const orderParams = z.object({ order_id: orderId });
 
 /** A player reads its orders back here, never at /v1/orders (a server route). */
 const meLocation: SendOrderOptions = {
@@ -126,9 +124,7 @@ export const meRoutes = [
     errors: [404, 503],
     responses: readOrderResponses,
     handle: async ({ params, req, res, deps }) => {
-      const order = await findOrder(deps.orm.em.fork(), params.order_id);
-      // Another player's order is answered exactly like one that does not exist.
-      if (!order || order.player_uuid !== callingPlayer(res)) throw httpErrors.orderNotFound(params.order_id);
+      const order = await findOrderOrNotFound(deps, params.order_id, callingPlayer(res));
       await answerOrderRead(deps, req, res, order, meLocation);
     },
   }),

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { orderCreateSchema } from '../../domain/order.js';
 import { orderId } from '../../domain/schema-types.js';
-import { httpErrors } from '../../http/errors.js';
-import { findOrder } from '../../stores/order-store.js';
 import { apiRoute } from '../deps.js';
-import { acceptedResponses, answerOrderRead, readOrderResponses, submitOrder } from '../submit-order.js';
+import {
+  acceptedResponses,
+  answerOrderRead,
+  findOrderOrNotFound,
+  readOrderResponses,
+  submitOrder,
+} from '../submit-order.js';
 
 export const orderParams = z.object({ order_id: orderId });
 
@@ -36,9 +40,7 @@ export const orderRoutes = [
     errors: [404, 503],
     responses: readOrderResponses,
     handle: async ({ params, req, res, deps }) => {
-      const order = await findOrder(deps.orm.em.fork(), params.order_id);
-      if (!order) throw httpErrors.orderNotFound(params.order_id);
-      await answerOrderRead(deps, req, res, order);
+      await answerOrderRead(deps, req, res, await findOrderOrNotFound(deps, params.order_id));
     },
   }),
 ];
