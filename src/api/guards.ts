@@ -4,6 +4,7 @@ import { HttpError, httpErrors } from '../http/errors.js';
 import type { Credential } from '../http/routes.js';
 import { identifyCaller, requireRole, secretsEqual, type CallerRole } from './auth.js';
 import { playerRateLimit } from './rate-limit.js';
+import { SIGNATURE_HEADER } from './routes/webhooks.js';
 
 /** What a browser is told on a 401, so that it asks for the admin key as a Basic password. */
 export const DASHBOARD_CHALLENGE = 'Basic realm="armory"';
@@ -68,3 +69,51 @@ export function guardsFor(config: Config): (credentials: Credential[]) => Reques
     return roles.length > 0 ? [requireRole(config, roles)] : [];
   };
 }
+
+/** How the OpenAPI document describes each credential: the security scheme its guard enforces. */
+export const CREDENTIAL_SCHEMES: Record<Credential, { scheme: string; definition: Record<string, unknown> }> =
+  {
+    admin: {
+      scheme: 'adminKey',
+      definition: {
+        type: 'http',
+        scheme: 'bearer',
+        description: '`ADMIN_API_KEY`: ops, may use everything.',
+      },
+    },
+    server: {
+      scheme: 'serverKey',
+      definition: {
+        type: 'http',
+        scheme: 'bearer',
+        description: '`SERVER_API_KEY`: game servers, `/v1/orders` and `/v1/players/...`.',
+      },
+    },
+    player: {
+      scheme: 'playerToken',
+      definition: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'HS256 signed with `PLAYER_JWT_SECRET`; `sub` is the player uuid, `exp` is required.',
+      },
+    },
+    webhook: {
+      scheme: 'webhookSignature',
+      definition: {
+        type: 'apiKey',
+        in: 'header',
+        name: SIGNATURE_HEADER,
+        description:
+          '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>`, secret per platform.',
+      },
+    },
+    adminBasic: {
+      scheme: 'adminBasic',
+      definition: {
+        type: 'http',
+        scheme: 'basic',
+        description: 'HTTP Basic with `ADMIN_API_KEY` as the password (any user name); the dashboard only.',
+      },
+    },
+  };

@@ -2,10 +2,15 @@ import { z } from 'zod';
 import { catalogDocumentSchema, catalogUpdateSchema } from '../domain/catalog.js';
 import { inventoryPageSchema, inventoryRecordSchema } from '../domain/details.js';
 import { orderCreateSchema, orderPageSchema, playerOrderSchema } from '../domain/order.js';
-import { authErrorBodySchema, errorBodySchema, validationErrorBodySchema } from '../http/errors.js';
-import { impliedErrors, type AnyRoute, type Credential, type ErrorStatus } from '../http/routes.js';
+import {
+  authErrorBodySchema,
+  ERROR_STATUS_DOCS,
+  errorBodySchema,
+  validationErrorBodySchema,
+} from '../http/errors.js';
+import { impliedErrors, type AnyRoute } from '../http/routes.js';
+import { CREDENTIAL_SCHEMES } from './guards.js';
 import { modifyManySchema } from './routes/me.js';
-import { SIGNATURE_HEADER } from './routes/webhooks.js';
 
 /**
  * The OpenAPI 3.1 document, built from the route declarations themselves (src/http/routes.ts):
@@ -78,58 +83,6 @@ function componentSchemas(): Record<string, JsonSchema> {
   );
 }
 
-const SECURITY: Record<Credential, { scheme: string; definition: JsonSchema }> = {
-  admin: {
-    scheme: 'adminKey',
-    definition: { type: 'http', scheme: 'bearer', description: '`ADMIN_API_KEY`: ops, may use everything.' },
-  },
-  server: {
-    scheme: 'serverKey',
-    definition: {
-      type: 'http',
-      scheme: 'bearer',
-      description: '`SERVER_API_KEY`: game servers, `/v1/orders` and `/v1/players/...`.',
-    },
-  },
-  player: {
-    scheme: 'playerToken',
-    definition: {
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT',
-      description: 'HS256 signed with `PLAYER_JWT_SECRET`; `sub` is the player uuid, `exp` is required.',
-    },
-  },
-  webhook: {
-    scheme: 'webhookSignature',
-    definition: {
-      type: 'apiKey',
-      in: 'header',
-      name: SIGNATURE_HEADER,
-      description:
-        '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>`, secret per platform.',
-    },
-  },
-  adminBasic: {
-    scheme: 'adminBasic',
-    definition: {
-      type: 'http',
-      scheme: 'basic',
-      description: 'HTTP Basic with `ADMIN_API_KEY` as the password (any user name); the dashboard only.',
-    },
-  },
-};
-
-const PARAMETER_NOTES: Record<string, string> = {
-  order_id: '1 to 64 of A-Z a-z 0-9 _ -',
-  player_uuid: 'The player uuid',
-  platform: 'The platform whose secret signs the request',
-  limit: 'Page size',
-  cursor: '`next_cursor` of the previous page',
-  include_expired: '`true` to list expired records too',
-  status: 'Only orders in this status',
-};
-
 function parameters(schema: z.ZodObject, location: 'path' | 'query'): JsonSchema[] {
   const converted = toJsonSchema(schema);
   const properties = (converted.properties ?? {}) as Record<string, JsonSchema>;
@@ -138,7 +91,7 @@ function parameters(schema: z.ZodObject, location: 'path' | 'query'): JsonSchema
     name,
     in: location,
     required: location === 'path' || required.has(name),
-    ...(PARAMETER_NOTES[name] ? { description: PARAMETER_NOTES[name] } : {}),
+    ...(typeof property.description === 'string' && { description: property.description }),
     schema: property,
   }));
 }
@@ -154,78 +107,11 @@ const preferHeader = {
   schema: { type: 'string', pattern: '(^|[,;\\s])[Ww][Aa][Ii][Tt]\\s*=\\s*\\d+' },
 };
 
-const retryAfter = {
-  'Retry-After': {
-    description: 'Seconds to wait before trying again.',
-    schema: { type: 'integer', minimum: 0 },
-  },
-};
-
-/** The shared error responses, by status. */
-const ERROR_RESPONSES: Record<
-  ErrorStatus,
-  { name: string; description: string; schema: string; headers?: JsonSchema }
-> = {
-  400: {
-    name: 'BadRequest',
-    description: 'The body could not be read (a compressed body that does not decompress).',
-    schema: 'Error',
-  },
-  401: {
-    name: 'Unauthorized',
-    description: 'Missing or invalid credential (`auth_success: false`).',
-    schema: 'AuthError',
-  },
-  403: {
-    name: 'Forbidden',
-    description: 'Valid credential, not allowed here (`auth_success: true`).',
-    schema: 'AuthError',
-  },
-  404: {
-    name: 'NotFound',
-    description: 'Nothing by that name here (for a player: none of its own).',
-    schema: 'Error',
-  },
-  409: {
-    name: 'Conflict',
-    description:
-      'The same idempotency key with another body (`idempotency_conflict`), or an order not in a state that allows this.',
-    schema: 'Error',
-  },
-  413: { name: 'PayloadTooLarge', description: 'Body over 1 MiB (decompressed).', schema: 'Error' },
-  415: {
-    name: 'UnsupportedMediaType',
-    description: 'A `Content-Encoding` (gzip, deflate and br are read) or charset this API does not read.',
-    schema: 'Error',
-  },
-  422: {
-    name: 'ValidationFailed',
-    description: 'Invalid request: one item per problem, `loc` names it.',
-    schema: 'ValidationError',
-  },
-  429: {
-    name: 'TooManyRequests',
-    description:
-      'Over `PLAYER_RATE_LIMIT_PER_MINUTE` requests in a minute from this player (`too_many_requests`).',
-    schema: 'Error',
-    headers: retryAfter,
-  },
-  503: {
-    name: 'Unavailable',
-    description:
-      'PostgreSQL cannot be reached (`unavailable`). Nothing is half-stored: a submit answered 503 stored ' +
-      'its order whole or not at all, so send it again with the same `order_id` or `client_order_ref_id` ' +
-      'after `Retry-After`.',
-    schema: 'Error',
-    headers: retryAfter,
-  },
-};
-
 function operation(route: AnyRoute<never>): JsonSchema {
   const responses: Record<string, JsonSchema> = Object.fromEntries(
     impliedErrors(route).map((status) => [
       String(status),
-      { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` },
+      { $ref: `#/components/responses/${ERROR_STATUS_DOCS[status].name}` },
     ]),
   );
   for (const [code, response] of Object.entries(route.responses)) {
@@ -260,7 +146,7 @@ function operation(route: AnyRoute<never>): JsonSchema {
     tags: [route.tag],
     summary: route.summary,
     ...(route.description && { description: route.description }),
-    security: route.credentials.map((credential) => ({ [SECURITY[credential].scheme]: [] })),
+    security: route.credentials.map((credential) => ({ [CREDENTIAL_SCHEMES[credential].scheme]: [] })),
     ...(params.length > 0 && { parameters: params }),
     ...(parts.body && {
       requestBody: {
@@ -305,10 +191,10 @@ export function buildOpenApiDocument(routes: AnyRoute<never>[]): JsonSchema {
     components: {
       schemas: componentSchemas(),
       securitySchemes: Object.fromEntries(
-        Object.values(SECURITY).map(({ scheme, definition }) => [scheme, definition]),
+        Object.values(CREDENTIAL_SCHEMES).map(({ scheme, definition }) => [scheme, definition]),
       ),
       responses: Object.fromEntries(
-        Object.values(ERROR_RESPONSES).map(({ name, description, schema, headers }) => [
+        Object.values(ERROR_STATUS_DOCS).map(({ name, description, schema, headers }) => [
           name,
           {
             description,

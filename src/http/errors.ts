@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
+import type { ErrorStatus } from './routes.js';
 
 /** The largest request body accepted: larger is a 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -136,3 +137,70 @@ function asHttpError(error: unknown, log: (level: 'warn' | 'error', message: str
   log('error', 'request failed');
   return httpErrors.internalError();
 }
+
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
+/** How the OpenAPI document describes each error status: one shared response each. */
+export const ERROR_STATUS_DOCS: Record<
+  ErrorStatus,
+  { name: string; description: string; schema: string; headers?: Record<string, unknown> }
+> = {
+  400: {
+    name: 'BadRequest',
+    description: 'The body could not be read (a compressed body that does not decompress).',
+    schema: 'Error',
+  },
+  401: {
+    name: 'Unauthorized',
+    description: 'Missing or invalid credential (`auth_success: false`).',
+    schema: 'AuthError',
+  },
+  403: {
+    name: 'Forbidden',
+    description: 'Valid credential, not allowed here (`auth_success: true`).',
+    schema: 'AuthError',
+  },
+  404: {
+    name: 'NotFound',
+    description: 'Nothing by that name here (for a player: none of its own).',
+    schema: 'Error',
+  },
+  409: {
+    name: 'Conflict',
+    description:
+      'The same idempotency key with another body (`idempotency_conflict`), or an order not in a state that allows this.',
+    schema: 'Error',
+  },
+  413: { name: 'PayloadTooLarge', description: 'Body over 1 MiB (decompressed).', schema: 'Error' },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'A `Content-Encoding` (gzip, deflate and br are read) or charset this API does not read.',
+    schema: 'Error',
+  },
+  422: {
+    name: 'ValidationFailed',
+    description: 'Invalid request: one item per problem, `loc` names it.',
+    schema: 'ValidationError',
+  },
+  429: {
+    name: 'TooManyRequests',
+    description:
+      'Over `PLAYER_RATE_LIMIT_PER_MINUTE` requests in a minute from this player (`too_many_requests`).',
+    schema: 'Error',
+    headers: retryAfter,
+  },
+  503: {
+    name: 'Unavailable',
+    description:
+      'PostgreSQL cannot be reached (`unavailable`). Nothing is half-stored: a submit answered 503 stored ' +
+      'its order whole or not at all, so send it again with the same `order_id` or `client_order_ref_id` ' +
+      'after `Retry-After`.',
+    schema: 'Error',
+    headers: retryAfter,
+  },
+};

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
 import { markOrderErrored } from '../stores/order-store.js';
-import { BatchFailedError, processPlayerOrders, type ProcessedOrder } from '../stores/process-orders.js';
+import { BatchFailedError, applyQueuedOrders, type FinishedOrder } from '../stores/apply-orders.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -30,7 +30,7 @@ function failedAlone(orderId: string, failedOrders: string[] | null): boolean {
 
 /** Step 2: metrics and one log line per order of a batch that committed. */
 function reportBatch(
-  processed: ProcessedOrder[],
+  processed: FinishedOrder[],
   durationMs: number,
   attempt: number,
   { logger, metrics }: Pick<OrderProcessorDeps, 'logger' | 'metrics'>,
@@ -89,9 +89,9 @@ async function applyUntilDone(deps: OrderProcessorDeps, em: EntityManager, targe
   let batchSize = config.ORDER_BATCH_SIZE;
   for (;;) {
     const started = performance.now();
-    let processed: ProcessedOrder[];
+    let processed: FinishedOrder[];
     try {
-      processed = await processPlayerOrders(em, target.playerUuid, {
+      processed = await applyQueuedOrders(em, target.playerUuid, {
         catalogCache: deps.catalogCache,
         batchSize,
         promotionFailureLimit: config.PROMO_FAILURE_LIMIT,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { playerOrderSchema } from '../../domain/order.js';
-import { orderId } from '../../domain/schema-types.js';
 import { httpErrors } from '../../http/errors.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../../queue/retry-orders.js';
 import { listOrders } from '../../stores/order-store.js';
@@ -8,10 +7,11 @@ import type { Logger } from '../../logger.js';
 import { apiRoute } from '../deps.js';
 import { preferredWait } from '../prefer-wait.js';
 import { sendOrder } from '../submit-order.js';
+import { orderParams } from './orders.js';
 import { orderPageResponses, ordersQuery } from './players.js';
 
 /** Bulk retry names the status it retries, so a mistyped query cannot re-run the wrong orders. */
-const bulkRetryQuery = z.object({ status: z.literal('errored') });
+const bulkRetryQuery = z.object({ status: z.literal('errored').describe('The status to retry: `errored`') });
 
 const enqueueFailed =
   (logger: Logger): EnqueueFailed =>
@@ -49,7 +49,7 @@ export const adminOrderRoutes = [
     summary: 'Re-queue one errored order',
     description: '409 unless the order is `errored`; 404 if unknown. A retried order is still applied once.',
     credentials: ['admin'],
-    params: z.object({ order_id: orderId }),
+    params: orderParams,
     preferWait: true,
     errors: [404, 409, 503],
     responses: {

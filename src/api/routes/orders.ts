@@ -10,7 +10,9 @@ import {
   submitOrder,
 } from '../submit-order.js';
 
-export const orderParams = z.object({ order_id: orderId });
+export const orderParams = z.object({
+  order_id: orderId.describe('1 to 64 of A-Z a-z 0-9 _ -; a platform event is `<platform>:<event id>`'),
+});
 
 /** Player Orders from game servers (and ops): submit, read, wait for final. */
 export const orderRoutes = [

@@ -8,26 +8,25 @@ import { INVENTORY_CURSOR, listInventory } from '../../stores/inventory-store.js
 import { listOrders } from '../../stores/order-store.js';
 import { apiRoute, type ApiDeps } from '../deps.js';
 
-const playerParams = z.object({ player_uuid: uuid });
-const limit = z.coerce.number().int().min(1).max(200).default(50);
+const playerParams = z.object({ player_uuid: uuid.describe('The player uuid') });
+const limit = z.coerce.number().int().min(1).max(200).default(50).describe('Page size');
+const cursor = (pattern: RegExp) =>
+  z.string().regex(pattern, 'not a cursor this API gave out').describe('`next_cursor` of the previous page');
 
 export const inventoryQuery = z.object({
   item_id: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
   bucket: z.enum(BUCKETS).optional(),
   type: z.enum(INVENTORY_TYPES).optional(),
   limit,
-  cursor: z.string().regex(INVENTORY_CURSOR, 'not a cursor this API gave out').optional(),
-  include_expired: z.stringbool().default(false),
+  cursor: cursor(INVENTORY_CURSOR).optional(),
+  include_expired: z.stringbool().default(false).describe('`true` to list expired records too'),
 });
 
 /** The query of an order listing; shared with `GET /v1/admin/orders`, which lists every player's. */
 export const ordersQuery = z.object({
-  status: z.enum(ORDER_STATUSES).optional(),
+  status: z.enum(ORDER_STATUSES).optional().describe('Only orders in this status'),
   limit,
-  cursor: z
-    .string()
-    .regex(/^\d{1,18}$/, 'not a cursor this API gave out')
-    .optional(),
+  cursor: cursor(/^\d{1,18}$/).optional(),
 });
 
 export const inventoryPageResponses: Record<number, ResponseDoc> = {

@@ -142,7 +142,9 @@ export const webhookRoutes = [
       "entry's bucket are the platform's. The event id is stored as `<platform>:<event id>`. A body may be " +
       'gzip-, deflate- or br-compressed: the signature covers the bytes as sent. An unknown platform is a 404.',
     credentials: ['webhook'],
-    params: z.object({ platform: z.enum(PLATFORM_NAMES) }),
+    params: z.object({
+      platform: z.enum(PLATFORM_NAMES).describe('The platform whose secret signs the request'),
+    }),
     unknownParamsNotFound: true,
     // The signature covers the bytes as sent: the handler reads them itself and checks them before
     // decompressing or parsing anything. Every platform's body has the same shape; steam's documents it.

@@ -11,7 +11,7 @@ import {
   type PlayerState,
 } from './player-store.js';
 
-export interface ProcessOptions {
+export interface ApplyOptions {
   catalogCache: CatalogCache;
   /** Most orders applied in one transaction. */
   batchSize: number;
@@ -21,7 +21,7 @@ export interface ProcessOptions {
   now?: () => Date;
 }
 
-export interface ProcessedOrder {
+export interface FinishedOrder {
   orderId: string;
   playerUuid: string;
   status: AppliedOrder['status'];
@@ -52,11 +52,11 @@ export class BatchFailedError extends Error {
  * inventory changes, results and final statuses commit together or not at all. However often this
  * runs for the same orders, each is applied once: an order no longer `queued` is never loaded again.
  */
-export async function processPlayerOrders(
+export async function applyQueuedOrders(
   em: EntityManager,
   playerUuid: string,
-  options: ProcessOptions,
-): Promise<ProcessedOrder[]> {
+  options: ApplyOptions,
+): Promise<FinishedOrder[]> {
   return em.transactional(async (tx) => {
     const player = await lockPlayer(tx, playerUuid);
     const state = await loadPlayerState(tx, playerUuid, options.batchSize);
@@ -75,8 +75,8 @@ async function applyBatch(
   playerUuid: string,
   player: PlayerCounters,
   { orders, records, catalogRevision }: PlayerState,
-  options: ProcessOptions,
-): Promise<ProcessedOrder[]> {
+  options: ApplyOptions,
+): Promise<FinishedOrder[]> {
   const catalog = await options.catalogCache.atRevision(tx, catalogRevision);
   const claims = await loadClaims(tx, playerUuid, orders, options.promotionFailureWindowSeconds);
   const now = options.now?.() ?? new Date();
