@@ -51,8 +51,6 @@ export function platformOrderSchema({ source, bucket }: Platform) {
   return z.preprocess(force, orderCreateSchema.safeExtend({ order_id: chosenOrderId }));
 }
 
-const unauthorized = httpErrors.unauthorized;
-
 /** `t=<unix seconds>,v1=<64 hex digits>`, in either order, spaces around parts allowed; else null. */
 function parseSignatureHeader(header: string): { timestamp: string; signature: Buffer } | null {
   const fields = new Map<string, string>();
@@ -75,17 +73,21 @@ function parseSignatureHeader(header: string): { timestamp: string; signature: B
  * the signature is the platform's and its timestamp within the tolerance of now.
  */
 export function verifySignature(header: string | undefined, rawBody: Buffer, secret: string, nowMs: number) {
-  if (!header) throw unauthorized(`the ${SIGNATURE_HEADER} header is required`);
+  if (!header) throw httpErrors.unauthorized(`the ${SIGNATURE_HEADER} header is required`);
   const parsed = parseSignatureHeader(header);
   if (!parsed)
-    throw unauthorized(`the ${SIGNATURE_HEADER} header must be t=<unix seconds>,v1=<hex HMAC-SHA256>`);
+    throw httpErrors.unauthorized(
+      `the ${SIGNATURE_HEADER} header must be t=<unix seconds>,v1=<hex HMAC-SHA256>`,
+    );
   const skew = Math.abs(Math.floor(nowMs / 1000) - Number(parsed.timestamp));
   if (skew > SIGNATURE_TOLERANCE_SECONDS) {
-    throw unauthorized(`the signature timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now`);
+    throw httpErrors.unauthorized(
+      `the signature timestamp is more than ${SIGNATURE_TOLERANCE_SECONDS} s from now`,
+    );
   }
   const expected = createHmac('sha256', secret).update(`${parsed.timestamp}.`).update(rawBody).digest();
   if (parsed.signature.length !== expected.length || !timingSafeEqual(parsed.signature, expected)) {
-    throw unauthorized('the signature does not match');
+    throw httpErrors.unauthorized('the signature does not match');
   }
 }
 
