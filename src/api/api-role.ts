@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { countJobs, createOrderQueue, createProducerConnection } from '../queue/order-queue.js';
+import { createOrderAccepter } from './accept-orders.js';
 import { createApp } from './app.js';
 import { drainServer, listen } from '../http/server.js';
 
@@ -30,7 +31,15 @@ export async function startApi(
   const queue = createOrderQueue(config, connection, logger);
   watchDependencies(telemetry.readiness, orm, connection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
-  const app = createApp({ config, orm, queue, logger, catalogCache: new CatalogCache(), telemetry });
+  const app = createApp({
+    config,
+    orm,
+    queue,
+    logger,
+    catalogCache: new CatalogCache(),
+    telemetry,
+    acceptOrder: createOrderAccepter({ orm, queue, logger, telemetry }),
+  });
   const { server, port: boundPort } = await listen(app, port);
   logger.info({ port: boundPort }, 'api listening');
 

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { routeFor } from '../http/routes.js';
+import type { OrderAccepter } from './accept-orders.js';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   logger: Logger;
   catalogCache: CatalogCache;
   telemetry: Telemetry;
+  /** Stores and enqueues an order, batched with concurrent submits (accept-orders.ts). */
+  acceptOrder: OrderAccepter;
 }
 
 /** Declares one route of the API (see src/http/routes.ts). */

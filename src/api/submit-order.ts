@@ -1,14 +1,11 @@
 import type { Request, Response } from 'express';
 import type { OrderCreate } from '../domain/order.js';
-import { acceptOrder, findOrder } from '../stores/order-store.js';
+import { findOrder } from '../stores/order-store.js';
 import { isFinal, playerOrderSchema, type PlayerOrderView, type SubmitterScope } from '../domain/order.js';
-import { enqueueOrderPromptly } from '../queue/order-queue.js';
 import type { ApiDeps } from './deps.js';
 import { httpErrors } from '../http/errors.js';
 import type { ResponseDoc } from '../http/routes.js';
 import { preferredWait, waitForFinal } from './prefer-wait.js';
-
-const ENQUEUE_TIMEOUT_MS = 1000;
 
 const location = { Location: 'Where the order is read back.' };
 
@@ -102,40 +99,19 @@ export async function answerOrderRead(
 
 /**
  * The one accept path for every caller that submits an order (game servers, players, platform
- * webhooks, each in its own idempotency scope): store it durably and idempotently, enqueue it, answer 202 (200 with `Prefer: wait` once
- * final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
+ * webhooks, each in its own idempotency scope): store it durably and idempotently, enqueue it
+ * (both batched with concurrent submits: accept-orders.ts), answer 202 (200 with `Prefer: wait`
+ * once final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
  */
 export async function submitOrder(
-  { orm, queue, logger, telemetry }: Pick<ApiDeps, 'orm' | 'queue' | 'logger' | 'telemetry'>,
+  deps: Pick<ApiDeps, 'orm' | 'telemetry' | 'acceptOrder'>,
   req: Request,
   res: Response,
   create: OrderCreate,
   scope: SubmitterScope,
   options: SendOrderOptions = {},
 ): Promise<void> {
-  const outcome = await acceptOrder(orm.em.fork(), create, scope);
-  if (outcome.kind === 'conflict') {
-    throw httpErrors.idempotencyConflict();
-  }
-  if (outcome.kind === 'accepted') {
-    telemetry.metrics.ordersAccepted.inc();
-    try {
-      await enqueueOrderPromptly(
-        queue,
-        { order_id: outcome.order.order_id, player_uuid: outcome.order.player_uuid },
-        ENQUEUE_TIMEOUT_MS,
-      );
-    } catch (error) {
-      // The order is durable; the sweeper delivers it once the queue is reachable again.
-      logger.warn({ order_id: outcome.order.order_id, err: error }, 'enqueue failed; left to the sweeper');
-    }
-  }
-  await sendOrder(
-    { orm, telemetry },
-    res,
-    outcome.order,
-    preferredWait(req),
-    outcome.kind === 'replayed',
-    options,
-  );
+  const outcome = await deps.acceptOrder({ create, scope });
+  if (outcome.kind === 'conflict') throw httpErrors.idempotencyConflict();
+  await sendOrder(deps, res, outcome.order, preferredWait(req), outcome.kind === 'replayed', options);
 }

@@ -65,7 +65,14 @@ export function createOrderQueue(config: Config, connection: Redis, logger: Logg
 }
 
 export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promise<void> {
-  await queue.add('apply-order', job, { jobId: orderJobId(job.order_id) });
+  await enqueueOrders(queue, [job]);
+}
+
+/** One job per order, added in one round trip. */
+export async function enqueueOrders(queue: Queue<OrderJob>, jobs: OrderJob[]): Promise<void> {
+  await queue.addBulk(
+    jobs.map((job) => ({ name: 'apply-order', data: job, opts: { jobId: orderJobId(job.order_id) } })),
+  );
 }
 
 /** Job states in which the job will still run, or is running: its order needs no second job. */
@@ -91,9 +98,9 @@ export async function enqueueAgain(queue: Queue<OrderJob>, order: OrderJob): Pro
  * Enqueues, but gives up waiting after `timeoutMs`: an accept must answer promptly even while Redis
  * is away. The order is already durable; the sweeper delivers what this could not.
  */
-export async function enqueueOrderPromptly(
+export async function enqueueOrdersPromptly(
   queue: Queue<OrderJob>,
-  job: OrderJob,
+  jobs: OrderJob[],
   timeoutMs: number,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -101,7 +108,7 @@ export async function enqueueOrderPromptly(
     timer = setTimeout(() => reject(new Error(`enqueue took over ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([enqueueOrder(queue, job), timeout]);
+    await Promise.race([enqueueOrders(queue, jobs), timeout]);
   } finally {
     clearTimeout(timer);
   }

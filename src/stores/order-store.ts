@@ -104,40 +104,76 @@ export type AcceptResult =
   | { kind: 'replayed'; order: PlayerOrderView }
   | { kind: 'conflict'; order: PlayerOrderView };
 
-/**
- * Stores an order durably, once. The unique keys decide: a second submit with the same `order_id`,
- * or the same (`player_uuid`, scope, `client_order_ref_id`), finds the first one and is a replay when
- * its body is the same, a conflict when not. Concurrent duplicates wait on the first insert's commit
- * and resolve the same way. Enqueueing is the caller's job, after this has committed.
- */
-export async function acceptOrder(
-  em: EntityManager,
-  create: OrderCreate,
-  scope: SubmitterScope,
-): Promise<AcceptResult> {
-  const hash = requestHash(create);
-  const order = queuedOrderOf(create);
-  const entries: StoredEntry[] = order.entries.map((entry) => ({
-    ...entry,
-    result: 'not_started',
-    details: [],
-  }));
-  for (;;) {
-    const inserted = await runSql<OrderRow[]>(
-      em,
-      `insert into player_order (${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, status, entries)
-       values (${ORDER_HEADER_KEYS.map(() => '?').join(', ')}, ?, ?, 'queued', ?::jsonb)
-       on conflict do nothing
-       returning ${ORDER_COLUMNS}`,
-      [...ORDER_HEADER_KEYS.map((key) => order[key]), scope, hash, JSON.stringify(entries)],
-    );
-    if (inserted[0]) return { kind: 'accepted', order: toView(inserted[0]) };
+/** An order to accept and who submitted it. */
+export interface Submission {
+  create: OrderCreate;
+  scope: SubmitterScope;
+}
 
+const ROW_PLACEHOLDERS = `(${ORDER_HEADER_KEYS.map(() => '?').join(', ')}, ?, ?, 'queued', ?::jsonb)`;
+
+/**
+ * Stores orders durably, once each, in one statement; the answers come in the order of
+ * `submissions`. The unique keys decide: a submit with the `order_id`, or the (`player_uuid`, scope,
+ * `client_order_ref_id`), of an order already stored, or of one earlier in the same batch, finds
+ * that order and is a replay when its body is the same, a conflict when not. Concurrent duplicates
+ * in other transactions wait on the first insert's commit and resolve the same way. Rows are
+ * inserted in the order given, so a player's orders take their accept_seq in arrival order.
+ * Enqueueing is the caller's job, after this has committed.
+ */
+export async function acceptOrders(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
+  const prepared = submissions.map(({ create, scope }) => {
+    const order = queuedOrderOf(create);
+    const entries: StoredEntry[] = order.entries.map((entry) => ({
+      ...entry,
+      result: 'not_started',
+      details: [],
+    }));
+    return { order, scope, hash: requestHash(create), entries };
+  });
+  const rows = await runSql<OrderRow[]>(
+    em,
+    `insert into player_order (${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, status, entries)
+     values ${prepared.map(() => ROW_PLACEHOLDERS).join(', ')}
+     on conflict do nothing
+     returning ${ORDER_COLUMNS}`,
+    prepared.flatMap(({ order, scope, hash, entries }) => [
+      ...ORDER_HEADER_KEYS.map((key) => order[key]),
+      scope,
+      hash,
+      JSON.stringify(entries),
+    ]),
+  );
+  const inserted = new Map(rows.map((row) => [row.order_id, row]));
+  const results: AcceptResult[] = [];
+  const vanished: number[] = [];
+  for (const [index, { order, scope, hash }] of prepared.entries()) {
+    const row = inserted.get(order.order_id);
+    // Two submissions of one order_id in a batch: only the first, whose body the row holds, took it.
+    if (row?.request_hash === hash) {
+      inserted.delete(order.order_id);
+      results[index] = { kind: 'accepted', order: toView(row) };
+      continue;
+    }
     const existing = await findByIdempotencyKey(em, order, scope);
-    // The conflicting row can only vanish if it was deleted in between; try the insert again.
-    if (!existing) continue;
-    return { kind: existing.request_hash === hash ? 'replayed' : 'conflict', order: toView(existing) };
+    if (existing) {
+      results[index] = {
+        kind: existing.request_hash === hash ? 'replayed' : 'conflict',
+        order: toView(existing),
+      };
+    } else {
+      // The conflicting row can only vanish if it was deleted in between; try the insert again.
+      vanished.push(index);
+    }
   }
+  if (vanished.length > 0) {
+    const again = await acceptOrders(
+      em,
+      vanished.map((index) => submissions[index]!),
+    );
+    vanished.forEach((index, k) => (results[index] = again[k]!));
+  }
+  return results;
 }
 
 async function findByIdempotencyKey(

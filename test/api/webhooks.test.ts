@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { webhookSignature } from '../helpers/credentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEM_GRANT, GEMS } from '../helpers/catalog-fixture.js';
-import { acceptOrder } from '../../src/stores/order-store.js';
+import { acceptOrders } from '../../src/stores/order-store.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
 
@@ -398,16 +398,17 @@ describe("event ids in their platform's namespace", () => {
     const player = newPlayer();
     const event = gemEvent(player);
     // How the event was stored then: the platform's order under the bare event id.
-    const before = await acceptOrder(
-      h.orm.em.fork(),
+    const [before] = await acceptOrders(h.orm.em.fork(), [
       {
-        ...event,
-        source: 'STEAM',
-        entries: [{ ...event.entries[0]!, use_inventory_bucket: 'steam' }],
+        create: {
+          ...event,
+          source: 'STEAM',
+          entries: [{ ...event.entries[0]!, use_inventory_bucket: 'steam' }],
+        },
+        scope: 'server',
       },
-      'server',
-    );
-    expect(before.kind).toBe('accepted');
+    ]);
+    expect(before?.kind).toBe('accepted');
     await waitForOrders(h, [event.order_id]);
 
     const again = await deliver('steam', JSON.stringify(event));

@@ -68,7 +68,7 @@ describe('a worker killed with SIGKILL mid-order', () => {
     await new Promise((resolve) => first.once('exit', resolve));
     await blocker.query('commit');
     await blocker.end();
-    const [stillQueued] = await waitForQueued(h, accepted.body.order_id);
+    const [stillQueued] = await statusesOf(h, accepted.body.order_id);
     expect(stillQueued).toBe('queued');
 
     startWorkerProcess();
@@ -78,11 +78,13 @@ describe('a worker killed with SIGKILL mid-order', () => {
   });
 });
 
-async function waitForQueued(h: Harness, orderId: string): Promise<string[]> {
-  const rows = await h.sql<{ status: string }>('select status from player_order where order_id = ?', [
-    orderId,
-  ]);
-  return rows.map((row) => row.status);
+/** The stored status of each order, in the order given. */
+async function statusesOf(h: Harness, ...orderIds: string[]): Promise<string[]> {
+  const rows = await h.sql<{ order_id: string; status: string }>(
+    'select order_id, status from player_order where order_id in (?)',
+    [orderIds],
+  );
+  return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.status ?? 'missing');
 }
 
 describe('an order stored while Redis is unreachable', () => {
@@ -107,12 +109,29 @@ describe('an order stored while Redis is unreachable', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body.status).toBe('queued');
     await sleep(1500);
-    expect(await waitForQueued(h, accepted.body.order_id)).toEqual(['queued']);
+    expect(await statusesOf(h, accepted.body.order_id)).toEqual(['queued']);
 
     await proxy.restore();
     const [final] = await waitForOrders(h, [accepted.body.order_id]);
     expect(final.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);
+  });
+
+  it('many orders submitted at once are all accepted (batched), and each processed once when Redis is back', async () => {
+    const players = Array.from({ length: 20 }, () => newPlayer());
+    await proxy.cut();
+
+    const answers = await Promise.all(
+      players.map((player) => h.server('POST', '/v1/orders', grantGems(player))),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(players.map(() => 202));
+    const orderIds = answers.map((answer) => answer.body.order_id as string);
+    expect(await statusesOf(h, ...orderIds)).toEqual(orderIds.map(() => 'queued'));
+
+    await proxy.restore();
+    const final = await waitForOrders(h, orderIds);
+    expect(final.map((order) => order.status)).toEqual(orderIds.map(() => 'succeeded'));
+    for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);
   });
 });
 

@@ -1,0 +1,40 @@
+/**
+ * Batches that form by themselves. The first call runs at once, alone; calls made while a batch is
+ * in flight wait and run together in the next one, up to `maxBatch`. An idle system pays no
+ * latency for it (there is no timer), and a busy one pays one round trip for many calls.
+ *
+ * `run` answers one output per input, in order. When a batch of several fails, each of its inputs
+ * runs again alone, so one input that cannot be processed fails only its own caller.
+ */
+export function naturalBatches<In, Out>(
+  run: (inputs: In[]) => Promise<Out[]>,
+  maxBatch: number,
+): (input: In) => Promise<Out> {
+  interface Waiting {
+    input: In;
+    resolve: (output: Out) => void;
+    reject: (error: unknown) => void;
+  }
+  const waiting: Waiting[] = [];
+  let running = false;
+
+  const settle = async (batch: Waiting[]): Promise<void> => {
+    try {
+      const outputs = await run(batch.map(({ input }) => input));
+      batch.forEach(({ resolve }, index) => resolve(outputs[index]!));
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.reject(error);
+      else await Promise.all(batch.map((one) => settle([one])));
+    }
+  };
+  const drain = async () => {
+    running = true;
+    while (waiting.length > 0) await settle(waiting.splice(0, maxBatch));
+    running = false;
+  };
+  return (input) =>
+    new Promise<Out>((resolve, reject) => {
+      waiting.push({ input, resolve, reject });
+      if (!running) void drain();
+    });
+}
