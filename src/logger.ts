@@ -17,10 +17,6 @@ const REDACTED_PATHS = [
 ];
 
 /**
- * JSON lines on stdout, or on another file descriptor (the ops CLI keeps stdout for its answers) or
- * stream (tests read them).
- */
-/**
  * pino's error serializer (type, message, stack, code and the error's other fields), with the one
  * key it writes in camelCase (the errors inside an AggregateError, as when `localhost` resolves to
  * both ::1 and 127.0.0.1) in snake_case like every other key.
@@ -33,6 +29,10 @@ export function serializeError(error: unknown): unknown {
   return { ...rest, aggregate_errors: aggregateErrors };
 }
 
+/**
+ * JSON lines on stdout, or on another file descriptor (the ops CLI keeps stdout for its answers) or
+ * stream (tests read them).
+ */
 export function createLogger(
   level: string,
   name: string,
@@ -45,6 +45,8 @@ export function createLogger(
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { err: serializeError },
     },
-    typeof destination === 'number' ? pino.destination(destination) : destination,
+    // Written asynchronously: a log line never blocks the event loop on a slow stdout. pino flushes
+    // what is pending when the process exits (a SIGKILL can still lose the last lines).
+    typeof destination === 'number' ? pino.destination({ dest: destination, sync: false }) : destination,
   );
 }
