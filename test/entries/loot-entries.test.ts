@@ -1,6 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import {
+  AMULET,
+  BOOTS,
+  COUPON_30,
+  CRYSTALS,
+  HELM,
+  KEY,
+  lootCatalog,
+  PASS,
+  REQUIRES,
+  RING,
+  SHOP,
+  SHOP_PRICE,
+  SUB,
+  SUB_SUB,
+  VERSIONED,
+  VERSIONED_VENDOR,
+} from '../fixtures/loot-catalog.js';
 
 /**
  * fill_loot and purchase_loot through the real service: one order of each, end to end, with every
@@ -9,94 +27,10 @@ import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdin
  * alone (test/domain/entries/fill-loot.test.ts and purchase-loot.test.ts).
  */
 
-// Items
-const CRYSTALS = 1000; // currency
-const HELM = 1002;
-const BOOTS = 1003;
-const RING = 1004;
-const AMULET = 1005;
-const KEY = 1006; // consumed requirement
-const PASS = 1007; // requirement only checked
-const COUPON_30 = 1020; // 30 % off SHOP in crystals, up to 3 at a time
-
-// Vendors
-const SHOP_VENDOR = 1000;
-const VERSIONED_VENDOR = 1001;
-
-// Loot
-const SUB = 1101;
-const SUB_SUB = 1102;
-const REQUIRES = 1109;
-const SHOP = 1200;
-const VERSIONED = 1203;
-
-const SHOP_PRICE = 45;
-
-const catalog = {
-  items: [
-    { id: CRYSTALS, name: 'Crystals' },
-    { id: HELM, name: 'Helm' },
-    { id: BOOTS, name: 'Boots' },
-    { id: RING, name: 'Ring' },
-    { id: AMULET, name: 'Amulet' },
-    { id: KEY, name: 'Key' },
-    { id: PASS, name: 'Pass' },
-    {
-      id: COUPON_30,
-      name: '30 % coupon',
-      coupon: { discount_percent: 30, price_item_ids: [CRYSTALS], loot_ids: [SHOP], max_quantity: 3 },
-    },
-  ],
-  vendors: [
-    { id: SHOP_VENDOR, name: 'Armory shop' },
-    { id: VERSIONED_VENDOR, name: 'Versioned shop' },
-  ],
-  loot: [
-    { id: SUB_SUB, name: 'Amulet drop', contents: [{ item_id: AMULET, quantity: 1 }] },
-    {
-      id: SUB,
-      name: 'Ring drop',
-      contents: [{ item_id: RING, quantity: 1 }],
-      sub_loot: [{ loot_id: SUB_SUB, quantity: 3 }],
-    },
-    {
-      id: REQUIRES,
-      name: 'Key chest',
-      max_quantity: 5,
-      required: [
-        { item_id: KEY, quantity: 2, consume: true },
-        { item_id: PASS, quantity: 1, consume: false },
-      ],
-      contents: [
-        { item_id: HELM, quantity: 2 },
-        { item_id: BOOTS, quantity: 1 },
-      ],
-      sub_loot: [{ loot_id: SUB, quantity: 2 }],
-    },
-    {
-      id: SHOP,
-      name: 'Helm offer',
-      vendor_id: SHOP_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: SHOP_PRICE }],
-      coupons_enabled: true,
-      max_quantity: 5,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: VERSIONED,
-      name: 'Versioned offer',
-      vendor_id: VERSIONED_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 10 }],
-      coupons_enabled: true,
-      contents: [{ item_id: BOOTS, quantity: 1 }],
-    },
-  ],
-};
-
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  const response = await h.putCatalog(catalog);
+  const response = await h.putCatalog(lootCatalog);
   expect(response.status, JSON.stringify(response.body)).toBe(200);
 });
 afterAll(() => h.close());
@@ -287,7 +221,7 @@ describe('vendor versions kept by the catalog store', () => {
     expect(old.version).toBe(1);
     expect(typeof old.etag).toBe('string');
 
-    const versionedLoot = catalog.loot.find((loot) => loot.id === VERSIONED)!;
+    const versionedLoot = lootCatalog.loot.find((loot) => loot.id === VERSIONED)!;
     const changed = await h.putCatalog({
       loot: [{ ...versionedLoot, prices: [{ price_item_id: CRYSTALS, price: 12 }] }],
     });

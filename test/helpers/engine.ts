@@ -64,6 +64,28 @@ export interface StoredClaims {
   fulfilled?: { bucket: Bucket; externalTranId: string }[];
 }
 
+/**
+ * A catalog as plain data, as the admin API takes it: `engineFor({ ...catalog })` and
+ * `h.putCatalog(catalog)` both accept it. Vendors carry no version here; the catalog store sets it.
+ */
+export type CatalogData = {
+  items: z.input<typeof itemSchema>[];
+  vendors: VendorInput[];
+  loot: z.input<typeof lootSchema>[];
+  promotions?: z.input<typeof promotionSchema>[];
+};
+
+/** The catalog with one vendor at `version` and `etag`, as the catalog store would have moved it. */
+export const atVendorVersion = (
+  catalog: CatalogData,
+  vendorId: number,
+  version: number,
+  etag: string,
+): CatalogData => ({
+  ...catalog,
+  vendors: catalog.vendors.map((vendor) => (vendor.id === vendorId ? { ...vendor, version, etag } : vendor)),
+});
+
 export interface EngineOptions {
   items?: z.input<typeof itemSchema>[];
   loot?: z.input<typeof lootSchema>[];
