@@ -2,6 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
 import { results, waitForOrders } from '../helpers/orders.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import {
+  BLADE,
+  BOW,
+  BUNDLE,
+  BUNDLE_PRICE,
+  bundleAndClaimsCatalog,
+  COIN,
+  ENTITLED_SKIN,
+  GRANT_HAT,
+  HAT,
+  M_BLADE,
+  M_BOW,
+  POTION,
+  PROMO,
+  PROMO_LOOT,
+  SKIN,
+  TRANSIENT_LOOT,
+  UNKNOWN_LOOT,
+} from '../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot
@@ -11,127 +30,10 @@ import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdin
  * result code of these entry types is tested on the engine alone (test/domain/entries/).
  */
 
-// Items
-const COIN = 3000; // currency
-const TOKEN = 3001; // second currency
-const BLADE = 3002;
-const BOW = 3003;
-const HAT = 3004;
-const POTION = 3006;
-const SKIN = 3007;
-
-// Vendors
-const BUNDLE_VENDOR = 3000;
-
-// Loot
-const PROMO_LOOT = 3100;
-const GRANT_HAT = 3102;
-const M_BLADE = 3110;
-const M_BOW = 3111;
-const BUNDLE = 3120;
-const TRANSIENT_LOOT = 3130;
-const ENTITLED_SKIN = 3140;
-const ENTITLED_RETIRED = 3143;
-const UNKNOWN_LOOT = 99_999;
-
-// Prices: BUNDLE has members M_BLADE (99 coins) and M_BOW (60 coins), 15 % off.
-const BLADE_COINS = 99;
-const BOW_COINS = 60;
-const BUNDLE_DISCOUNT = 15;
-const BUNDLE_PRICE = Math.floor(((BLADE_COINS + BOW_COINS) * (100 - BUNDLE_DISCOUNT)) / 100); // 135
-
-const LONG_AGO = '2000-01-01T00:00:00Z';
-
-// Promotions (each test uses its own, so that uses counted by one test do not leak into another)
-const PROMO = {
-  open: 'MORE-OPEN',
-  twice: 'MORE-TWICE',
-  inactive: 'MORE-INACTIVE',
-  expired: 'MORE-EXPIRED',
-  oneUse: 'MORE-ONE-USE',
-  brute: 'MORE-BRUTE',
-  rollback: 'MORE-ROLLBACK',
-  hundred: 'MORE-HUNDRED',
-} as const;
-
-const catalog = {
-  items: [
-    { id: COIN, name: 'Coin' },
-    { id: TOKEN, name: 'Token' },
-    { id: BLADE, name: 'Blade' },
-    { id: BOW, name: 'Bow' },
-    { id: HAT, name: 'Hat' },
-    { id: POTION, name: 'Potion' },
-    { id: SKIN, name: 'Skin' },
-  ],
-  vendors: [{ id: BUNDLE_VENDOR, name: 'Bundle shop' }],
-  loot: [
-    { id: PROMO_LOOT, name: 'Promo hat', contents: [{ item_id: HAT, quantity: 1 }] },
-    { id: GRANT_HAT, name: 'Hat grant', contents: [{ item_id: HAT, quantity: 1 }] },
-    {
-      id: M_BLADE,
-      name: 'Blade offer',
-      prices: [
-        { price_item_id: COIN, price: BLADE_COINS },
-        { price_item_id: TOKEN, price: 10 },
-      ],
-      contents: [{ item_id: BLADE, quantity: 1 }],
-    },
-    {
-      id: M_BOW,
-      name: 'Bow offer',
-      prices: [
-        { price_item_id: COIN, price: BOW_COINS },
-        { price_item_id: TOKEN, price: 5 },
-      ],
-      contents: [{ item_id: BOW, quantity: 1 }],
-    },
-    {
-      id: BUNDLE,
-      name: 'Blade and bow bundle',
-      vendor_id: BUNDLE_VENDOR,
-      coupons_enabled: true,
-      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: BUNDLE_DISCOUNT },
-    },
-    {
-      id: TRANSIENT_LOOT,
-      name: 'Match potions',
-      max_quantity: 3,
-      contents: [{ item_id: POTION, quantity: 2 }],
-    },
-    {
-      id: ENTITLED_SKIN,
-      name: 'Skin DLC',
-      entitlements: [
-        { bucket: 'steam', sku: 'SKU-SKIN' },
-        { bucket: 'psn', sku: 'SKU-SKIN' },
-      ],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_RETIRED,
-      name: 'Retired DLC',
-      active: false,
-      entitlements: [{ bucket: 'steam', sku: 'SKU-RETIRED' }],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-  ],
-  promotions: [
-    { code: PROMO.open, loot_id: PROMO_LOOT, per_player: 1 },
-    { code: PROMO.twice, loot_id: PROMO_LOOT, per_player: 2 },
-    { code: PROMO.inactive, loot_id: PROMO_LOOT, active: false },
-    { code: PROMO.expired, loot_id: PROMO_LOOT, expires_at: LONG_AGO },
-    { code: PROMO.oneUse, loot_id: PROMO_LOOT, max_uses: 1 },
-    { code: PROMO.brute, loot_id: PROMO_LOOT, per_player: 1 },
-    { code: PROMO.rollback, loot_id: PROMO_LOOT, max_uses: 1, per_player: 1 },
-    { code: PROMO.hundred, loot_id: PROMO_LOOT, max_uses: 100, per_player: 1 },
-  ],
-};
-
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  const response = await h.putCatalog(catalog);
+  const response = await h.putCatalog(bundleAndClaimsCatalog);
   expect(response.status, JSON.stringify(response.body)).toBe(200);
 });
 afterAll(() => h.close());
