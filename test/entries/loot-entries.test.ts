@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
+import { expectDetailsMatch, type Change } from '../helpers/details.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import { expectOrderRefused, expectOrderSucceeded, type FinalEntry } from '../helpers/orders.js';
 import {
   AMULET,
   BOOTS,
@@ -9,11 +11,12 @@ import {
   HELM,
   KEY,
   lootCatalog,
+  purchase,
+  type PurchaseOptions,
   PASS,
   REQUIRES,
   RING,
   SHOP,
-  SHOP_PRICE,
   SUB,
   SUB_SUB,
   VERSIONED,
@@ -46,84 +49,20 @@ const fill = (player: string, lootId: number, quantity = 1) => ({
   entries: [{ type: 'fill_loot', loot_id: lootId, quantity }],
 });
 
-interface PurchaseOptions {
-  quantity?: number;
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
-}
-
-const purchase = (player: string, lootId: number, options: PurchaseOptions = {}) => ({
+const purchaseBy = (player: string, lootId: number, options?: PurchaseOptions) => ({
   player_uuid: player,
-  entries: [
-    {
-      type: 'purchase_loot',
-      loot_id: lootId,
-      quantity: options.quantity ?? 1,
-      purchase_price: {
-        price_item_id: options.priceItemId ?? CRYSTALS,
-        price: options.price ?? SHOP_PRICE,
-        ...(options.coupon !== undefined ? { price_coupon_item_id: options.coupon } : {}),
-      },
-      ...(options.vendorVersion !== undefined ? { vendor_version: options.vendorVersion } : {}),
-      ...(options.vendorEtag !== undefined ? { vendor_etag: options.vendorEtag } : {}),
-    },
-  ],
+  ...purchase(lootId, options),
 });
 
-/** Submits a one-entry order that must fail with `code`, changing nothing. */
-async function expectRefused(player: string, order: Record<string, unknown>, code: string): Promise<void> {
-  const before = await snapshot(player);
-  const response = await h.submit(order);
-  expect(response.status).toBe(200);
-  expect(response.body.entries[0].result).toBe(code);
-  expect(response.body.status).toBe('failed');
-  expect(response.body.entries[0].details).toEqual([]);
-  expect(await snapshot(player)).toEqual(before);
-}
-
-interface InvChange {
-  before_item_id: number | null;
-  after_item_id: number | null;
-  before: InventoryRecord | null;
-  after: InventoryRecord | null;
-}
-
-interface Detail {
-  type: string;
-  loot_id: number | null;
-  inv_change: InvChange;
-}
-
-interface Entry {
-  result: string;
-  details: Detail[];
-}
-
-/** Submits a one-entry order that must succeed; answers the entry. */
-async function expectSuccess(order: Record<string, unknown>): Promise<Entry> {
-  const response = await h.submit(order);
-  expect(response.status).toBe(200);
-  expect(response.body.entries[0].result, JSON.stringify(response.body.entries[0])).toBe('success');
-  expect(response.body.status).toBe('succeeded');
-  return response.body.entries[0] as Entry;
-}
-
-interface Change {
-  loot_id: number | null;
-  item: number;
-  before: number | null;
-  after: number | null;
-}
+const expectRefused = (order: Record<string, unknown>, code: string) => expectOrderRefused(h, order, code);
+const expectSuccess = (order: Record<string, unknown>) => expectOrderSucceeded(h, order);
 
 /** The details of an entry, compactly, in a stable order; each must be an inventory_change. */
-function changes(entry: Entry): Change[] {
+function changes(entry: FinalEntry): Change[] {
   return entry.details
     .map((detail): Change => {
       expect(detail.type).toBe('inventory_change');
-      const change = detail.inv_change;
+      const change = detail.inv_change!;
       expect(change.before_item_id).toBe(change.before?.item_id ?? null);
       expect(change.after_item_id).toBe(change.after?.item_id ?? null);
       if (change.before && change.after) expect(change.after.inventory_id).toBe(change.before.inventory_id);
@@ -135,16 +74,6 @@ function changes(entry: Entry): Change[] {
       };
     })
     .sort((a, b) => a.item - b.item || (a.before ?? -1) - (b.before ?? -1));
-}
-
-/** Every detail's `before` is the record as it was, and its `after` the record as it now is. */
-function expectDetailsMatch(entry: Entry, before: InventoryRecord[], after: InventoryRecord[]): void {
-  for (const { inv_change: change } of entry.details) {
-    const inventoryId = (change.before ?? change.after)!.inventory_id;
-    if (change.before) expect(before.find((r) => r.inventory_id === inventoryId)).toEqual(change.before);
-    if (change.after) expect(after.find((r) => r.inventory_id === inventoryId)).toEqual(change.after);
-    else expect(after.find((r) => r.inventory_id === inventoryId)).toBeUndefined();
-  }
 }
 
 const counts = (records: InventoryRecord[], itemId: number) =>
@@ -196,7 +125,7 @@ describe('purchase_loot end to end', () => {
       { item: COUPON_30, quantity: 1 },
     ]);
     const before = await snapshot(player);
-    const entry = await expectSuccess(purchase(player, SHOP, { quantity: 3, coupon: COUPON_30 }));
+    const entry = await expectSuccess(purchaseBy(player, SHOP, { quantity: 3, coupon: COUPON_30 }));
     const after = await snapshot(player);
     expect(changes(entry)).toEqual([
       { loot_id: SHOP, item: CRYSTALS, before: 94, after: null },
@@ -235,28 +164,25 @@ describe('vendor versions kept by the catalog store', () => {
     );
 
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorVersion: old.version }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: old.version }),
       'vendor_version_does_not_match',
     );
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorEtag: old.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorEtag: old.etag }),
       'vendor_version_does_not_match',
     );
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: old.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: old.etag }),
       'vendor_version_does_not_match',
     );
     expect(await h.balance(player, CRYSTALS)).toBe(100);
     expect(await h.balance(player, BOOTS)).toBe(0);
 
     // The current version and etag are accepted.
-    await expectSuccess(purchase(player, VERSIONED, { price: 12, vendorVersion: current.version }));
-    await expectSuccess(purchase(player, VERSIONED, { price: 12, vendorEtag: current.etag }));
+    await expectSuccess(purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version }));
+    await expectSuccess(purchaseBy(player, VERSIONED, { price: 12, vendorEtag: current.etag }));
     await expectSuccess(
-      purchase(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: current.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: current.etag }),
     );
     expect(await h.balance(player, CRYSTALS)).toBe(100 - 3 * 12);
     expect(await h.balance(player, BOOTS)).toBe(3);

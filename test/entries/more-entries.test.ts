@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Detail } from '../../src/domain/details.js';
+import { inventoryChanges } from '../helpers/details.js';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
-import { results, waitForOrders } from '../helpers/orders.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import {
+  expectOrderRefused,
+  expectOrderSucceeded,
+  results,
+  submitAndWait,
+  waitForOrders,
+} from '../helpers/orders.js';
 import {
   BLADE,
   BOW,
@@ -47,67 +55,9 @@ const snapshot = (player: string) => inventorySnapshot(h, player);
 const balanceIn = (records: InventoryRecord[], itemId: number) =>
   records.filter((record) => record.item_id === itemId).reduce((sum, record) => sum + record.count, 0);
 
-interface InvChange {
-  before_item_id: number | null;
-  after_item_id: number | null;
-  before: InventoryRecord | null;
-  after: InventoryRecord | null;
-}
-
-interface Detail {
-  type: string;
-  loot_id: number | null;
-  code?: string;
-  inv_change?: InvChange;
-}
-
-interface Entry {
-  result: string;
-  details: Detail[];
-}
-
-interface Order {
-  order_id: string;
-  status: string;
-  entries: Entry[];
-}
-
-/** Submits an order and waits for its final state. */
-async function submit(order: Record<string, unknown>): Promise<Order> {
-  const response = await h.submit(order);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
-  return response.body as Order;
-}
-
-/** Submits a one-entry order that must fail with `code`, changing nothing. */
-async function expectRefused(order: Record<string, unknown>, code: string): Promise<void> {
-  const player = order.player_uuid as string;
-  const before = await snapshot(player);
-  const final = await submit(order);
-  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe(code);
-  expect(final.status).toBe('failed');
-  expect(final.entries[0]!.details).toEqual([]);
-  expect(await snapshot(player)).toEqual(before);
-}
-
-/** Submits a one-entry order that must succeed; answers the entry. */
-async function expectSuccess(order: Record<string, unknown>): Promise<Entry> {
-  const final = await submit(order);
-  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe('success');
-  expect(final.status).toBe('succeeded');
-  return final.entries[0]!;
-}
-
-/** Each inventory_change detail of an entry, compactly. */
-const invChanges = (details: Detail[]) =>
-  details
-    .filter((detail) => detail.type === 'inventory_change')
-    .map((detail) => ({
-      loot_id: detail.loot_id,
-      item: (detail.inv_change!.after_item_id ?? detail.inv_change!.before_item_id)!,
-      before: detail.inv_change!.before?.count ?? null,
-      after: detail.inv_change!.after?.count ?? null,
-    }));
+const submit = (order: Record<string, unknown>) => submitAndWait(h, order);
+const expectRefused = (order: Record<string, unknown>, code: string) => expectOrderRefused(h, order, code);
+const expectSuccess = (order: Record<string, unknown>) => expectOrderSucceeded(h, order);
 
 /** The detail a claim of a code of PROMO_LOOT records. */
 const claimDetail = (code: string): Detail => ({ type: 'claim_promo_code', loot_id: PROMO_LOOT, code });
@@ -172,7 +122,9 @@ describe('promotion_code end to end', () => {
 
     expect(entry.details[0]).toEqual(claimDetail(PROMO.open));
     expect(entry.details.slice(1).every((detail) => detail.type === 'inventory_change')).toBe(true);
-    expect(invChanges(entry.details)).toEqual([{ loot_id: PROMO_LOOT, item: HAT, before: null, after: 1 }]);
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: PROMO_LOOT, item: HAT, before: null, after: 1 },
+    ]);
     expect(await h.balance(player, HAT)).toBe(1);
     expect(await promotionUses(PROMO.open)).toBe(usesBefore + 1);
   });
@@ -334,7 +286,7 @@ describe('purchase_dynamic_bundle end to end', () => {
       ['dynamic_bundle_lti', M_BOW],
       ['inventory_change', M_BOW],
     ]);
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: BUNDLE, item: COIN, before: 200, after: 200 - BUNDLE_PRICE },
       { loot_id: M_BLADE, item: BLADE, before: null, after: 1 },
       { loot_id: M_BOW, item: BOW, before: null, after: 1 },
@@ -350,7 +302,7 @@ describe('fill_loot_single_transient', () => {
   it('grants the contents as transient records', async () => {
     const player = newPlayer();
     const entry = await expectSuccess(fillTransient(player, TRANSIENT_LOOT, 'match-1', 2));
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: TRANSIENT_LOOT, item: POTION, before: null, after: 4 },
     ]);
     expect(entry.details[0]!.inv_change!.after!.type).toBe('transient');
@@ -391,7 +343,7 @@ describe('fill_entitled_loot', () => {
   it('grants the loot entitled by the sku in the source bucket', async () => {
     const player = newPlayer();
     const entry = await expectSuccess(entitled(player, { tran: uniqueTran('steam') }));
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: ENTITLED_SKIN, item: SKIN, before: null, after: 1 },
     ]);
     const after = await snapshot(player);

@@ -12,7 +12,7 @@ import {
   type promotionSchema,
 } from '../../src/domain/catalog.js';
 import { PlayerClaims, transientFillKey, fulfilledKey } from '../../src/domain/claims.js';
-import type { Detail, InventoryRecordView } from '../../src/domain/details.js';
+import type { InventoryRecordView } from '../../src/domain/details.js';
 import { alwaysOwnedInventoryId, PlayerInventory } from '../../src/domain/inventory.js';
 import { orderCreateSchema, queuedOrderOf } from '../../src/domain/order.js';
 import type { Bucket } from '../../src/domain/vocabulary.js';
@@ -238,29 +238,6 @@ function recordOf(holding: Holding, legacyId: number): InventoryRecordView {
     custom_data: holding.custom_data ?? {},
     item_id: holding.item,
   };
-}
-
-/** One inventory_change detail, compactly: which loot, which item, the count before and after. */
-export interface Change {
-  loot_id: number | null;
-  item: number;
-  before: number | null;
-  after: number | null;
-}
-
-/** The inventory_change details of an entry, compactly, in the order the entry made them. */
-export function inventoryChanges(details: Detail[]): Change[] {
-  return details
-    .filter((detail) => detail.type === 'inventory_change')
-    .map((detail) => {
-      const change = detail.inv_change!;
-      return {
-        loot_id: detail.loot_id,
-        item: (change.after_item_id ?? change.before_item_id)!,
-        before: change.before?.count ?? null,
-        after: change.after?.count ?? null,
-      };
-    });
 }
 
 /**

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { InventoryRecordView } from '../../../src/domain/details.js';
+import { expectDetailsMatch, inventoryChanges } from '../../helpers/details.js';
 import {
   engineFor,
   expectRefused,
   expectSuccess,
   inSeconds,
-  inventoryChanges,
   MAX_COUNT,
   NOW,
   type Engine,
@@ -93,20 +92,6 @@ const counts = (engine: Engine, itemId: number) =>
     .records()
     .filter((record) => record.item_id === itemId)
     .map((record) => record.count);
-
-/** Every detail's `before` is the record as it was, and its `after` the record as it now is. */
-function expectDetailsMatch(
-  entry: ReturnType<typeof expectSuccess>,
-  before: InventoryRecordView[],
-  after: InventoryRecordView[],
-): void {
-  for (const { inv_change: change } of entry.details) {
-    const inventoryId = (change!.before ?? change!.after)!.inventory_id;
-    if (change!.before) expect(before.find((r) => r.inventory_id === inventoryId)).toEqual(change!.before);
-    if (change!.after) expect(after.find((r) => r.inventory_id === inventoryId)).toEqual(change!.after);
-    else expect(after.find((r) => r.inventory_id === inventoryId)).toBeUndefined();
-  }
-}
 
 describe('fill_loot refusals change nothing', () => {
   it('loot_not_found for a loot id the catalog does not have', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
   engineFor,
   expectRefused,
   expectSuccess,
-  inventoryChanges,
   type OrderInput,
   type StoredClaims,
 } from '../../helpers/engine.js';

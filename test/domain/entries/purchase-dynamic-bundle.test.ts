@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
   atVendorVersion,
   engineFor,
   expectRefused,
   expectSuccess,
   inSeconds,
-  inventoryChanges,
   MAX_COUNT,
   type Holding,
   type OrderInput,

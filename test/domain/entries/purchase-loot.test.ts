@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
   atVendorVersion,
   engineFor,
   expectRefused,
   expectSuccess,
   inSeconds,
-  inventoryChanges,
   type Holding,
-  type OrderInput,
 } from '../../helpers/engine.js';
 import {
   BOOTS,
@@ -20,6 +19,8 @@ import {
   CURSE,
   HELM,
   lootCatalog,
+  purchase,
+  type PurchaseOptions,
   MARKS,
   NO_COUPONS,
   NO_PRICE,
@@ -42,32 +43,6 @@ const ETAG = 'versioned-etag-3';
 const catalog = atVendorVersion(lootCatalog, VERSIONED_VENDOR, VERSION, ETAG);
 
 const engineWith = (holdings: Holding[] = []) => engineFor({ ...catalog, holdings });
-
-interface PurchaseOptions {
-  quantity?: number;
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
-}
-
-const purchase = (lootId: number, options: PurchaseOptions = {}): OrderInput => ({
-  entries: [
-    {
-      type: 'purchase_loot',
-      loot_id: lootId,
-      quantity: options.quantity ?? 1,
-      purchase_price: {
-        price_item_id: options.priceItemId ?? CRYSTALS,
-        price: options.price ?? SHOP_PRICE,
-        price_coupon_item_id: options.coupon,
-      },
-      vendor_version: options.vendorVersion,
-      vendor_etag: options.vendorEtag,
-    },
-  ],
-});
 
 describe('purchase_loot refusals spend nothing', () => {
   it('vendor_version_does_not_match for a stale vendor_version or vendor_etag; the current ones buy', () => {
