@@ -10,6 +10,13 @@ import {
   SWORD_PACK,
 } from '../helpers/catalog-fixture.js';
 import {
+  CONTENT_DEFAULTS,
+  COUPON_DEFAULTS,
+  ITEM_DEFAULTS,
+  LOOT_DEFAULTS,
+  PROMOTION_DEFAULTS,
+} from '../fixtures/catalog-defaults.js';
+import {
   ADMIN_KEY,
   newPlayer,
   SERVER_KEY,
@@ -300,48 +307,22 @@ describe('catalog reads and writes', () => {
     });
     const stored = await getCatalog();
     for (const doc of [returned, stored]) {
-      expect(itemOf(doc, 1201)).toEqual({
-        id: 1201,
-        name: 'Plain',
-        active: true,
-        unique: false,
-        always_owned: false,
-        coupon: null,
-      });
-      expect(itemOf(doc, 1202)).toMatchObject({
-        coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [], max_quantity: 1 },
-      });
+      expect(itemOf(doc, 1201)).toEqual({ id: 1201, name: 'Plain', ...ITEM_DEFAULTS });
+      expect(itemOf(doc, 1202)).toMatchObject({ coupon: { discount_percent: 10, ...COUPON_DEFAULTS } });
       expect(vendorOf(doc, 1201)).toMatchObject({ id: 1201, name: 'Plain shop', version: 1 });
       expect(typeof vendorOf(doc, 1201)!.etag).toBe('string');
       expect(vendorOf(doc, 1201)!.etag.length).toBeGreaterThan(0);
       expect(lootOf(doc, 1201)).toEqual({
         id: 1201,
         name: 'Plain loot',
-        active: true,
-        vendor_id: null,
-        fillable_from_client: false,
-        prices: [],
-        coupons_enabled: false,
-        max_quantity: null,
-        available_from: null,
-        available_until: null,
-        portal_ids: [],
-        transient_single: false,
-        contents: [{ item_id: 1201, quantity: 1, type: 'persistent', expires_in_seconds: null }],
-        sub_loot: [],
-        blockers: [],
+        ...LOOT_DEFAULTS,
+        contents: [{ item_id: 1201, quantity: 1, ...CONTENT_DEFAULTS }],
         required: [{ item_id: 1201, quantity: 1, consume: false }],
-        dynamic_bundle: null,
-        entitlements: [],
       });
       expect(doc.promotions.find((promotion) => promotion.code === 'PLAIN')).toEqual({
         code: 'PLAIN',
         loot_id: 1201,
-        max_uses: null,
-        per_player: null,
-        starts_at: null,
-        expires_at: null,
-        active: true,
+        ...PROMOTION_DEFAULTS,
       });
     }
   });
