@@ -9,13 +9,7 @@ import {
   SWORD,
   SWORD_PACK,
 } from '../helpers/catalog-fixture.js';
-import {
-  CONTENT_DEFAULTS,
-  COUPON_DEFAULTS,
-  ITEM_DEFAULTS,
-  LOOT_DEFAULTS,
-  PROMOTION_DEFAULTS,
-} from '../fixtures/catalog-defaults.js';
+import { catalogDefaults } from '../fixtures/catalog-defaults.js';
 import {
   ADMIN_KEY,
   newPlayer,
@@ -307,22 +301,24 @@ describe('catalog reads and writes', () => {
     });
     const stored = await getCatalog();
     for (const doc of [returned, stored]) {
-      expect(itemOf(doc, 1201)).toEqual({ id: 1201, name: 'Plain', ...ITEM_DEFAULTS });
-      expect(itemOf(doc, 1202)).toMatchObject({ coupon: { discount_percent: 10, ...COUPON_DEFAULTS } });
+      expect(itemOf(doc, 1201)).toEqual({ id: 1201, name: 'Plain', ...catalogDefaults.item });
+      expect(itemOf(doc, 1202)).toMatchObject({
+        coupon: { discount_percent: 10, ...catalogDefaults.coupon },
+      });
       expect(vendorOf(doc, 1201)).toMatchObject({ id: 1201, name: 'Plain shop', version: 1 });
       expect(typeof vendorOf(doc, 1201)!.etag).toBe('string');
       expect(vendorOf(doc, 1201)!.etag.length).toBeGreaterThan(0);
       expect(lootOf(doc, 1201)).toEqual({
         id: 1201,
         name: 'Plain loot',
-        ...LOOT_DEFAULTS,
-        contents: [{ item_id: 1201, quantity: 1, ...CONTENT_DEFAULTS }],
+        ...catalogDefaults.loot,
+        contents: [{ item_id: 1201, quantity: 1, ...catalogDefaults.content }],
         required: [{ item_id: 1201, quantity: 1, consume: false }],
       });
       expect(doc.promotions.find((promotion) => promotion.code === 'PLAIN')).toEqual({
         code: 'PLAIN',
         loot_id: 1201,
-        ...PROMOTION_DEFAULTS,
+        ...catalogDefaults.promotion,
       });
     }
   });

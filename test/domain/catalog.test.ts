@@ -9,13 +9,7 @@ import {
   promotionSchema,
   type CatalogUpdate,
 } from '../../src/domain/catalog.js';
-import {
-  CONTENT_DEFAULTS,
-  COUPON_DEFAULTS,
-  ITEM_DEFAULTS,
-  LOOT_DEFAULTS,
-  PROMOTION_DEFAULTS,
-} from '../fixtures/catalog-defaults.js';
+import { catalogDefaults } from '../fixtures/catalog-defaults.js';
 
 /** The catalog document's schemas, and the cross-references the admin API checks before storing it. */
 
@@ -166,21 +160,25 @@ describe('findCatalogProblems', () => {
 
 describe('catalog schemas', () => {
   it('fill in what a definition leaves out', () => {
-    expect(itemSchema.parse({ id: 1, name: 'Gems' })).toEqual({ id: 1, name: 'Gems', ...ITEM_DEFAULTS });
+    expect(itemSchema.parse({ id: 1, name: 'Gems' })).toEqual({
+      id: 1,
+      name: 'Gems',
+      ...catalogDefaults.item,
+    });
     expect(itemSchema.parse({ id: 2, name: 'Coupon', coupon: { discount_percent: 5 } }).coupon).toEqual({
       discount_percent: 5,
-      ...COUPON_DEFAULTS,
+      ...catalogDefaults.coupon,
     });
     expect(lootSchema.parse({ id: 1, name: 'Loot', contents: [{ item_id: 1, quantity: 2 }] })).toEqual({
       id: 1,
       name: 'Loot',
-      ...LOOT_DEFAULTS,
-      contents: [{ item_id: 1, quantity: 2, ...CONTENT_DEFAULTS }],
+      ...catalogDefaults.loot,
+      contents: [{ item_id: 1, quantity: 2, ...catalogDefaults.content }],
     });
     expect(promotionSchema.parse({ code: 'CODE', loot_id: 1 })).toEqual({
       code: 'CODE',
       loot_id: 1,
-      ...PROMOTION_DEFAULTS,
+      ...catalogDefaults.promotion,
     });
   });
 
