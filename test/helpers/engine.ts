@@ -102,6 +102,26 @@ export interface EngineOptions {
 export type OrderInput = Omit<z.input<typeof orderCreateSchema>, 'player_uuid'> & { player_uuid?: string };
 export type EntryInput = OrderInput['entries'][number];
 
+/** What a purchase entry shows: price item, unit price, a coupon, and the vendor version and etag known. */
+export interface PriceShown {
+  priceItemId?: number;
+  price?: number;
+  coupon?: number;
+  vendorVersion?: number;
+  vendorEtag?: string;
+}
+
+/** A purchase entry's price and vendor fields; `usual` is the price item and price when none is shown. */
+export const shownPrice = (shown: PriceShown, usual: { priceItemId: number; price: number }) => ({
+  purchase_price: {
+    price_item_id: shown.priceItemId ?? usual.priceItemId,
+    price: shown.price ?? usual.price,
+    price_coupon_item_id: shown.coupon,
+  },
+  vendor_version: shown.vendorVersion,
+  vendor_etag: shown.vendorEtag,
+});
+
 /** What a batch would write to the claims tables once its orders are applied. */
 export interface ClaimsWritten {
   promotionUses: Record<string, number>;
@@ -196,6 +216,12 @@ export function engineFor(options: EngineOptions = {}): Engine {
     },
   };
 }
+
+/** `engineFor` over one catalog, for a file whose engines differ only in what the player holds or claimed. */
+export const engineOver =
+  (catalog: CatalogData) =>
+  (options: Omit<EngineOptions, keyof CatalogData> = {}): Engine =>
+    engineFor({ ...catalog, ...options });
 
 /**
  * The catalog as the admin API would store it: defaults filled in by its schemas, and refused here

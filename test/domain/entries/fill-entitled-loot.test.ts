@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryChanges } from '../../helpers/details.js';
-import {
-  engineFor,
-  expectRefused,
-  expectSuccess,
-  type Holding,
-  type OrderInput,
-  type StoredClaims,
-} from '../../helpers/engine.js';
+import { engineOver, expectRefused, expectSuccess, type OrderInput } from '../../helpers/engine.js';
 import type { Bucket, Source } from '../../../src/domain/vocabulary.js';
 import {
   bundleAndClaimsCatalog,
@@ -24,8 +17,7 @@ import {
  * platform transaction `external_tran_id` is fulfilled at most once per bucket.
  */
 
-const engineWith = (options: { holdings?: Holding[]; claims?: StoredClaims } = {}) =>
-  engineFor({ ...bundleAndClaimsCatalog, ...options });
+const engineWith = engineOver(bundleAndClaimsCatalog);
 
 interface EntitledOptions {
   source?: Source | null;

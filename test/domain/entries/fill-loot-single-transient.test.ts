@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryChanges } from '../../helpers/details.js';
-import {
-  engineFor,
-  expectRefused,
-  expectSuccess,
-  type Holding,
-  type OrderInput,
-  type StoredClaims,
-} from '../../helpers/engine.js';
+import { engineOver, expectRefused, expectSuccess, type OrderInput } from '../../helpers/engine.js';
 import {
   bundleAndClaimsCatalog,
   CURSE,
@@ -21,8 +14,7 @@ import {
 
 /** fill_loot_single_transient: fills a loot as transient inventory, once per player, loot and match_id. */
 
-const engineWith = (options: { holdings?: Holding[]; claims?: StoredClaims } = {}) =>
-  engineFor({ ...bundleAndClaimsCatalog, ...options });
+const engineWith = engineOver(bundleAndClaimsCatalog);
 
 const fillTransient = (lootId: number, matchId: string | null, quantity = 1): OrderInput => ({
   match_id: matchId,

@@ -7,8 +7,10 @@ import {
   expectSuccess,
   inSeconds,
   MAX_COUNT,
+  shownPrice,
   type Holding,
   type OrderInput,
+  type PriceShown,
 } from '../../helpers/engine.js';
 import {
   BLADE,
@@ -60,15 +62,10 @@ const catalog = atVendorVersion(bundleAndClaimsCatalog, BUNDLE_VENDOR, VENDOR_VE
 
 const engineWith = (holdings: Holding[] = []) => engineFor({ ...catalog, holdings });
 
-interface BundleOptions {
+interface BundleOptions extends PriceShown {
   lootId?: number;
   shown?: number[];
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
   quantity?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
 }
 
 const buyBundle = (options: BundleOptions = {}): OrderInput => ({
@@ -78,13 +75,7 @@ const buyBundle = (options: BundleOptions = {}): OrderInput => ({
       loot_id: options.lootId ?? BUNDLE,
       quantity: options.quantity,
       dynamic_bundle_loot_ids: options.shown ?? [M_BLADE, M_BOW],
-      purchase_price: {
-        price_item_id: options.priceItemId ?? COIN,
-        price: options.price ?? BUNDLE_PRICE,
-        price_coupon_item_id: options.coupon,
-      },
-      vendor_version: options.vendorVersion,
-      vendor_etag: options.vendorEtag,
+      ...shownPrice(options, { priceItemId: COIN, price: BUNDLE_PRICE }),
     },
   ],
 });
