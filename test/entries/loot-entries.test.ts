@@ -32,9 +32,7 @@ import {
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  const response = await h.putCatalog(lootCatalog);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  h = await startHarness({ catalog: lootCatalog });
 });
 afterAll(() => h.close());
 

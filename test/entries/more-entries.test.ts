@@ -40,9 +40,7 @@ import {
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  const response = await h.putCatalog(bundleAndClaimsCatalog);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  h = await startHarness({ catalog: bundleAndClaimsCatalog });
 });
 afterAll(() => h.close());
 
