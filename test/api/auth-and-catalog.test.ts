@@ -9,6 +9,7 @@ import {
   SWORD,
   SWORD_PACK,
 } from '../helpers/catalog-fixture.js';
+import { catalogDefaults } from '../fixtures/catalog-defaults.js';
 import {
   ADMIN_KEY,
   newPlayer,
@@ -26,8 +27,7 @@ import { expectAuthError, expectNoLeak, expectValidation } from '../helpers/resp
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
 });
 afterAll(() => h.close());
 
@@ -300,16 +300,9 @@ describe('catalog reads and writes', () => {
     });
     const stored = await getCatalog();
     for (const doc of [returned, stored]) {
-      expect(itemOf(doc, 1201)).toEqual({
-        id: 1201,
-        name: 'Plain',
-        active: true,
-        unique: false,
-        always_owned: false,
-        coupon: null,
-      });
+      expect(itemOf(doc, 1201)).toEqual({ id: 1201, name: 'Plain', ...catalogDefaults.item });
       expect(itemOf(doc, 1202)).toMatchObject({
-        coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [], max_quantity: 1 },
+        coupon: { discount_percent: 10, ...catalogDefaults.coupon },
       });
       expect(vendorOf(doc, 1201)).toMatchObject({ id: 1201, name: 'Plain shop', version: 1 });
       expect(typeof vendorOf(doc, 1201)!.etag).toBe('string');
@@ -317,31 +310,14 @@ describe('catalog reads and writes', () => {
       expect(lootOf(doc, 1201)).toEqual({
         id: 1201,
         name: 'Plain loot',
-        active: true,
-        vendor_id: null,
-        fillable_from_client: false,
-        prices: [],
-        coupons_enabled: false,
-        max_quantity: null,
-        available_from: null,
-        available_until: null,
-        portal_ids: [],
-        transient_single: false,
-        contents: [{ item_id: 1201, quantity: 1, type: 'persistent', expires_in_seconds: null }],
-        sub_loot: [],
-        blockers: [],
+        ...catalogDefaults.loot,
+        contents: [{ item_id: 1201, quantity: 1, ...catalogDefaults.content }],
         required: [{ item_id: 1201, quantity: 1, consume: false }],
-        dynamic_bundle: null,
-        entitlements: [],
       });
       expect(doc.promotions.find((promotion) => promotion.code === 'PLAIN')).toEqual({
         code: 'PLAIN',
         loot_id: 1201,
-        max_uses: null,
-        per_player: null,
-        starts_at: null,
-        expires_at: null,
-        active: true,
+        ...catalogDefaults.promotion,
       });
     }
   });

@@ -25,8 +25,8 @@ beforeAll(async () => {
       WEBHOOK_SECRET_PSN: SECRETS.psn,
       WEBHOOK_SECRET_XBOX: SECRETS.xbox,
     },
+    catalog: baseCatalog,
   });
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
   const placed = await h.submit(grantGems(playerA));
   expect(placed.status).toBe(200);
   orderOfA = placed.body.order_id;

@@ -20,8 +20,7 @@ import { until } from '../helpers/wait.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
 });
 afterAll(() => h.close());
 

@@ -4,8 +4,7 @@ import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
 });
 afterAll(() => h.close());
 

@@ -19,9 +19,8 @@ const CLIENT_GEMS = 10;
 let h: Harness;
 let secret: Uint8Array;
 beforeAll(async () => {
-  h = await startHarness({ env: { PLAYER_JWT_SECRET: PLAYER_SECRET } });
+  h = await startHarness({ env: { PLAYER_JWT_SECRET: PLAYER_SECRET }, catalog: baseCatalog });
   secret = new TextEncoder().encode(PLAYER_SECRET);
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
   expect(
     (
       await h.putCatalog({

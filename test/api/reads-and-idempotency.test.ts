@@ -19,8 +19,7 @@ import { expectErrorBody, expectNoLeak, expectValidation } from '../helpers/resp
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
 });
 afterAll(() => h.close());
 

@@ -18,8 +18,8 @@ beforeAll(async () => {
       WEBHOOK_SECRET_PSN: SECRETS.psn,
       WEBHOOK_SECRET_XBOX: SECRETS.xbox,
     },
+    catalog: baseCatalog,
   });
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
 });
 afterAll(() => h.close());
 

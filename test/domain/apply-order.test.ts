@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { baseCatalog, GEMS, GEM_GRANT, GOLD, SHIELD, SWORD, SWORD_PACK } from '../helpers/catalog-fixture.js';
-import { engineFor, inventoryChanges, MAX_COUNT, type EntryInput, type Holding } from '../helpers/engine.js';
+import { inventoryChanges } from '../helpers/details.js';
+import { engineFor, MAX_COUNT, type EntryInput, type Holding } from '../helpers/engine.js';
 
 /**
  * applyOrder: the entries of an order in order. Without is_transaction each entry stands alone;

@@ -9,6 +9,7 @@ import {
   promotionSchema,
   type CatalogUpdate,
 } from '../../src/domain/catalog.js';
+import { catalogDefaults } from '../fixtures/catalog-defaults.js';
 
 /** The catalog document's schemas, and the cross-references the admin API checks before storing it. */
 
@@ -162,45 +163,22 @@ describe('catalog schemas', () => {
     expect(itemSchema.parse({ id: 1, name: 'Gems' })).toEqual({
       id: 1,
       name: 'Gems',
-      active: true,
-      unique: false,
-      always_owned: false,
-      coupon: null,
+      ...catalogDefaults.item,
     });
     expect(itemSchema.parse({ id: 2, name: 'Coupon', coupon: { discount_percent: 5 } }).coupon).toEqual({
       discount_percent: 5,
-      price_item_ids: [],
-      loot_ids: [],
-      max_quantity: 1,
+      ...catalogDefaults.coupon,
     });
     expect(lootSchema.parse({ id: 1, name: 'Loot', contents: [{ item_id: 1, quantity: 2 }] })).toEqual({
       id: 1,
       name: 'Loot',
-      active: true,
-      vendor_id: null,
-      fillable_from_client: false,
-      prices: [],
-      coupons_enabled: false,
-      max_quantity: null,
-      available_from: null,
-      available_until: null,
-      portal_ids: [],
-      transient_single: false,
-      contents: [{ item_id: 1, quantity: 2, type: 'persistent', expires_in_seconds: null }],
-      sub_loot: [],
-      blockers: [],
-      required: [],
-      dynamic_bundle: null,
-      entitlements: [],
+      ...catalogDefaults.loot,
+      contents: [{ item_id: 1, quantity: 2, ...catalogDefaults.content }],
     });
     expect(promotionSchema.parse({ code: 'CODE', loot_id: 1 })).toEqual({
       code: 'CODE',
       loot_id: 1,
-      max_uses: null,
-      per_player: null,
-      starts_at: null,
-      expires_at: null,
-      active: true,
+      ...catalogDefaults.promotion,
     });
   });
 

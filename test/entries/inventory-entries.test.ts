@@ -17,8 +17,7 @@ type Entry = Record<string, unknown>;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
 });
 afterAll(() => h.close());
 

@@ -1,6 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
+import { expectDetailsMatch, type Change } from '../helpers/details.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import { expectOrderRefused, expectOrderSucceeded, type FinalEntry } from '../helpers/orders.js';
+import {
+  AMULET,
+  BOOTS,
+  COUPON_30,
+  CRYSTALS,
+  HELM,
+  KEY,
+  lootCatalog,
+  purchase,
+  type PurchaseOptions,
+  PASS,
+  REQUIRES,
+  RING,
+  SHOP,
+  SUB,
+  SUB_SUB,
+  VERSIONED,
+  VERSIONED_VENDOR,
+} from '../fixtures/loot-catalog.js';
 
 /**
  * fill_loot and purchase_loot through the real service: one order of each, end to end, with every
@@ -9,95 +30,9 @@ import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdin
  * alone (test/domain/entries/fill-loot.test.ts and purchase-loot.test.ts).
  */
 
-// Items
-const CRYSTALS = 1000; // currency
-const HELM = 1002;
-const BOOTS = 1003;
-const RING = 1004;
-const AMULET = 1005;
-const KEY = 1006; // consumed requirement
-const PASS = 1007; // requirement only checked
-const COUPON_30 = 1020; // 30 % off SHOP in crystals, up to 3 at a time
-
-// Vendors
-const SHOP_VENDOR = 1000;
-const VERSIONED_VENDOR = 1001;
-
-// Loot
-const SUB = 1101;
-const SUB_SUB = 1102;
-const REQUIRES = 1109;
-const SHOP = 1200;
-const VERSIONED = 1203;
-
-const SHOP_PRICE = 45;
-
-const catalog = {
-  items: [
-    { id: CRYSTALS, name: 'Crystals' },
-    { id: HELM, name: 'Helm' },
-    { id: BOOTS, name: 'Boots' },
-    { id: RING, name: 'Ring' },
-    { id: AMULET, name: 'Amulet' },
-    { id: KEY, name: 'Key' },
-    { id: PASS, name: 'Pass' },
-    {
-      id: COUPON_30,
-      name: '30 % coupon',
-      coupon: { discount_percent: 30, price_item_ids: [CRYSTALS], loot_ids: [SHOP], max_quantity: 3 },
-    },
-  ],
-  vendors: [
-    { id: SHOP_VENDOR, name: 'Armory shop' },
-    { id: VERSIONED_VENDOR, name: 'Versioned shop' },
-  ],
-  loot: [
-    { id: SUB_SUB, name: 'Amulet drop', contents: [{ item_id: AMULET, quantity: 1 }] },
-    {
-      id: SUB,
-      name: 'Ring drop',
-      contents: [{ item_id: RING, quantity: 1 }],
-      sub_loot: [{ loot_id: SUB_SUB, quantity: 3 }],
-    },
-    {
-      id: REQUIRES,
-      name: 'Key chest',
-      max_quantity: 5,
-      required: [
-        { item_id: KEY, quantity: 2, consume: true },
-        { item_id: PASS, quantity: 1, consume: false },
-      ],
-      contents: [
-        { item_id: HELM, quantity: 2 },
-        { item_id: BOOTS, quantity: 1 },
-      ],
-      sub_loot: [{ loot_id: SUB, quantity: 2 }],
-    },
-    {
-      id: SHOP,
-      name: 'Helm offer',
-      vendor_id: SHOP_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: SHOP_PRICE }],
-      coupons_enabled: true,
-      max_quantity: 5,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: VERSIONED,
-      name: 'Versioned offer',
-      vendor_id: VERSIONED_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 10 }],
-      coupons_enabled: true,
-      contents: [{ item_id: BOOTS, quantity: 1 }],
-    },
-  ],
-};
-
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  const response = await h.putCatalog(catalog);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  h = await startHarness({ catalog: lootCatalog });
 });
 afterAll(() => h.close());
 
@@ -112,84 +47,20 @@ const fill = (player: string, lootId: number, quantity = 1) => ({
   entries: [{ type: 'fill_loot', loot_id: lootId, quantity }],
 });
 
-interface PurchaseOptions {
-  quantity?: number;
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
-}
-
-const purchase = (player: string, lootId: number, options: PurchaseOptions = {}) => ({
+const purchaseBy = (player: string, lootId: number, options?: PurchaseOptions) => ({
   player_uuid: player,
-  entries: [
-    {
-      type: 'purchase_loot',
-      loot_id: lootId,
-      quantity: options.quantity ?? 1,
-      purchase_price: {
-        price_item_id: options.priceItemId ?? CRYSTALS,
-        price: options.price ?? SHOP_PRICE,
-        ...(options.coupon !== undefined ? { price_coupon_item_id: options.coupon } : {}),
-      },
-      ...(options.vendorVersion !== undefined ? { vendor_version: options.vendorVersion } : {}),
-      ...(options.vendorEtag !== undefined ? { vendor_etag: options.vendorEtag } : {}),
-    },
-  ],
+  ...purchase(lootId, options),
 });
 
-/** Submits a one-entry order that must fail with `code`, changing nothing. */
-async function expectRefused(player: string, order: Record<string, unknown>, code: string): Promise<void> {
-  const before = await snapshot(player);
-  const response = await h.submit(order);
-  expect(response.status).toBe(200);
-  expect(response.body.entries[0].result).toBe(code);
-  expect(response.body.status).toBe('failed');
-  expect(response.body.entries[0].details).toEqual([]);
-  expect(await snapshot(player)).toEqual(before);
-}
-
-interface InvChange {
-  before_item_id: number | null;
-  after_item_id: number | null;
-  before: InventoryRecord | null;
-  after: InventoryRecord | null;
-}
-
-interface Detail {
-  type: string;
-  loot_id: number | null;
-  inv_change: InvChange;
-}
-
-interface Entry {
-  result: string;
-  details: Detail[];
-}
-
-/** Submits a one-entry order that must succeed; answers the entry. */
-async function expectSuccess(order: Record<string, unknown>): Promise<Entry> {
-  const response = await h.submit(order);
-  expect(response.status).toBe(200);
-  expect(response.body.entries[0].result, JSON.stringify(response.body.entries[0])).toBe('success');
-  expect(response.body.status).toBe('succeeded');
-  return response.body.entries[0] as Entry;
-}
-
-interface Change {
-  loot_id: number | null;
-  item: number;
-  before: number | null;
-  after: number | null;
-}
+const expectRefused = (order: Record<string, unknown>, code: string) => expectOrderRefused(h, order, code);
+const expectSuccess = (order: Record<string, unknown>) => expectOrderSucceeded(h, order);
 
 /** The details of an entry, compactly, in a stable order; each must be an inventory_change. */
-function changes(entry: Entry): Change[] {
+function changes(entry: FinalEntry): Change[] {
   return entry.details
     .map((detail): Change => {
       expect(detail.type).toBe('inventory_change');
-      const change = detail.inv_change;
+      const change = detail.inv_change!;
       expect(change.before_item_id).toBe(change.before?.item_id ?? null);
       expect(change.after_item_id).toBe(change.after?.item_id ?? null);
       if (change.before && change.after) expect(change.after.inventory_id).toBe(change.before.inventory_id);
@@ -201,16 +72,6 @@ function changes(entry: Entry): Change[] {
       };
     })
     .sort((a, b) => a.item - b.item || (a.before ?? -1) - (b.before ?? -1));
-}
-
-/** Every detail's `before` is the record as it was, and its `after` the record as it now is. */
-function expectDetailsMatch(entry: Entry, before: InventoryRecord[], after: InventoryRecord[]): void {
-  for (const { inv_change: change } of entry.details) {
-    const inventoryId = (change.before ?? change.after)!.inventory_id;
-    if (change.before) expect(before.find((r) => r.inventory_id === inventoryId)).toEqual(change.before);
-    if (change.after) expect(after.find((r) => r.inventory_id === inventoryId)).toEqual(change.after);
-    else expect(after.find((r) => r.inventory_id === inventoryId)).toBeUndefined();
-  }
 }
 
 const counts = (records: InventoryRecord[], itemId: number) =>
@@ -262,7 +123,7 @@ describe('purchase_loot end to end', () => {
       { item: COUPON_30, quantity: 1 },
     ]);
     const before = await snapshot(player);
-    const entry = await expectSuccess(purchase(player, SHOP, { quantity: 3, coupon: COUPON_30 }));
+    const entry = await expectSuccess(purchaseBy(player, SHOP, { quantity: 3, coupon: COUPON_30 }));
     const after = await snapshot(player);
     expect(changes(entry)).toEqual([
       { loot_id: SHOP, item: CRYSTALS, before: 94, after: null },
@@ -287,7 +148,7 @@ describe('vendor versions kept by the catalog store', () => {
     expect(old.version).toBe(1);
     expect(typeof old.etag).toBe('string');
 
-    const versionedLoot = catalog.loot.find((loot) => loot.id === VERSIONED)!;
+    const versionedLoot = lootCatalog.loot.find((loot) => loot.id === VERSIONED)!;
     const changed = await h.putCatalog({
       loot: [{ ...versionedLoot, prices: [{ price_item_id: CRYSTALS, price: 12 }] }],
     });
@@ -301,28 +162,25 @@ describe('vendor versions kept by the catalog store', () => {
     );
 
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorVersion: old.version }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: old.version }),
       'vendor_version_does_not_match',
     );
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorEtag: old.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorEtag: old.etag }),
       'vendor_version_does_not_match',
     );
     await expectRefused(
-      player,
-      purchase(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: old.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: old.etag }),
       'vendor_version_does_not_match',
     );
     expect(await h.balance(player, CRYSTALS)).toBe(100);
     expect(await h.balance(player, BOOTS)).toBe(0);
 
     // The current version and etag are accepted.
-    await expectSuccess(purchase(player, VERSIONED, { price: 12, vendorVersion: current.version }));
-    await expectSuccess(purchase(player, VERSIONED, { price: 12, vendorEtag: current.etag }));
+    await expectSuccess(purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version }));
+    await expectSuccess(purchaseBy(player, VERSIONED, { price: 12, vendorEtag: current.etag }));
     await expectSuccess(
-      purchase(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: current.etag }),
+      purchaseBy(player, VERSIONED, { price: 12, vendorVersion: current.version, vendorEtag: current.etag }),
     );
     expect(await h.balance(player, CRYSTALS)).toBe(100 - 3 * 12);
     expect(await h.balance(player, BOOTS)).toBe(3);

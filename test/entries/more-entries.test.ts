@@ -1,7 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Detail } from '../../src/domain/details.js';
+import { inventoryChanges } from '../helpers/details.js';
 import { newPlayer, startHarness, type Harness, type InventoryRecord } from '../helpers/harness.js';
-import { results, waitForOrders } from '../helpers/orders.js';
 import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdings.js';
+import {
+  expectOrderRefused,
+  expectOrderSucceeded,
+  results,
+  submitAndWait,
+  waitForOrders,
+} from '../helpers/orders.js';
+import {
+  BLADE,
+  BOW,
+  BUNDLE,
+  BUNDLE_PRICE,
+  bundleAndClaimsCatalog,
+  COIN,
+  ENTITLED_SKIN,
+  GRANT_HAT,
+  HAT,
+  M_BLADE,
+  M_BOW,
+  POTION,
+  PROMO,
+  PROMO_LOOT,
+  SKIN,
+  TRANSIENT_LOOT,
+  UNKNOWN_LOOT,
+} from '../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * promotion_code, purchase_dynamic_bundle, fill_loot_single_transient and fill_entitled_loot
@@ -11,128 +38,9 @@ import { giveHoldings, inventorySnapshot, type Holding } from '../helpers/holdin
  * result code of these entry types is tested on the engine alone (test/domain/entries/).
  */
 
-// Items
-const COIN = 3000; // currency
-const TOKEN = 3001; // second currency
-const BLADE = 3002;
-const BOW = 3003;
-const HAT = 3004;
-const POTION = 3006;
-const SKIN = 3007;
-
-// Vendors
-const BUNDLE_VENDOR = 3000;
-
-// Loot
-const PROMO_LOOT = 3100;
-const GRANT_HAT = 3102;
-const M_BLADE = 3110;
-const M_BOW = 3111;
-const BUNDLE = 3120;
-const TRANSIENT_LOOT = 3130;
-const ENTITLED_SKIN = 3140;
-const ENTITLED_RETIRED = 3143;
-const UNKNOWN_LOOT = 99_999;
-
-// Prices: BUNDLE has members M_BLADE (99 coins) and M_BOW (60 coins), 15 % off.
-const BLADE_COINS = 99;
-const BOW_COINS = 60;
-const BUNDLE_DISCOUNT = 15;
-const BUNDLE_PRICE = Math.floor(((BLADE_COINS + BOW_COINS) * (100 - BUNDLE_DISCOUNT)) / 100); // 135
-
-const LONG_AGO = '2000-01-01T00:00:00Z';
-
-// Promotions (each test uses its own, so that uses counted by one test do not leak into another)
-const PROMO = {
-  open: 'MORE-OPEN',
-  twice: 'MORE-TWICE',
-  inactive: 'MORE-INACTIVE',
-  expired: 'MORE-EXPIRED',
-  oneUse: 'MORE-ONE-USE',
-  brute: 'MORE-BRUTE',
-  rollback: 'MORE-ROLLBACK',
-  hundred: 'MORE-HUNDRED',
-} as const;
-
-const catalog = {
-  items: [
-    { id: COIN, name: 'Coin' },
-    { id: TOKEN, name: 'Token' },
-    { id: BLADE, name: 'Blade' },
-    { id: BOW, name: 'Bow' },
-    { id: HAT, name: 'Hat' },
-    { id: POTION, name: 'Potion' },
-    { id: SKIN, name: 'Skin' },
-  ],
-  vendors: [{ id: BUNDLE_VENDOR, name: 'Bundle shop' }],
-  loot: [
-    { id: PROMO_LOOT, name: 'Promo hat', contents: [{ item_id: HAT, quantity: 1 }] },
-    { id: GRANT_HAT, name: 'Hat grant', contents: [{ item_id: HAT, quantity: 1 }] },
-    {
-      id: M_BLADE,
-      name: 'Blade offer',
-      prices: [
-        { price_item_id: COIN, price: BLADE_COINS },
-        { price_item_id: TOKEN, price: 10 },
-      ],
-      contents: [{ item_id: BLADE, quantity: 1 }],
-    },
-    {
-      id: M_BOW,
-      name: 'Bow offer',
-      prices: [
-        { price_item_id: COIN, price: BOW_COINS },
-        { price_item_id: TOKEN, price: 5 },
-      ],
-      contents: [{ item_id: BOW, quantity: 1 }],
-    },
-    {
-      id: BUNDLE,
-      name: 'Blade and bow bundle',
-      vendor_id: BUNDLE_VENDOR,
-      coupons_enabled: true,
-      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: BUNDLE_DISCOUNT },
-    },
-    {
-      id: TRANSIENT_LOOT,
-      name: 'Match potions',
-      max_quantity: 3,
-      contents: [{ item_id: POTION, quantity: 2 }],
-    },
-    {
-      id: ENTITLED_SKIN,
-      name: 'Skin DLC',
-      entitlements: [
-        { bucket: 'steam', sku: 'SKU-SKIN' },
-        { bucket: 'psn', sku: 'SKU-SKIN' },
-      ],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_RETIRED,
-      name: 'Retired DLC',
-      active: false,
-      entitlements: [{ bucket: 'steam', sku: 'SKU-RETIRED' }],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-  ],
-  promotions: [
-    { code: PROMO.open, loot_id: PROMO_LOOT, per_player: 1 },
-    { code: PROMO.twice, loot_id: PROMO_LOOT, per_player: 2 },
-    { code: PROMO.inactive, loot_id: PROMO_LOOT, active: false },
-    { code: PROMO.expired, loot_id: PROMO_LOOT, expires_at: LONG_AGO },
-    { code: PROMO.oneUse, loot_id: PROMO_LOOT, max_uses: 1 },
-    { code: PROMO.brute, loot_id: PROMO_LOOT, per_player: 1 },
-    { code: PROMO.rollback, loot_id: PROMO_LOOT, max_uses: 1, per_player: 1 },
-    { code: PROMO.hundred, loot_id: PROMO_LOOT, max_uses: 100, per_player: 1 },
-  ],
-};
-
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
-  const response = await h.putCatalog(catalog);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  h = await startHarness({ catalog: bundleAndClaimsCatalog });
 });
 afterAll(() => h.close());
 
@@ -145,67 +53,9 @@ const snapshot = (player: string) => inventorySnapshot(h, player);
 const balanceIn = (records: InventoryRecord[], itemId: number) =>
   records.filter((record) => record.item_id === itemId).reduce((sum, record) => sum + record.count, 0);
 
-interface InvChange {
-  before_item_id: number | null;
-  after_item_id: number | null;
-  before: InventoryRecord | null;
-  after: InventoryRecord | null;
-}
-
-interface Detail {
-  type: string;
-  loot_id: number | null;
-  code?: string;
-  inv_change?: InvChange;
-}
-
-interface Entry {
-  result: string;
-  details: Detail[];
-}
-
-interface Order {
-  order_id: string;
-  status: string;
-  entries: Entry[];
-}
-
-/** Submits an order and waits for its final state. */
-async function submit(order: Record<string, unknown>): Promise<Order> {
-  const response = await h.submit(order);
-  expect(response.status, JSON.stringify(response.body)).toBe(200);
-  return response.body as Order;
-}
-
-/** Submits a one-entry order that must fail with `code`, changing nothing. */
-async function expectRefused(order: Record<string, unknown>, code: string): Promise<void> {
-  const player = order.player_uuid as string;
-  const before = await snapshot(player);
-  const final = await submit(order);
-  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe(code);
-  expect(final.status).toBe('failed');
-  expect(final.entries[0]!.details).toEqual([]);
-  expect(await snapshot(player)).toEqual(before);
-}
-
-/** Submits a one-entry order that must succeed; answers the entry. */
-async function expectSuccess(order: Record<string, unknown>): Promise<Entry> {
-  const final = await submit(order);
-  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe('success');
-  expect(final.status).toBe('succeeded');
-  return final.entries[0]!;
-}
-
-/** Each inventory_change detail of an entry, compactly. */
-const invChanges = (details: Detail[]) =>
-  details
-    .filter((detail) => detail.type === 'inventory_change')
-    .map((detail) => ({
-      loot_id: detail.loot_id,
-      item: (detail.inv_change!.after_item_id ?? detail.inv_change!.before_item_id)!,
-      before: detail.inv_change!.before?.count ?? null,
-      after: detail.inv_change!.after?.count ?? null,
-    }));
+const submit = (order: Record<string, unknown>) => submitAndWait(h, order);
+const expectRefused = (order: Record<string, unknown>, code: string) => expectOrderRefused(h, order, code);
+const expectSuccess = (order: Record<string, unknown>) => expectOrderSucceeded(h, order);
 
 /** The detail a claim of a code of PROMO_LOOT records. */
 const claimDetail = (code: string): Detail => ({ type: 'claim_promo_code', loot_id: PROMO_LOOT, code });
@@ -270,7 +120,9 @@ describe('promotion_code end to end', () => {
 
     expect(entry.details[0]).toEqual(claimDetail(PROMO.open));
     expect(entry.details.slice(1).every((detail) => detail.type === 'inventory_change')).toBe(true);
-    expect(invChanges(entry.details)).toEqual([{ loot_id: PROMO_LOOT, item: HAT, before: null, after: 1 }]);
+    expect(inventoryChanges(entry.details)).toEqual([
+      { loot_id: PROMO_LOOT, item: HAT, before: null, after: 1 },
+    ]);
     expect(await h.balance(player, HAT)).toBe(1);
     expect(await promotionUses(PROMO.open)).toBe(usesBefore + 1);
   });
@@ -432,7 +284,7 @@ describe('purchase_dynamic_bundle end to end', () => {
       ['dynamic_bundle_lti', M_BOW],
       ['inventory_change', M_BOW],
     ]);
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: BUNDLE, item: COIN, before: 200, after: 200 - BUNDLE_PRICE },
       { loot_id: M_BLADE, item: BLADE, before: null, after: 1 },
       { loot_id: M_BOW, item: BOW, before: null, after: 1 },
@@ -448,7 +300,7 @@ describe('fill_loot_single_transient', () => {
   it('grants the contents as transient records', async () => {
     const player = newPlayer();
     const entry = await expectSuccess(fillTransient(player, TRANSIENT_LOOT, 'match-1', 2));
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: TRANSIENT_LOOT, item: POTION, before: null, after: 4 },
     ]);
     expect(entry.details[0]!.inv_change!.after!.type).toBe('transient');
@@ -489,7 +341,7 @@ describe('fill_entitled_loot', () => {
   it('grants the loot entitled by the sku in the source bucket', async () => {
     const player = newPlayer();
     const entry = await expectSuccess(entitled(player, { tran: uniqueTran('steam') }));
-    expect(invChanges(entry.details)).toEqual([
+    expect(inventoryChanges(entry.details)).toEqual([
       { loot_id: ENTITLED_SKIN, item: SKIN, before: null, after: 1 },
     ]);
     const after = await snapshot(player);

@@ -53,8 +53,7 @@ describe('an order that errors, then is retried', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' } });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ env: { JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' }, catalog: baseCatalog });
   });
   afterAll(() => h.close());
 
@@ -130,8 +129,7 @@ describe('the order processor, called as a function', () => {
 
   beforeAll(async () => {
     // No worker: the test delivers the jobs itself.
-    h = await startHarness({ worker: false });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ worker: false, catalog: baseCatalog });
   });
   afterAll(() => h.close());
 

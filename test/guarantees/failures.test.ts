@@ -36,8 +36,8 @@ describe('a worker killed with SIGKILL mid-order', () => {
     h = await startHarness({
       worker: false,
       env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' },
+      catalog: baseCatalog,
     });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
   });
   afterEach(() => {
     for (const child of children) child.kill('SIGKILL');
@@ -93,8 +93,7 @@ describe('an order stored while Redis is unreachable', () => {
 
   beforeAll(async () => {
     await proxy.start();
-    h = await startHarness({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, catalog: baseCatalog });
   });
   afterAll(async () => {
     await proxy.restore().catch(() => undefined);
@@ -141,8 +140,7 @@ describe('PostgreSQL unreachable while serving', () => {
 
   beforeAll(async () => {
     await proxy.start();
-    h = await startHarness({ databasePort: proxy.port });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ databasePort: proxy.port, catalog: baseCatalog });
     await until(async () => (await h.request('GET', '/readyz')).status === 200, 'readiness at start');
   });
   afterAll(async () => {

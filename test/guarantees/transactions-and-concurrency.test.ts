@@ -14,8 +14,7 @@ import { results, waitForOrders } from '../helpers/orders.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ env: { WORKER_CONCURRENCY: '16' } });
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ env: { WORKER_CONCURRENCY: '16' }, catalog: baseCatalog });
 });
 afterAll(() => h.close());
 

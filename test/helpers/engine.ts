@@ -12,7 +12,7 @@ import {
   type promotionSchema,
 } from '../../src/domain/catalog.js';
 import { PlayerClaims, transientFillKey, fulfilledKey } from '../../src/domain/claims.js';
-import type { Detail, InventoryRecordView } from '../../src/domain/details.js';
+import type { InventoryRecordView } from '../../src/domain/details.js';
 import { alwaysOwnedInventoryId, PlayerInventory } from '../../src/domain/inventory.js';
 import { orderCreateSchema, queuedOrderOf } from '../../src/domain/order.js';
 import type { Bucket } from '../../src/domain/vocabulary.js';
@@ -64,6 +64,28 @@ export interface StoredClaims {
   fulfilled?: { bucket: Bucket; externalTranId: string }[];
 }
 
+/**
+ * A catalog as plain data, as the admin API takes it: `engineFor({ ...catalog })` and
+ * `h.putCatalog(catalog)` both accept it. Vendors carry no version here; the catalog store sets it.
+ */
+export type CatalogData = {
+  items: z.input<typeof itemSchema>[];
+  vendors: VendorInput[];
+  loot: z.input<typeof lootSchema>[];
+  promotions?: z.input<typeof promotionSchema>[];
+};
+
+/** The catalog with one vendor at `version` and `etag`, as the catalog store would have moved it. */
+export const atVendorVersion = (
+  catalog: CatalogData,
+  vendorId: number,
+  version: number,
+  etag: string,
+): CatalogData => ({
+  ...catalog,
+  vendors: catalog.vendors.map((vendor) => (vendor.id === vendorId ? { ...vendor, version, etag } : vendor)),
+});
+
 export interface EngineOptions {
   items?: z.input<typeof itemSchema>[];
   loot?: z.input<typeof lootSchema>[];
@@ -79,6 +101,26 @@ export interface EngineOptions {
 /** An order as a caller sends it; `player_uuid` is the engine's player unless given. */
 export type OrderInput = Omit<z.input<typeof orderCreateSchema>, 'player_uuid'> & { player_uuid?: string };
 export type EntryInput = OrderInput['entries'][number];
+
+/** What a purchase entry shows: price item, unit price, a coupon, and the vendor version and etag known. */
+export interface PriceShown {
+  priceItemId?: number;
+  price?: number;
+  coupon?: number;
+  vendorVersion?: number;
+  vendorEtag?: string;
+}
+
+/** A purchase entry's price and vendor fields; `usual` is the price item and price when none is shown. */
+export const shownPrice = (shown: PriceShown, usual: { priceItemId: number; price: number }) => ({
+  purchase_price: {
+    price_item_id: shown.priceItemId ?? usual.priceItemId,
+    price: shown.price ?? usual.price,
+    price_coupon_item_id: shown.coupon,
+  },
+  vendor_version: shown.vendorVersion,
+  vendor_etag: shown.vendorEtag,
+});
 
 /** What a batch would write to the claims tables once its orders are applied. */
 export interface ClaimsWritten {
@@ -175,6 +217,12 @@ export function engineFor(options: EngineOptions = {}): Engine {
   };
 }
 
+/** `engineFor` over one catalog, for a file whose engines differ only in what the player holds or claimed. */
+export const engineOver =
+  (catalog: CatalogData) =>
+  (options: Omit<EngineOptions, keyof CatalogData> = {}): Engine =>
+    engineFor({ ...catalog, ...options });
+
 /**
  * The catalog as the admin API would store it: defaults filled in by its schemas, and refused here
  * when the API would refuse it, so that no engine test relies on a catalog that cannot exist.
@@ -216,29 +264,6 @@ function recordOf(holding: Holding, legacyId: number): InventoryRecordView {
     custom_data: holding.custom_data ?? {},
     item_id: holding.item,
   };
-}
-
-/** One inventory_change detail, compactly: which loot, which item, the count before and after. */
-export interface Change {
-  loot_id: number | null;
-  item: number;
-  before: number | null;
-  after: number | null;
-}
-
-/** The inventory_change details of an entry, compactly, in the order the entry made them. */
-export function inventoryChanges(details: Detail[]): Change[] {
-  return details
-    .filter((detail) => detail.type === 'inventory_change')
-    .map((detail) => {
-      const change = detail.inv_change!;
-      return {
-        loot_id: detail.loot_id,
-        item: (change.after_item_id ?? change.before_item_id)!,
-        before: change.before?.count ?? null,
-        after: change.after?.count ?? null,
-      };
-    });
 }
 
 /**

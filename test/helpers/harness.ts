@@ -23,6 +23,8 @@ export interface HarnessOptions {
   databasePort?: number;
   /** Where the API's and worker's log lines go (default: nowhere, LOG_LEVEL silent). */
   logTo?: DestinationStream;
+  /** A catalog to put once started, which the admin API must accept (200); most files need one. */
+  catalog?: Record<string, unknown>;
 }
 
 export interface Harness {
@@ -152,7 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return response.body.inventory as InventoryRecord[];
   };
 
-  return {
+  const harness: Harness = {
     config,
     orm,
     databaseName,
@@ -186,4 +188,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await dropDatabase(databaseName);
     },
   };
+  if (options.catalog) {
+    const response = await harness.putCatalog(options.catalog);
+    if (response.status !== 200) {
+      await harness.close();
+      throw new Error(`the catalog was refused: ${response.status} ${JSON.stringify(response.body)}`);
+    }
+  }
+  return harness;
 }

@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
+import type { Detail } from '../../src/domain/details.js';
 import type { Harness, TestResponse } from './harness.js';
+import { inventorySnapshot } from './holdings.js';
 
 /** Waits until each order is final (Prefer: wait on GET), returning the final orders. */
 export async function waitForOrders(h: Harness, orderIds: string[]): Promise<any[]> {
@@ -16,3 +19,48 @@ export async function waitForOrders(h: Harness, orderIds: string[]): Promise<any
 
 export const results = (order: { entries: { result: string }[] }) =>
   order.entries.map((entry) => entry.result);
+
+/** An order as the API answers it once final (the fields the entry suites read). */
+export interface FinalOrder {
+  order_id: string;
+  status: string;
+  entries: FinalEntry[];
+}
+
+export interface FinalEntry {
+  result: string;
+  details: Detail[];
+}
+
+/** Submits an order (server key), waits for its final state and answers it. */
+export async function submitAndWait(h: Harness, order: Record<string, unknown>): Promise<FinalOrder> {
+  const response = await h.submit(order);
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body as FinalOrder;
+}
+
+/**
+ * Submits a one-entry order that must fail with `code`: the order fails, the entry has no details,
+ * and everything its player holds is as it was. The HTTP counterpart of the engine's expectRefused.
+ */
+export async function expectOrderRefused(
+  h: Harness,
+  order: Record<string, unknown>,
+  code: string,
+): Promise<void> {
+  const player = order.player_uuid as string;
+  const before = await inventorySnapshot(h, player);
+  const final = await submitAndWait(h, order);
+  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe(code);
+  expect(final.status).toBe('failed');
+  expect(final.entries[0]!.details).toEqual([]);
+  expect(await inventorySnapshot(h, player)).toEqual(before);
+}
+
+/** Submits a one-entry order that must succeed; answers that entry (result and details). */
+export async function expectOrderSucceeded(h: Harness, order: Record<string, unknown>): Promise<FinalEntry> {
+  const final = await submitAndWait(h, order);
+  expect(final.entries[0]!.result, JSON.stringify(final.entries[0])).toBe('success');
+  expect(final.status).toBe('succeeded');
+  return final.entries[0]!;
+}

@@ -40,8 +40,7 @@ describe('request and order log lines', () => {
         done();
       },
     });
-    h = await startHarness({ env: { LOG_LEVEL: 'info' }, logTo: stream });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ env: { LOG_LEVEL: 'info' }, logTo: stream, catalog: baseCatalog });
   });
   afterAll(() => h.close());
 

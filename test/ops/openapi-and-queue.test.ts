@@ -16,8 +16,7 @@ let h: Harness;
 let document: any;
 
 beforeAll(async () => {
-  h = await startHarness();
-  expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+  h = await startHarness({ catalog: baseCatalog });
   const response = await h.request('GET', '/openapi.json');
   expect(response.status).toBe(200);
   document = response.body;

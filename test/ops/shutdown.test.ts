@@ -15,8 +15,7 @@ describe('SIGTERM with orders in flight', () => {
 
   beforeAll(async () => {
     // No worker in this process: the child (`npm start`'s entry point) is the only one until it stops.
-    h = await startHarness({ worker: false });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ worker: false, catalog: baseCatalog });
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
@@ -96,8 +95,7 @@ describe('a worker started alone with WORKER_PORT', () => {
   let child: ChildProcess | null = null;
 
   beforeAll(async () => {
-    h = await startHarness({ worker: false });
-    expect((await h.putCatalog(baseCatalog)).status).toBe(200);
+    h = await startHarness({ worker: false, catalog: baseCatalog });
   });
   afterAll(async () => {
     child?.kill('SIGKILL');

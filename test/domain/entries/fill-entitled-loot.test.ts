@@ -1,79 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import {
-  engineFor,
-  expectRefused,
-  expectSuccess,
-  inventoryChanges,
-  type EngineOptions,
-  type Holding,
-  type OrderInput,
-  type StoredClaims,
-} from '../../helpers/engine.js';
+import { inventoryChanges } from '../../helpers/details.js';
+import { engineOver, expectRefused, expectSuccess, type OrderInput } from '../../helpers/engine.js';
 import type { Bucket, Source } from '../../../src/domain/vocabulary.js';
+import {
+  bundleAndClaimsCatalog,
+  DLC_ITEM,
+  EMOTE,
+  ENTITLED_SKIN,
+  HAT,
+  SKIN,
+  UNKNOWN_LOOT,
+} from '../../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * fill_entitled_loot: grants the loot a platform purchase entitles, found by (bucket, sku). The
  * platform transaction `external_tran_id` is fulfilled at most once per bucket.
  */
 
-const SKIN = 3007;
-const DLC_ITEM = 3008;
-const EMOTE = 3012;
-const HAT = 3004;
-const ENTITLED_SKIN = 3140;
-const ENTITLED_XBOX = 3141;
-const ENTITLED_EPIC = 3142;
-const ENTITLED_RETIRED = 3143;
-const ENTITLED_PSN_ONLY = 3144;
-const UNKNOWN_LOOT = 99_999;
-
-const catalog: EngineOptions = {
-  items: [
-    { id: SKIN, name: 'Skin' },
-    { id: DLC_ITEM, name: 'DLC item' },
-    { id: EMOTE, name: 'Emote' },
-    { id: HAT, name: 'Hat' },
-  ],
-  loot: [
-    {
-      id: ENTITLED_SKIN,
-      name: 'Skin DLC',
-      entitlements: [
-        { bucket: 'steam', sku: 'SKU-SKIN' },
-        { bucket: 'psn', sku: 'SKU-SKIN' },
-      ],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_XBOX,
-      name: 'Xbox DLC',
-      entitlements: [{ bucket: 'xbox_live', sku: 'SKU-SKIN' }],
-      contents: [{ item_id: DLC_ITEM, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_EPIC,
-      name: 'Epic emote',
-      entitlements: [{ bucket: 'epic', sku: 'SKU-EPIC' }],
-      contents: [{ item_id: EMOTE, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_RETIRED,
-      name: 'Retired DLC',
-      active: false,
-      entitlements: [{ bucket: 'steam', sku: 'SKU-RETIRED' }],
-      contents: [{ item_id: SKIN, quantity: 1 }],
-    },
-    {
-      id: ENTITLED_PSN_ONLY,
-      name: 'PSN-only DLC',
-      entitlements: [{ bucket: 'psn', sku: 'SKU-PSN-ONLY' }],
-      contents: [{ item_id: DLC_ITEM, quantity: 1 }],
-    },
-  ],
-};
-
-const engineWith = (options: { holdings?: Holding[]; claims?: StoredClaims } = {}) =>
-  engineFor({ ...catalog, ...options });
+const engineWith = engineOver(bundleAndClaimsCatalog);
 
 interface EntitledOptions {
   source?: Source | null;

@@ -1,54 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
+import { engineOver, expectRefused, expectSuccess, type OrderInput } from '../../helpers/engine.js';
 import {
-  engineFor,
-  expectRefused,
-  expectSuccess,
-  inventoryChanges,
-  type EngineOptions,
-  type Holding,
-  type OrderInput,
-  type StoredClaims,
-} from '../../helpers/engine.js';
+  bundleAndClaimsCatalog,
+  CURSE,
+  ELIXIR,
+  OTHER_TRANSIENT_LOOT,
+  POTION,
+  TRANSIENT_BLOCKED,
+  TRANSIENT_LOOT,
+  UNKNOWN_LOOT,
+} from '../../fixtures/bundle-and-claims-catalog.js';
 
 /** fill_loot_single_transient: fills a loot as transient inventory, once per player, loot and match_id. */
 
-const POTION = 3006;
-const ELIXIR = 3007;
-const CURSE = 3009; // blocker
-const TRANSIENT_LOOT = 3130;
-const TRANSIENT_BLOCKED = 3131;
-const OTHER_TRANSIENT_LOOT = 3132;
-const UNKNOWN_LOOT = 99_999;
-
-const catalog: EngineOptions = {
-  items: [
-    { id: POTION, name: 'Potion' },
-    { id: ELIXIR, name: 'Elixir' },
-    { id: CURSE, name: 'Curse' },
-  ],
-  loot: [
-    {
-      id: TRANSIENT_LOOT,
-      name: 'Match potions',
-      max_quantity: 3,
-      contents: [{ item_id: POTION, quantity: 2 }],
-    },
-    {
-      id: TRANSIENT_BLOCKED,
-      name: 'Cursed match potions',
-      blockers: [CURSE],
-      contents: [{ item_id: POTION, quantity: 1 }],
-    },
-    {
-      id: OTHER_TRANSIENT_LOOT,
-      name: 'Match elixir',
-      contents: [{ item_id: ELIXIR, quantity: 1, type: 'persistent' }],
-    },
-  ],
-};
-
-const engineWith = (options: { holdings?: Holding[]; claims?: StoredClaims } = {}) =>
-  engineFor({ ...catalog, ...options });
+const engineWith = engineOver(bundleAndClaimsCatalog);
 
 const fillTransient = (lootId: number, matchId: string | null, quantity = 1): OrderInput => ({
   match_id: matchId,

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { InventoryRecordView } from '../../../src/domain/details.js';
+import { expectDetailsMatch, inventoryChanges } from '../../helpers/details.js';
 import {
   engineFor,
   expectRefused,
   expectSuccess,
-  FAR_FUTURE,
   inSeconds,
-  inventoryChanges,
-  LONG_AGO,
   MAX_COUNT,
   NOW,
   type Engine,
@@ -15,113 +12,50 @@ import {
   type Holding,
   type OrderInput,
 } from '../../helpers/engine.js';
+import {
+  AMULET,
+  BLOCKED,
+  BOOST,
+  BOOTS,
+  CLIENT_OK,
+  CROWN,
+  CURSE,
+  DUST,
+  DUST_100,
+  EXPIRING,
+  FROM_NOW,
+  HELM,
+  HUGE,
+  INACTIVE,
+  KEY,
+  lootCatalog,
+  NO_LONGER,
+  NOT_YET,
+  PASS,
+  PORTAL_ONLY,
+  REQUIRES,
+  RING,
+  SUB,
+  SUB_SUB,
+  UNKNOWN_LOOT,
+  UNTIL_NOW,
+  WITH_DUST_SUB,
+  WITH_INACTIVE_SUB,
+  WITH_INACTIVE_SUB_SUB,
+} from '../../fixtures/loot-catalog.js';
 
-// Items
-const HELM = 1002;
-const BOOTS = 1003;
-const RING = 1004;
-const AMULET = 1005;
-const KEY = 1006; // consumed requirement
-const PASS = 1007; // requirement only checked
-const CURSE = 1008; // blocker
+// An always-owned item shows in every inventory the API reads, so it and the loot that needs it are
+// added here rather than to the shared catalog.
 const EMBLEM = 1009; // always owned
-const BOOST = 1010; // granted with an expiry
-const DUST = 1011; // used to overflow counts
-const CROWN = 1012; // unique
-
-// Loot
-const SUB = 1101;
-const SUB_SUB = 1102;
-const INACTIVE = 1103;
-const NOT_YET = 1104;
-const NO_LONGER = 1105;
-const PORTAL_ONLY = 1106;
-const CLIENT_OK = 1107;
-const BLOCKED = 1108;
-const REQUIRES = 1109;
 const REQUIRES_ALWAYS_OWNED = 1110;
-const WITH_INACTIVE_SUB = 1111;
-const WITH_DUST_SUB = 1112;
-const DUST_100 = 1113;
-const EXPIRING = 1114;
-const HUGE = 1115;
 const CHECKS_ALWAYS_OWNED = 1116;
-const WITH_INACTIVE_SUB_SUB = 1117;
-const HOLDS_INACTIVE = 1118;
-const UNTIL_NOW = 1119;
-const FROM_NOW = 1120;
 const CROWN_AND_EMBLEM = 1121;
-const UNKNOWN_LOOT = 99_999;
 
 const catalog: EngineOptions = {
-  items: [
-    { id: HELM, name: 'Helm' },
-    { id: BOOTS, name: 'Boots' },
-    { id: RING, name: 'Ring' },
-    { id: AMULET, name: 'Amulet' },
-    { id: KEY, name: 'Key' },
-    { id: PASS, name: 'Pass' },
-    { id: CURSE, name: 'Curse' },
-    { id: EMBLEM, name: 'Emblem', always_owned: true },
-    { id: BOOST, name: 'Boost' },
-    { id: DUST, name: 'Dust' },
-    { id: CROWN, name: 'Crown', unique: true },
-  ],
+  ...lootCatalog,
+  items: [...lootCatalog.items, { id: EMBLEM, name: 'Emblem', always_owned: true }],
   loot: [
-    { id: SUB_SUB, name: 'Amulet drop', contents: [{ item_id: AMULET, quantity: 1 }] },
-    {
-      id: SUB,
-      name: 'Ring drop',
-      contents: [{ item_id: RING, quantity: 1 }],
-      sub_loot: [{ loot_id: SUB_SUB, quantity: 3 }],
-    },
-    { id: INACTIVE, name: 'Retired loot', active: false, contents: [{ item_id: HELM, quantity: 1 }] },
-    {
-      id: NOT_YET,
-      name: 'Future loot',
-      available_from: FAR_FUTURE,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: NO_LONGER,
-      name: 'Past loot',
-      available_until: LONG_AGO,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: UNTIL_NOW,
-      name: 'Ends this instant',
-      available_until: NOW.toISOString(),
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: FROM_NOW,
-      name: 'Starts this instant',
-      available_from: NOW.toISOString(),
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    { id: PORTAL_ONLY, name: 'Portal 7 loot', portal_ids: [7], contents: [{ item_id: HELM, quantity: 1 }] },
-    {
-      id: CLIENT_OK,
-      name: 'Client-fillable loot',
-      fillable_from_client: true,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    { id: BLOCKED, name: 'Blocked by curse', blockers: [CURSE], contents: [{ item_id: HELM, quantity: 1 }] },
-    {
-      id: REQUIRES,
-      name: 'Key chest',
-      max_quantity: 5,
-      required: [
-        { item_id: KEY, quantity: 2, consume: true },
-        { item_id: PASS, quantity: 1, consume: false },
-      ],
-      contents: [
-        { item_id: HELM, quantity: 2 },
-        { item_id: BOOTS, quantity: 1 },
-      ],
-      sub_loot: [{ loot_id: SUB, quantity: 2 }],
-    },
+    ...lootCatalog.loot,
     {
       id: REQUIRES_ALWAYS_OWNED,
       name: 'Emblem exchange',
@@ -134,40 +68,6 @@ const catalog: EngineOptions = {
       required: [{ item_id: EMBLEM, quantity: 1, consume: false }],
       contents: [{ item_id: HELM, quantity: 1 }],
     },
-    {
-      id: WITH_INACTIVE_SUB,
-      name: 'Holds retired loot',
-      contents: [{ item_id: HELM, quantity: 1 }],
-      sub_loot: [{ loot_id: INACTIVE, quantity: 1 }],
-    },
-    {
-      id: HOLDS_INACTIVE,
-      name: 'Ring drop that holds retired loot',
-      contents: [{ item_id: RING, quantity: 1 }],
-      sub_loot: [{ loot_id: INACTIVE, quantity: 1 }],
-    },
-    {
-      id: WITH_INACTIVE_SUB_SUB,
-      name: 'Retired loot two levels down',
-      contents: [{ item_id: HELM, quantity: 1 }],
-      sub_loot: [{ loot_id: HOLDS_INACTIVE, quantity: 1 }],
-    },
-    { id: DUST_100, name: 'Dust pile', contents: [{ item_id: DUST, quantity: 100 }] },
-    {
-      id: WITH_DUST_SUB,
-      name: 'Helm with dust',
-      contents: [{ item_id: HELM, quantity: 1 }],
-      sub_loot: [{ loot_id: DUST_100, quantity: 1 }],
-    },
-    {
-      id: EXPIRING,
-      name: 'Boost pack',
-      contents: [
-        { item_id: BOOST, quantity: 3, expires_in_seconds: 3600 },
-        { item_id: HELM, quantity: 1 },
-      ],
-    },
-    { id: HUGE, name: 'Two billion dust', contents: [{ item_id: DUST, quantity: 2_000_000_000 }] },
     {
       id: CROWN_AND_EMBLEM,
       name: 'Crown and emblem',
@@ -192,20 +92,6 @@ const counts = (engine: Engine, itemId: number) =>
     .records()
     .filter((record) => record.item_id === itemId)
     .map((record) => record.count);
-
-/** Every detail's `before` is the record as it was, and its `after` the record as it now is. */
-function expectDetailsMatch(
-  entry: ReturnType<typeof expectSuccess>,
-  before: InventoryRecordView[],
-  after: InventoryRecordView[],
-): void {
-  for (const { inv_change: change } of entry.details) {
-    const inventoryId = (change!.before ?? change!.after)!.inventory_id;
-    if (change!.before) expect(before.find((r) => r.inventory_id === inventoryId)).toEqual(change!.before);
-    if (change!.after) expect(after.find((r) => r.inventory_id === inventoryId)).toEqual(change!.after);
-    else expect(after.find((r) => r.inventory_id === inventoryId)).toBeUndefined();
-  }
-}
 
 describe('fill_loot refusals change nothing', () => {
   it('loot_not_found for a loot id the catalog does not have', () => {

@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
   engineFor,
   expectRefused,
   expectSuccess,
-  FAR_FUTURE,
-  inventoryChanges,
-  LONG_AGO,
-  NOW,
-  type EngineOptions,
   type OrderInput,
   type StoredClaims,
 } from '../../helpers/engine.js';
+import {
+  bundleAndClaimsCatalog,
+  GRANT_HAT,
+  HAT,
+  PROMO,
+  PROMO_LOOT,
+  UNKNOWN_LOOT,
+} from '../../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * promotion_code: claims the code in `external_tran_id` and fills its loot once. Uses are counted
@@ -18,65 +22,8 @@ import {
  * attempt towards the brute-force guard.
  */
 
-const HAT = 3004;
-const PROMO_LOOT = 3100;
-const PROMO_LOOT_INACTIVE = 3101;
-const GRANT_HAT = 3102;
-const PORTAL_LOOT = 3103;
-const UNKNOWN_LOOT = 99_999;
-
-const PROMO = {
-  open: 'OPEN',
-  twice: 'TWICE',
-  unlimited: 'UNLIMITED',
-  inactive: 'INACTIVE',
-  future: 'FUTURE',
-  started: 'STARTED',
-  startsNow: 'STARTS-NOW',
-  expired: 'EXPIRED',
-  expiresNow: 'EXPIRES-NOW',
-  inactiveAndExpired: 'INACTIVE-EXPIRED',
-  oneUse: 'ONE-USE',
-  capped: 'CAPPED',
-  zeroUses: 'ZERO-USES',
-  deadLoot: 'DEAD-LOOT',
-  portalLoot: 'PORTAL-LOOT',
-} as const;
-
-const catalog: EngineOptions = {
-  items: [{ id: HAT, name: 'Hat' }],
-  loot: [
-    { id: PROMO_LOOT, name: 'Promo hat', contents: [{ item_id: HAT, quantity: 1 }] },
-    {
-      id: PROMO_LOOT_INACTIVE,
-      name: 'Retired promo loot',
-      active: false,
-      contents: [{ item_id: HAT, quantity: 1 }],
-    },
-    { id: GRANT_HAT, name: 'Hat grant', contents: [{ item_id: HAT, quantity: 1 }] },
-    { id: PORTAL_LOOT, name: 'Portal 7 hat', portal_ids: [7], contents: [{ item_id: HAT, quantity: 1 }] },
-  ],
-  promotions: [
-    { code: PROMO.open, loot_id: PROMO_LOOT, per_player: 1 },
-    { code: PROMO.twice, loot_id: PROMO_LOOT, per_player: 2 },
-    { code: PROMO.unlimited, loot_id: PROMO_LOOT },
-    { code: PROMO.inactive, loot_id: PROMO_LOOT, active: false },
-    { code: PROMO.future, loot_id: PROMO_LOOT, starts_at: FAR_FUTURE },
-    { code: PROMO.started, loot_id: PROMO_LOOT, starts_at: LONG_AGO, expires_at: FAR_FUTURE },
-    { code: PROMO.startsNow, loot_id: PROMO_LOOT, starts_at: NOW.toISOString() },
-    { code: PROMO.expired, loot_id: PROMO_LOOT, expires_at: LONG_AGO },
-    { code: PROMO.expiresNow, loot_id: PROMO_LOOT, expires_at: NOW.toISOString() },
-    { code: PROMO.inactiveAndExpired, loot_id: PROMO_LOOT, active: false, expires_at: LONG_AGO },
-    { code: PROMO.oneUse, loot_id: PROMO_LOOT, max_uses: 1 },
-    { code: PROMO.capped, loot_id: PROMO_LOOT, max_uses: 1, per_player: 1 },
-    { code: PROMO.zeroUses, loot_id: PROMO_LOOT, max_uses: 0 },
-    { code: PROMO.deadLoot, loot_id: PROMO_LOOT_INACTIVE, max_uses: 5 },
-    { code: PROMO.portalLoot, loot_id: PORTAL_LOOT },
-  ],
-};
-
 const engineWith = (claims: StoredClaims = {}, promotionFailureLimit = 10) =>
-  engineFor({ ...catalog, claims, promotionFailureLimit });
+  engineFor({ ...bundleAndClaimsCatalog, claims, promotionFailureLimit });
 
 const promo = (code: string, order: Omit<OrderInput, 'entries'> = {}): OrderInput => ({
   ...order,

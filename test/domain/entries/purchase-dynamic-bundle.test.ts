@@ -1,189 +1,71 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
+  atVendorVersion,
   engineFor,
   expectRefused,
   expectSuccess,
   inSeconds,
-  inventoryChanges,
   MAX_COUNT,
-  type EngineOptions,
+  shownPrice,
   type Holding,
   type OrderInput,
+  type PriceShown,
 } from '../../helpers/engine.js';
+import {
+  BLADE,
+  BLADE_COINS,
+  BOW,
+  BOW_COINS,
+  BUNDLE,
+  BUNDLE_BLOCKED,
+  BUNDLE_CAPE,
+  BUNDLE_DISCOUNT,
+  BUNDLE_DUST,
+  BUNDLE_INACTIVE,
+  BUNDLE_NO_PRICES,
+  BUNDLE_PRICE,
+  BUNDLE_SET,
+  BUNDLE_VENDOR,
+  bundleAndClaimsCatalog,
+  CAPE,
+  COIN,
+  COUPON_BUNDLE,
+  COUPON_OTHER_LOOT,
+  CURSE,
+  DUST,
+  M_BLADE,
+  M_BOW,
+  M_CAPE,
+  M_DUST_HAT,
+  M_SET,
+  M_UNPRICED,
+  PLAIN,
+  TOKEN,
+  UNKNOWN_ITEM,
+  UNKNOWN_LOOT,
+} from '../../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * purchase_dynamic_bundle: buys the members of a bundle the player does not hold yet, at the
  * discounted sum of their prices. The client shows members and price; both must match.
  */
 
-// Items
-const COIN = 3000; // currency
-const TOKEN = 3001; // second currency
-const BLADE = 3002;
-const BOW = 3003;
-const HAT = 3004;
-const CAPE = 3005;
-const DUST = 3006;
-const CURSE = 3009; // blocker
-const COUPON_BUNDLE = 3010; // 50 % off BUNDLE in coins
-const COUPON_OTHER_LOOT = 3011; // only for M_BLADE
-const UNKNOWN_ITEM = 99_998;
-
-const BUNDLE_VENDOR = 3000;
 const VENDOR_VERSION = 2;
 const VENDOR_ETAG = 'bundle-shop-2';
 
-// Loot
-const M_BLADE = 3110;
-const M_BOW = 3111;
-const M_CAPE = 3112;
-const M_UNPRICED = 3113;
-const M_SET = 3114; // blade and bow together
-const M_DUST_HAT = 3115;
-const BUNDLE = 3120;
-const BUNDLE_CAPE = 3121;
-const BUNDLE_NO_PRICES = 3122;
-const BUNDLE_BLOCKED = 3123;
-const BUNDLE_INACTIVE = 3124;
-const PLAIN = 3125;
-const BUNDLE_SET = 3126;
-const BUNDLE_DUST = 3127;
-const UNKNOWN_LOOT = 99_999;
-
 // BUNDLE has members M_BLADE (99 coins / 10 tokens) and M_BOW (60 coins / 5 tokens), 15 % off.
-const BLADE_COINS = 99;
-const BOW_COINS = 60;
-const BUNDLE_PRICE = Math.floor(((BLADE_COINS + BOW_COINS) * 85) / 100); // 135
-const BOW_ONLY_PRICE = Math.floor((BOW_COINS * 85) / 100); // 51
-const BUNDLE_TOKENS = Math.floor(((10 + 5) * 85) / 100); // 12
+const BOW_ONLY_PRICE = Math.floor((BOW_COINS * (100 - BUNDLE_DISCOUNT)) / 100); // 51
+const BUNDLE_TOKENS = Math.floor(((10 + 5) * (100 - BUNDLE_DISCOUNT)) / 100); // 12
 
-const catalog: EngineOptions = {
-  items: [
-    { id: COIN, name: 'Coin' },
-    { id: TOKEN, name: 'Token' },
-    { id: BLADE, name: 'Blade' },
-    { id: BOW, name: 'Bow' },
-    { id: HAT, name: 'Hat' },
-    { id: CAPE, name: 'Cape' },
-    { id: DUST, name: 'Dust' },
-    { id: CURSE, name: 'Curse' },
-    {
-      id: COUPON_BUNDLE,
-      name: 'Half-price bundle coupon',
-      coupon: { discount_percent: 50, price_item_ids: [COIN], loot_ids: [BUNDLE], max_quantity: 1 },
-    },
-    {
-      id: COUPON_OTHER_LOOT,
-      name: 'Blade coupon',
-      coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [M_BLADE], max_quantity: 1 },
-    },
-  ],
-  vendors: [{ id: BUNDLE_VENDOR, name: 'Bundle shop', version: VENDOR_VERSION, etag: VENDOR_ETAG }],
-  loot: [
-    {
-      id: M_BLADE,
-      name: 'Blade offer',
-      prices: [
-        { price_item_id: COIN, price: BLADE_COINS },
-        { price_item_id: TOKEN, price: 10 },
-      ],
-      contents: [{ item_id: BLADE, quantity: 1 }],
-    },
-    {
-      id: M_BOW,
-      name: 'Bow offer',
-      prices: [
-        { price_item_id: COIN, price: BOW_COINS },
-        { price_item_id: TOKEN, price: 5 },
-      ],
-      contents: [{ item_id: BOW, quantity: 1 }],
-    },
-    {
-      id: M_CAPE,
-      name: 'Cape offer (coins only)',
-      prices: [{ price_item_id: COIN, price: 40 }],
-      contents: [{ item_id: CAPE, quantity: 1 }],
-    },
-    { id: M_UNPRICED, name: 'Unpriced hat', contents: [{ item_id: HAT, quantity: 1 }] },
-    {
-      id: M_SET,
-      name: 'Blade and bow set',
-      prices: [{ price_item_id: COIN, price: 100 }],
-      contents: [
-        { item_id: BLADE, quantity: 1 },
-        { item_id: BOW, quantity: 1 },
-      ],
-    },
-    {
-      id: M_DUST_HAT,
-      name: 'Dust and hat',
-      prices: [{ price_item_id: COIN, price: 5 }],
-      contents: [
-        { item_id: DUST, quantity: 100 },
-        { item_id: HAT, quantity: 1 },
-      ],
-    },
-    {
-      id: BUNDLE,
-      name: 'Blade and bow bundle',
-      vendor_id: BUNDLE_VENDOR,
-      coupons_enabled: true,
-      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
-    },
-    {
-      id: BUNDLE_CAPE,
-      name: 'Blade and cape bundle',
-      vendor_id: BUNDLE_VENDOR,
-      coupons_enabled: false,
-      dynamic_bundle: { loot_ids: [M_BLADE, M_CAPE], discount_percent: 0 },
-    },
-    {
-      id: BUNDLE_NO_PRICES,
-      name: 'Bundle of unpriced loot',
-      vendor_id: BUNDLE_VENDOR,
-      dynamic_bundle: { loot_ids: [M_UNPRICED], discount_percent: 0 },
-    },
-    {
-      id: BUNDLE_BLOCKED,
-      name: 'Cursed bundle',
-      vendor_id: BUNDLE_VENDOR,
-      blockers: [CURSE],
-      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
-    },
-    {
-      id: BUNDLE_INACTIVE,
-      name: 'Withdrawn bundle',
-      active: false,
-      vendor_id: BUNDLE_VENDOR,
-      dynamic_bundle: { loot_ids: [M_BLADE, M_BOW], discount_percent: 15 },
-    },
-    {
-      id: PLAIN,
-      name: 'Plain offer',
-      vendor_id: BUNDLE_VENDOR,
-      prices: [{ price_item_id: COIN, price: 10 }],
-      contents: [{ item_id: HAT, quantity: 1 }],
-    },
-    {
-      id: BUNDLE_SET,
-      name: 'Set and cape',
-      dynamic_bundle: { loot_ids: [M_SET, M_CAPE], discount_percent: 0 },
-    },
-    { id: BUNDLE_DUST, name: 'Dust bundle', dynamic_bundle: { loot_ids: [M_DUST_HAT], discount_percent: 0 } },
-  ],
-};
+const catalog = atVendorVersion(bundleAndClaimsCatalog, BUNDLE_VENDOR, VENDOR_VERSION, VENDOR_ETAG);
 
 const engineWith = (holdings: Holding[] = []) => engineFor({ ...catalog, holdings });
 
-interface BundleOptions {
+interface BundleOptions extends PriceShown {
   lootId?: number;
   shown?: number[];
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
   quantity?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
 }
 
 const buyBundle = (options: BundleOptions = {}): OrderInput => ({
@@ -193,13 +75,7 @@ const buyBundle = (options: BundleOptions = {}): OrderInput => ({
       loot_id: options.lootId ?? BUNDLE,
       quantity: options.quantity,
       dynamic_bundle_loot_ids: options.shown ?? [M_BLADE, M_BOW],
-      purchase_price: {
-        price_item_id: options.priceItemId ?? COIN,
-        price: options.price ?? BUNDLE_PRICE,
-        price_coupon_item_id: options.coupon,
-      },
-      vendor_version: options.vendorVersion,
-      vendor_etag: options.vendorEtag,
+      ...shownPrice(options, { priceItemId: COIN, price: BUNDLE_PRICE }),
     },
   ],
 });

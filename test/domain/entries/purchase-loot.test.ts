@@ -1,183 +1,54 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryChanges } from '../../helpers/details.js';
 import {
+  atVendorVersion,
   engineFor,
   expectRefused,
   expectSuccess,
   inSeconds,
-  inventoryChanges,
-  type EngineOptions,
   type Holding,
-  type OrderInput,
 } from '../../helpers/engine.js';
+import {
+  BOOTS,
+  COUPON_30,
+  COUPON_FREE,
+  COUPON_MARKS_ONLY,
+  COUPON_OTHER_LOOT,
+  COUPON_RETIRED,
+  CRYSTALS,
+  CURSE,
+  HELM,
+  lootCatalog,
+  purchase,
+  type PurchaseOptions,
+  MARKS,
+  NO_COUPONS,
+  NO_PRICE,
+  SHOP,
+  SHOP_BLOCKED,
+  SHOP_INACTIVE,
+  SHOP_PRICE,
+  TICKET,
+  TICKET_SHOP,
+  UNKNOWN_ITEM,
+  UNKNOWN_LOOT,
+  VERSIONED,
+  VERSIONED_PRICE,
+  VERSIONED_VENDOR,
+} from '../../fixtures/loot-catalog.js';
 
-// Items
-const CRYSTALS = 1000; // currency
-const MARKS = 1001; // second currency
-const HELM = 1002;
-const BOOTS = 1003;
-const CURSE = 1008; // blocker
-const COUPON_30 = 1020; // 30 % off SHOP in crystals, up to 3 at a time
-const COUPON_OTHER_LOOT = 1021; // only for VERSIONED
-const COUPON_MARKS_ONLY = 1022; // only for prices in marks
-const COUPON_RETIRED = 1023; // inactive
-const COUPON_FREE = 1024; // 100 % off anything
-const TICKET = 1025; // a coupon that is also the currency of TICKET_SHOP
-
-// Vendors
-const SHOP_VENDOR = 1000;
-const VERSIONED_VENDOR = 1001;
-
-// Loot
-const SHOP = 1200;
-const NO_PRICE = 1201;
-const NO_COUPONS = 1202;
-const VERSIONED = 1203;
-const SHOP_BLOCKED = 1204;
-const SHOP_INACTIVE = 1205;
-const TICKET_SHOP = 1206;
-const UNKNOWN_LOOT = 99_999;
-const UNKNOWN_ITEM = 99_998;
-
-const SHOP_PRICE = 45;
 const VERSION = 3;
 const ETAG = 'versioned-etag-3';
 
-const catalog: EngineOptions = {
-  items: [
-    { id: CRYSTALS, name: 'Crystals' },
-    { id: MARKS, name: 'Marks' },
-    { id: HELM, name: 'Helm' },
-    { id: BOOTS, name: 'Boots' },
-    { id: CURSE, name: 'Curse' },
-    {
-      id: COUPON_30,
-      name: '30 % coupon',
-      coupon: { discount_percent: 30, price_item_ids: [CRYSTALS], loot_ids: [SHOP], max_quantity: 3 },
-    },
-    {
-      id: COUPON_OTHER_LOOT,
-      name: 'Coupon for another loot',
-      coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [VERSIONED], max_quantity: 5 },
-    },
-    {
-      id: COUPON_MARKS_ONLY,
-      name: 'Coupon for marks prices',
-      coupon: { discount_percent: 10, price_item_ids: [MARKS], loot_ids: [], max_quantity: 5 },
-    },
-    {
-      id: COUPON_RETIRED,
-      name: 'Retired coupon',
-      active: false,
-      coupon: { discount_percent: 10, price_item_ids: [], loot_ids: [], max_quantity: 5 },
-    },
-    {
-      id: COUPON_FREE,
-      name: 'Free purchase coupon',
-      coupon: { discount_percent: 100, price_item_ids: [], loot_ids: [], max_quantity: 5 },
-    },
-    {
-      id: TICKET,
-      name: 'Ticket',
-      coupon: { discount_percent: 50, price_item_ids: [TICKET], loot_ids: [TICKET_SHOP], max_quantity: 1 },
-    },
-  ],
-  vendors: [
-    { id: SHOP_VENDOR, name: 'Armory shop' },
-    { id: VERSIONED_VENDOR, name: 'Versioned shop', version: VERSION, etag: ETAG },
-  ],
-  loot: [
-    {
-      id: SHOP,
-      name: 'Helm offer',
-      vendor_id: SHOP_VENDOR,
-      prices: [
-        { price_item_id: CRYSTALS, price: SHOP_PRICE },
-        { price_item_id: MARKS, price: 10 },
-      ],
-      coupons_enabled: true,
-      max_quantity: 5,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: NO_PRICE,
-      name: 'Not for sale',
-      vendor_id: SHOP_VENDOR,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: NO_COUPONS,
-      name: 'No coupons here',
-      vendor_id: SHOP_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 20 }],
-      coupons_enabled: false,
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: VERSIONED,
-      name: 'Versioned offer',
-      vendor_id: VERSIONED_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 12 }],
-      coupons_enabled: true,
-      contents: [{ item_id: BOOTS, quantity: 1 }],
-    },
-    {
-      id: SHOP_BLOCKED,
-      name: 'Cursed offer',
-      vendor_id: SHOP_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 10 }],
-      blockers: [CURSE],
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: SHOP_INACTIVE,
-      name: 'Withdrawn offer',
-      active: false,
-      vendor_id: SHOP_VENDOR,
-      prices: [{ price_item_id: CRYSTALS, price: 10 }],
-      contents: [{ item_id: HELM, quantity: 1 }],
-    },
-    {
-      id: TICKET_SHOP,
-      name: 'Ticket booth',
-      prices: [{ price_item_id: TICKET, price: 10 }],
-      coupons_enabled: true,
-      contents: [{ item_id: BOOTS, quantity: 1 }],
-    },
-  ],
-};
+const catalog = atVendorVersion(lootCatalog, VERSIONED_VENDOR, VERSION, ETAG);
 
 const engineWith = (holdings: Holding[] = []) => engineFor({ ...catalog, holdings });
-
-interface PurchaseOptions {
-  quantity?: number;
-  priceItemId?: number;
-  price?: number;
-  coupon?: number;
-  vendorVersion?: number;
-  vendorEtag?: string;
-}
-
-const purchase = (lootId: number, options: PurchaseOptions = {}): OrderInput => ({
-  entries: [
-    {
-      type: 'purchase_loot',
-      loot_id: lootId,
-      quantity: options.quantity ?? 1,
-      purchase_price: {
-        price_item_id: options.priceItemId ?? CRYSTALS,
-        price: options.price ?? SHOP_PRICE,
-        price_coupon_item_id: options.coupon,
-      },
-      vendor_version: options.vendorVersion,
-      vendor_etag: options.vendorEtag,
-    },
-  ],
-});
 
 describe('purchase_loot refusals spend nothing', () => {
   it('vendor_version_does_not_match for a stale vendor_version or vendor_etag; the current ones buy', () => {
     const engine = engineWith([{ item: CRYSTALS, count: 100 }]);
-    const versioned = (options: PurchaseOptions) => purchase(VERSIONED, { price: 12, ...options });
+    const versioned = (options: PurchaseOptions) =>
+      purchase(VERSIONED, { price: VERSIONED_PRICE, ...options });
     expectRefused(engine, versioned({ vendorVersion: VERSION - 1 }), 'vendor_version_does_not_match');
     expectRefused(engine, versioned({ vendorEtag: 'stale' }), 'vendor_version_does_not_match');
     expectRefused(
@@ -196,7 +67,7 @@ describe('purchase_loot refusals spend nothing', () => {
     expectSuccess(engine, versioned({ vendorVersion: VERSION, vendorEtag: ETAG }));
     // neither given: the client does not claim to know the vendor, and is not checked
     expectSuccess(engine, versioned({}));
-    expect(engine.balance(CRYSTALS)).toBe(100 - 4 * 12);
+    expect(engine.balance(CRYSTALS)).toBe(100 - 4 * VERSIONED_PRICE);
     expect(engine.balance(BOOTS)).toBe(4);
   });
 

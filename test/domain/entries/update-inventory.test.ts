@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { InventoryRecordView } from '../../../src/domain/details.js';
 import { BADGE, baseCatalog, CROWN, GEMS, OLD_ITEM, SHIELD, SWORD } from '../../helpers/catalog-fixture.js';
 import {
   engineFor,
@@ -37,6 +38,13 @@ function engineWithRecords(holdings: Holding[] = []) {
   const [sword, shield, ...others] = engine.records();
   return { engine, sword: sword!, shield: shield!, others };
 }
+
+/** Each update type with a record it may change: the transient shield for the transient one. */
+const targetsOf = (sword: InventoryRecordView, shield: InventoryRecordView): [string, string][] => [
+  ['update_existing_persistent_inventory', sword.inventory_id],
+  ['update_existing_transient_inventory', shield.inventory_id],
+  ['update_inventory', sword.inventory_id],
+];
 
 const update = (entry: Partial<EntryInput>, order: Omit<OrderInput, 'entries'> = {}): OrderInput => ({
   ...order,
@@ -263,12 +271,7 @@ describe('update_*_inventory refusals change nothing', () => {
       { expires: inSeconds(600) },
       { quantity: 99, custom_data: { colour: 'blue' } },
     ];
-    const targets: [string, string][] = [
-      ['update_existing_persistent_inventory', sword.inventory_id],
-      ['update_existing_transient_inventory', shield.inventory_id],
-      ['update_inventory', sword.inventory_id],
-    ];
-    for (const [type, inventoryId] of targets) {
+    for (const [type, inventoryId] of targetsOf(sword, shield)) {
       for (const change of changes) {
         expectRefused(
           engine,
@@ -281,12 +284,7 @@ describe('update_*_inventory refusals change nothing', () => {
 
   it('item_not_found / item_not_active when item_id names a missing or inactive item', () => {
     const { engine, sword, shield } = engineWithRecords();
-    const targets: [string, string][] = [
-      ['update_existing_persistent_inventory', sword.inventory_id],
-      ['update_existing_transient_inventory', shield.inventory_id],
-      ['update_inventory', sword.inventory_id],
-    ];
-    for (const [type, inventoryId] of targets) {
+    for (const [type, inventoryId] of targetsOf(sword, shield)) {
       expectRefused(
         engine,
         update({ type, inventory_id: inventoryId, item_id: MISSING_ITEM }),
@@ -335,12 +333,7 @@ describe('update_*_inventory refusals change nothing', () => {
 
   it('too_many_inv_custom_attributes with 21 custom_data keys, from a CLIENT too', () => {
     const { engine, sword, shield } = engineWithRecords();
-    const targets: [string, string][] = [
-      ['update_existing_persistent_inventory', sword.inventory_id],
-      ['update_existing_transient_inventory', shield.inventory_id],
-      ['update_inventory', sword.inventory_id],
-    ];
-    for (const [type, inventoryId] of targets) {
+    for (const [type, inventoryId] of targetsOf(sword, shield)) {
       expectRefused(
         engine,
         update({ type, inventory_id: inventoryId, custom_data: customAttributes(21) }),
