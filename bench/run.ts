@@ -16,8 +16,9 @@ import { catalogUpdateSchema } from '../src/domain/catalog.js';
 import { updateCatalog } from '../src/stores/catalog-store.js';
 import { openOrm } from '../src/db/orm.js';
 import { ORDER_QUEUE } from '../src/queue/order-queue.js';
+import { buildArmory, type CompiledArmory } from './build.js';
 import { round, runLoad, type LoadResult } from './load.js';
-import { freePort, RoleProcess } from './processes.js';
+import { freePort, RoleProcess, type RoleScript } from './processes.js';
 import {
   benchCatalog,
   DEFAULT_MIX,
@@ -83,6 +84,16 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const roles: RoleProcess[] = [];
+let armory: CompiledArmory | undefined;
+
+/** Armory's roles run compiled, as in production; the baselines run through tsx. */
+const armoryRole = (entry: 'api/main.js' | 'workers/main.js' | 'main.js'): RoleScript => {
+  if (!armory) throw new Error('Armory is not built yet');
+  return { compiled: armory.script(entry) };
+};
+const baselineRole = (name: string): RoleScript => ({
+  tsx: path.join(import.meta.dirname, 'roles', `${name}.ts`),
+});
 
 const armoryEnv = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
@@ -96,7 +107,7 @@ const armoryEnv = (extra: Record<string, string> = {}) => ({
 
 async function startRole(
   name: string,
-  script: string,
+  script: RoleScript,
   env: Record<string, string>,
   waitFor: 'ready-line' | 'http',
 ) {
@@ -202,7 +213,7 @@ async function startWorkers(processes: number, concurrency: number) {
     Array.from({ length: processes }, async (_, i) => {
       const role = await RoleProcess.start(
         `worker-${i}`,
-        'src/workers/main.ts',
+        armoryRole('workers/main.js'),
         armoryEnv({ WORKER_CONCURRENCY: String(concurrency) }),
         'nothing',
       );
@@ -243,6 +254,7 @@ async function setup() {
 
 async function cleanup() {
   for (const role of [...roles]) await role.stop().catch(() => undefined);
+  armory?.remove();
   await db.end().catch(() => undefined);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -268,7 +280,7 @@ async function emptyWorkerBaseline(count: number) {
   const started = performance.now();
   const { role } = await startRole(
     'empty-worker',
-    'bench/roles/empty-worker.ts',
+    baselineRole('empty-worker'),
     { REDIS_URL, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(options.workerConcurrency) },
     'ready-line',
   );
@@ -305,7 +317,7 @@ async function rawWorkerBaseline(count: number) {
   }
   const { role } = await startRole(
     'raw-worker',
-    'bench/roles/raw-worker.ts',
+    baselineRole('raw-worker'),
     {
       DATABASE_URL: databaseUrl,
       REDIS_URL,
@@ -357,19 +369,21 @@ function describeAccept(result: LoadResult) {
 
 async function main() {
   const begun = performance.now();
+  log('building Armory (tsc -p tsconfig.build.json) into a temporary directory');
+  armory = await buildArmory();
   await setup();
   const uniform = uniformPlayers(options.players);
   const zipf = zipfPlayers(options.players);
 
   log('(a) bare Express endpoint');
-  const bare = await startRole('bare-express', 'bench/roles/bare-express.ts', {}, 'ready-line');
+  const bare = await startRole('bare-express', baselineRole('bare-express'), {}, 'ready-line');
   const bareResult = await acceptLoad('bare express', bare.url, taggedOrders('a-', options.mix, uniform));
   const bareRss = await stopRole(bare.role);
 
   log('(b) minimal accept path: INSERT + queue.add');
   const minimal = await startRole(
     'minimal-accept',
-    'bench/roles/minimal-accept.ts',
+    baselineRole('minimal-accept'),
     { DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: prefix },
     'ready-line',
   );
@@ -381,7 +395,7 @@ async function main() {
   const minimalRss = await stopRole(minimal.role);
 
   log('Armory accept (API only; orders wait in the queue)');
-  const api = await startRole('armory-api', 'src/api/main.ts', armoryEnv(), 'http');
+  const api = await startRole('armory-api', armoryRole('api/main.js'), armoryEnv(), 'http');
   const acceptResult = await acceptLoad('armory accept', api.url, taggedOrders('acc-', options.mix, uniform));
 
   log(
