@@ -37,7 +37,10 @@ interface LoadOptions {
   path: string;
   headers: Record<string, string>;
   body: () => unknown;
-  /** Closed loop: this many requests in flight at all times. */
+  /**
+   * Closed loop: this many requests in flight at all times. Open loop: the most connections; more
+   * requests than that in flight wait in the client, so their answers come late.
+   */
   concurrency: number;
   durationMs: number;
   /** Open loop instead: this many requests per second, whatever the answers' pace. */
@@ -81,10 +84,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.ratePerSecond) {
     const inFlight = new Set<Promise<void>>();
     const tickMs = 10;
-    let due = 0;
     while (performance.now() < deadline) {
-      due += (options.ratePerSecond * tickMs) / 1000;
-      for (; due >= 1; due--) {
+      // What is due is counted from the clock, not from the ticks: a timer that fires late (a busy
+      // event loop) sends what it owes at once instead of quietly lowering the rate.
+      const due = Math.floor(((performance.now() - started) / 1000) * options.ratePerSecond);
+      while (sent < due) {
         const request = sendOne().finally(() => inFlight.delete(request));
         inFlight.add(request);
       }
