@@ -9,37 +9,51 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 /**
  * Armory compiled as the Dockerfile ships it: `<dir>/dist/` beside `<dir>/package.json` and
  * `<dir>/node_modules`, so that a role runs as `node dist/api/main.js` does in production.
+ *
+ * The directory is a fresh temporary one, never the repo's dist/: another checkout, or a `npm start`
+ * from dist/, may be using that. It exists from the constructor on, so that a run stopped while
+ * compiling still removes it.
  */
-export interface CompiledArmory {
-  /** The compiled entry point of a role, such as `api/main.js` (paths are relative to src/). */
-  script: (entry: string) => string;
-  /** Deletes the build. Safe to call more than once. */
-  remove: () => void;
-}
+export class ArmoryBuild {
+  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'armory-bench-build-'));
+  private readonly abort = new AbortController();
+  private tsc: Promise<unknown> = Promise.resolve();
 
-/**
- * Compiles src/ with tsconfig.build.json into a fresh temporary directory. Never into the repo's
- * dist/: another checkout, or a `npm start` from dist/, may be using it.
- */
-export async function buildArmory(): Promise<CompiledArmory> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'armory-bench-build-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    // --noCheck: the emitted JavaScript does not depend on type checking (isolatedModules), which
-    // `npm run typecheck` does anyway; skipping it saves about 10 s per run.
-    await promisify(execFile)(
-      'npx',
-      ['--no-install', 'tsc', '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'dist'), '--noCheck'],
-      { cwd: repoRoot },
+  /** Runs tsc on tsconfig.build.json into `<dir>/dist`, and lays out the rest beside it. */
+  async compile(): Promise<void> {
+    // The repo's own tsc, run by node itself rather than through npx: one process, which remove()
+    // can stop. --noCheck: the emitted JavaScript does not depend on type checking
+    // (isolatedModules), which `npm run typecheck` does anyway; skipping it saves about 10 s.
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const outDir = path.join(this.dir, 'dist');
+    this.tsc = promisify(execFile)(
+      process.execPath,
+      [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--noCheck'],
+      { cwd: repoRoot, signal: this.abort.signal },
     );
+    await this.tsc;
     // package.json says the .js files are ES modules ("type": "module"); node_modules is where Node
     // looks for bare imports, walking up from the compiled file.
-    copyFileSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
-    symlinkSync(realpathSync(path.join(repoRoot, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
-  } catch (error) {
-    remove();
-    throw error;
+    copyFileSync(path.join(repoRoot, 'package.json'), path.join(this.dir, 'package.json'));
+    symlinkSync(
+      realpathSync(path.join(repoRoot, 'node_modules')),
+      path.join(this.dir, 'node_modules'),
+      'dir',
+    );
   }
-  // tsconfig.build.json's rootDir is src/, so src/api/main.ts comes out as dist/api/main.js.
-  return { script: (entry) => path.join(dir, 'dist', entry), remove };
+
+  /** The compiled entry point of a role: tsconfig.build.json's rootDir is src/, so `api/main.js`. */
+  script(entry: string): string {
+    return path.join(this.dir, 'dist', entry);
+  }
+
+  /**
+   * Stops a compile under way and deletes the build. Safe to call more than once. It waits for tsc to
+   * exit first: a tsc still writing would create the directory again.
+   */
+  async remove(): Promise<void> {
+    this.abort.abort();
+    await this.tsc.catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -17,7 +17,7 @@ import { catalogUpdateSchema } from '../src/domain/catalog.js';
 import { updateCatalog } from '../src/stores/catalog-store.js';
 import { openOrm } from '../src/db/orm.js';
 import { ORDER_QUEUE } from '../src/queue/order-queue.js';
-import { buildArmory, type CompiledArmory } from './build.js';
+import { ArmoryBuild } from './build.js';
 import { searchCapacity } from './capacity.js';
 import { round, runLoad, type LoadResult } from './load.js';
 import {
@@ -131,7 +131,7 @@ const log = (message: string) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const roles: RoleProcess[] = [];
-let armory: CompiledArmory | undefined;
+let armory: ArmoryBuild | undefined;
 /** Peak RSS of every Armory process the run stopped, for the ≤ 200 MB per process goal. */
 const armoryRss = { api: [] as number[], worker: [] as number[] };
 
@@ -301,7 +301,7 @@ async function setup() {
 
 async function cleanup() {
   for (const role of [...roles]) await role.stop().catch(() => undefined);
-  armory?.remove();
+  await armory?.remove();
   await db.end().catch(() => undefined);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -553,7 +553,8 @@ const searchStart = (acceptPerSecond: number, processedPerSecond: number) =>
 
 async function main() {
   log('building Armory (tsc -p tsconfig.build.json) into a temporary directory');
-  armory = await buildArmory();
+  armory = new ArmoryBuild();
+  await armory.compile();
   await setup();
 
   log('(a) bare Express endpoint');
