@@ -169,7 +169,7 @@ function stepRows(pipeline: string, c: CapacityFigures): string[] {
   return c.steps.map(
     (s) =>
       `| ${pipeline} | ${s.rate} | ${s.answered_per_second} | ${s.errors} | ${s.http_p99_ms} | ` +
-      `${s.accept_to_final_ms.p50} / ${s.accept_to_final_ms.p99} | ${s.passed ? 'yes' : 'no'} |`,
+      `${s.accept_to_final_ms.orders} | ${s.accept_to_final_ms.p50} / ${s.accept_to_final_ms.p99} | ${s.passed ? 'yes' : 'no'} |`,
   );
 }
 
@@ -206,8 +206,8 @@ export function renderMarkdown(r: Results): string {
     '| ---: | ---: | ---: |',
     ...a.scaling.map((s) => `| ${s.processes} | ${s.concurrency} | ${s.orders_per_second} |`),
     '',
-    '| (e) search | rate (orders/s) | 2xx/s in time | errors | HTTP p99 (ms) | accept → final p50 / p99 (ms) | passed |',
-    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    '| (e) search | rate (orders/s) | 2xx/s in time | errors | HTTP p99 (ms) | orders | accept → final p50 / p99 (ms) | passed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...stepRows('naive', b.naive_pipeline),
     ...stepRows('Armory', a.capacity),
     '',
