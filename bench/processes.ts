@@ -12,6 +12,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * What a role process runs: a baseline's TypeScript through tsx (they are not the product), or
+ * Armory's compiled JavaScript, as production runs it (see build.ts).
+ */
+export type RoleScript = { tsx: string } | { compiled: string };
+
+const nodeArguments = (script: RoleScript) =>
+  'tsx' in script ? ['--import', 'tsx', script.tsx] : [script.compiled];
+
 /** A benchmark process (an Armory role or a baseline), with its peak memory read from /proc. */
 export class RoleProcess {
   private peakRssBytes = 0;
@@ -22,16 +31,16 @@ export class RoleProcess {
   ) {}
 
   /**
-   * Starts `node --import tsx <script>`. With `waitFor: 'ready-line'` it resolves once the child
+   * Starts `node <script>` (through tsx for TypeScript). With `waitFor: 'ready-line'` it resolves once the child
    * prints `READY`; with a URL it resolves once that URL answers.
    */
   static async start(
     name: string,
-    script: string,
+    script: RoleScript,
     env: Record<string, string>,
     waitFor: 'ready-line' | { url: string } | 'nothing',
   ): Promise<RoleProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const child = spawn(process.execPath, nodeArguments(script), {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

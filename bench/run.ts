@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: Armory's accept and processing figures, side by side with the baselines that
- * bound them, against the same PostgreSQL and Redis. Creates its own database and queue prefix and
- * removes them afterwards. See bench/README.md.
+ * `npm run bench`: Armory's accept, processing and end-to-end figures, side by side with the
+ * baselines that bound them, against the same PostgreSQL and Redis. Armory runs compiled, as in
+ * production. Creates its own build, database and queue prefix and removes them afterwards. See
+ * bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,17 +17,41 @@ import { catalogUpdateSchema } from '../src/domain/catalog.js';
 import { updateCatalog } from '../src/stores/catalog-store.js';
 import { openOrm } from '../src/db/orm.js';
 import { ORDER_QUEUE } from '../src/queue/order-queue.js';
+import { ArmoryBuild } from './build.js';
+import { searchCapacity } from './capacity.js';
 import { round, runLoad, type LoadResult } from './load.js';
-import { freePort, RoleProcess } from './processes.js';
+import {
+  acceptToFinalLatency,
+  ARMORY_ORDERS,
+  drainOrders,
+  NAIVE_ORDERS,
+  NAIVE_ORDERS_SQL,
+  type OrderTable,
+} from './orders.js';
+import { freePort, RoleProcess, type RoleScript } from './processes.js';
+import {
+  goalsOf,
+  HOT_PLAYER_SHARE,
+  P99_GOAL_MS,
+  ratiosOf,
+  renderMarkdown,
+  type AcceptFigures,
+  type ArmoryFigures,
+  type BaselineFigures,
+  type CapacityFigures,
+  type CapacityStep,
+  type Results,
+  type ScalingRow,
+} from './report.js';
 import {
   benchCatalog,
   DEFAULT_MIX,
+  hotPlayer,
   orderGenerator,
   parseMix,
   seedPlayersSql,
   uniformPlayers,
   zipfPlayers,
-  type Mix,
   type PlayerPicker,
 } from './workload.js';
 
@@ -40,6 +65,8 @@ const { values: flags } = parseArgs({
     mix: { type: 'string' },
     players: { type: 'string' },
     backlog: { type: 'string' },
+    'capacity-seconds': { type: 'string' },
+    'capacity-steps': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -54,8 +81,26 @@ const options = {
   mix: flags.mix ? parseMix(flags.mix) : DEFAULT_MIX,
   players: Number(flags.players ?? 10_000),
   backlog: Number(flags.backlog ?? (quick ? 300 : 4000)),
+  capacitySeconds: Number(flags['capacity-seconds'] ?? (quick ? 1 : 4)),
+  capacitySteps: Number(flags['capacity-steps'] ?? (quick ? 2 : 8)),
+  // Quick mode leaves out 4 processes: starting four more processes costs more than the rest of a
+  // quick scaling table.
+  scalingProcesses: quick ? [1, 2] : [1, 2, 4],
   out: flags.out ?? path.join(import.meta.dirname, 'results'),
 };
+
+/**
+ * Open-loop load needs enough connections that the client never holds requests back while the
+ * server keeps up; past that, requests wait in the client and their answers come late.
+ */
+const OPEN_LOOP_CONNECTIONS = 128;
+/**
+ * A rate is kept up when at least this share of the requests it sent were answered 2xx before its
+ * time was up: the last few in flight may straddle the end, a backlog may not.
+ */
+const KEPT_UP_SHARE = 0.95;
+/** The capacity search stops bisecting once the bracket is within 10 % of the failing rate. */
+const CAPACITY_RESOLUTION = 0.1;
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -79,10 +124,25 @@ const databaseUrl = (() => {
   return url.toString();
 })();
 
-const log = (message: string) => process.stderr.write(`${message}\n`);
+const runStarted = performance.now();
+/** Progress on stderr, each line with the seconds since the run began. */
+const log = (message: string) =>
+  process.stderr.write(`[${Math.round((performance.now() - runStarted) / 1000)} s] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const roles: RoleProcess[] = [];
+let armory: ArmoryBuild | undefined;
+/** Peak RSS of every Armory process the run stopped, for the ≤ 200 MB per process goal. */
+const armoryRss = { api: [] as number[], worker: [] as number[] };
+
+/** Armory's roles run compiled, as in production; the baselines run through tsx. */
+const armoryRole = (entry: 'api/main.js' | 'workers/main.js' | 'main.js'): RoleScript => {
+  if (!armory) throw new Error('Armory is not built yet');
+  return { compiled: armory.script(entry) };
+};
+const baselineRole = (name: string): RoleScript => ({
+  tsx: path.join(import.meta.dirname, 'roles', `${name}.ts`),
+});
 
 const armoryEnv = (extra: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
@@ -94,9 +154,18 @@ const armoryEnv = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** The settings of the baselines that write orders or take jobs; producer and worker share `queue`. */
+const baselineEnv = (queue: string) => ({
+  DATABASE_URL: databaseUrl,
+  REDIS_URL,
+  QUEUE_PREFIX: prefix,
+  QUEUE_NAME: queue,
+  WORKER_CONCURRENCY: String(options.workerConcurrency),
+});
+
 async function startRole(
   name: string,
-  script: string,
+  script: RoleScript,
   env: Record<string, string>,
   waitFor: 'ready-line' | 'http',
 ) {
@@ -116,93 +185,25 @@ async function stopRole(role: RoleProcess): Promise<number> {
   return role.stop();
 }
 
-function progress(label: string) {
-  return (sent: number) => process.stderr.write(`\r  ${label}: ${sent} requests sent`);
+async function stopAll(started: { role: RoleProcess }[]): Promise<number[]> {
+  return Promise.all(started.map(({ role }) => stopRole(role)));
 }
 
-/** Closed-loop load against a POST /v1/orders endpoint for the configured duration. */
-async function acceptLoad(
-  label: string,
-  url: string,
-  body: () => unknown,
-  seconds = options.durationSeconds,
-) {
-  const result = await runLoad({
-    url,
-    path: '/v1/orders',
-    headers: { authorization: `Bearer ${SERVER_KEY}` },
-    body,
-    concurrency: options.clients,
-    durationMs: seconds * 1000,
-    onProgress: progress(label),
-  });
-  process.stderr.write('\n');
-  return result;
-}
+const startArmoryApi = () => startRole('armory-api', armoryRole('api/main.js'), armoryEnv(), 'http');
 
-/** Sends exactly `count` orders (closed loop), for building a backlog of a known size. */
-async function sendOrders(url: string, count: number, body: () => unknown) {
-  let left = count;
-  await runLoadUntil(url, () => (left-- > 0 ? body() : null));
-}
-
-async function runLoadUntil(url: string, next: () => unknown) {
-  const { Pool } = await import('undici');
-  const pool = new Pool(url, { connections: options.clients });
-  await Promise.all(
-    Array.from({ length: options.clients }, async () => {
-      for (let body = next(); body !== null; body = next()) {
-        const response = await pool.request({
-          method: 'POST',
-          path: '/v1/orders',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${SERVER_KEY}` },
-          body: JSON.stringify(body),
-        });
-        await response.body.dump();
-      }
-    }),
-  );
-  await pool.close();
-}
-
-/** Waits until every order whose id starts with `tag` is final; returns throughput from DB timestamps. */
-async function drainOrders(tag: string, expected: number): Promise<{ orders: number; perSecond: number }> {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    const { rows } = await db.query<{ done: number; total: number }>(
-      `select count(*) filter (where status in ('succeeded', 'partially_succeeded', 'failed', 'errored'))::int as done,
-              count(*)::int as total
-         from player_order where order_id like $1`,
-      [`${tag}%`],
-    );
-    process.stderr.write(`\r  processing ${tag}: ${rows[0]!.done}/${expected}`);
-    if (rows[0]!.done >= expected) break;
-    if (Date.now() > deadline) throw new Error(`orders ${tag} did not finish`);
-    await sleep(250);
-  }
-  process.stderr.write('\n');
-  const { rows } = await db.query<{ n: number; seconds: number }>(
-    `select count(*)::int as n, extract(epoch from max(completed_time) - min(completed_time))::float as seconds
-       from player_order where order_id like $1`,
-    [`${tag}%`],
-  );
-  const { n, seconds } = rows[0]!;
-  return { orders: n, perSecond: round(n / Math.max(seconds, 0.001)) };
-}
-
-function taggedOrders(tag: string, mix: Mix, pick: PlayerPicker) {
-  const next = orderGenerator(mix, pick);
-  let sequence = 0;
-  return () => ({ ...next(), order_id: `${tag}${(sequence++).toString(36)}` });
+async function stopArmoryApi(api: { role: RoleProcess }): Promise<number> {
+  const rss = await stopRole(api.role);
+  armoryRss.api.push(rss);
+  return rss;
 }
 
 /** Armory worker processes, once each has registered with the queue (they serve no HTTP). */
-async function startWorkers(processes: number, concurrency: number) {
+async function startWorkers(processes: number, concurrency = options.workerConcurrency) {
   const started = await Promise.all(
     Array.from({ length: processes }, async (_, i) => {
       const role = await RoleProcess.start(
         `worker-${i}`,
-        'src/workers/main.ts',
+        armoryRole('workers/main.js'),
         armoryEnv({ WORKER_CONCURRENCY: String(concurrency) }),
         'nothing',
       );
@@ -222,8 +223,67 @@ async function startWorkers(processes: number, concurrency: number) {
   return started;
 }
 
-async function stopAll(started: { role: RoleProcess }[]): Promise<number[]> {
-  return Promise.all(started.map(({ role }) => stopRole(role)));
+/** Stops Armory workers; returns the largest peak RSS among them. */
+async function stopWorkers(workers: { role: RoleProcess }[]): Promise<number> {
+  const rss = await stopAll(workers);
+  armoryRss.worker.push(...rss);
+  return Math.max(...rss);
+}
+
+function progress(label: string) {
+  return (sent: number) => process.stderr.write(`\r  ${label}: ${sent} requests sent`);
+}
+
+function taggedOrders(tag: string, pick: PlayerPicker = uniformPlayers(options.players)) {
+  const next = orderGenerator(options.mix, pick);
+  let sequence = 0;
+  return () => ({ ...next(), order_id: `${tag}${(sequence++).toString(36)}` });
+}
+
+/**
+ * Load against a POST /v1/orders endpoint: closed loop (`--clients` requests always in flight),
+ * or open loop at `ratePerSecond` whatever the answers' pace.
+ */
+async function acceptLoad(
+  label: string,
+  url: string,
+  body: () => unknown,
+  { seconds = options.durationSeconds, ratePerSecond }: { seconds?: number; ratePerSecond?: number } = {},
+) {
+  const result = await runLoad({
+    url,
+    path: '/v1/orders',
+    headers: { authorization: `Bearer ${SERVER_KEY}` },
+    body,
+    concurrency: ratePerSecond ? OPEN_LOOP_CONNECTIONS : options.clients,
+    durationMs: seconds * 1000,
+    ...(ratePerSecond && { ratePerSecond }),
+    onProgress: progress(label),
+  });
+  process.stderr.write('\n');
+  return result;
+}
+
+/** Sends exactly `count` orders (closed loop), for building a backlog of a known size. */
+async function sendOrders(url: string, count: number, body: () => unknown) {
+  const { Pool } = await import('undici');
+  const pool = new Pool(url, { connections: options.clients });
+  let left = count;
+  await Promise.all(
+    Array.from({ length: options.clients }, async () => {
+      // Counted down as each request starts, so that the clients together send exactly `count`.
+      while (left-- > 0) {
+        const response = await pool.request({
+          method: 'POST',
+          path: '/v1/orders',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${SERVER_KEY}` },
+          body: JSON.stringify(body()),
+        });
+        await response.body.dump();
+      }
+    }),
+  );
+  await pool.close();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,14 +295,13 @@ async function setup() {
   await updateCatalog(orm.em.fork(), catalogUpdateSchema.parse(benchCatalog()));
   await orm.close();
   for (const statement of seedPlayersSql(options.players)) await db.query(statement);
-  await db.query(`create table bench_raw_order (id bigserial primary key, body jsonb not null, player_uuid uuid,
-                    status text not null default 'queued', completed_time timestamptz)`);
-  await db.query('create table bench_raw_result (order_id bigint not null, result text not null)');
+  for (const statement of NAIVE_ORDERS_SQL) await db.query(statement);
   log(`  catalog loaded, ${options.players} players seeded`);
 }
 
 async function cleanup() {
   for (const role of [...roles]) await role.stop().catch(() => undefined);
+  await armory?.remove();
   await db.end().catch(() => undefined);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -258,6 +317,64 @@ async function cleanup() {
   redis.disconnect();
 }
 
+function describeAccept(result: LoadResult): AcceptFigures {
+  return {
+    per_second: result.perSecond,
+    accepted: result.accepted,
+    errors: result.errors,
+    latency_ms: result.latency,
+  };
+}
+
+/** Baselines (a) and (b): a baseline accept endpoint under the same closed-loop load as Armory's. */
+async function acceptBaseline(name: 'bare-express' | 'minimal-accept', tag: string) {
+  const started = await startRole(name, baselineRole(name), baselineEnv('minimal'), 'ready-line');
+  const result = await acceptLoad(name, started.url, taggedOrders(tag));
+  return { ...describeAccept(result), peak_rss_mb: await stopRole(started.role) };
+}
+
+/** Applies `expected` orders tagged `tag`, already queued, with fresh Armory workers. */
+async function drainWithWorkers(
+  tag: string,
+  expected: number,
+  processes = options.workerProcesses,
+  concurrency = options.workerConcurrency,
+) {
+  const workers = await startWorkers(processes, concurrency);
+  const drained = await drainOrders(db, ARMORY_ORDERS, tag, expected);
+  await stopWorkers(workers);
+  return { orders_per_second: drained.perSecond, orders: drained.orders };
+}
+
+/** Queues a backlog of `--backlog` orders through the API (no worker running), then drains it. */
+async function processBacklog(
+  apiUrl: string,
+  tag: string,
+  pick: PlayerPicker,
+  processes?: number,
+  concurrency?: number,
+) {
+  await sendOrders(apiUrl, options.backlog, taggedOrders(tag, pick));
+  return drainWithWorkers(tag, options.backlog, processes, concurrency);
+}
+
+async function scalingTable(apiUrl: string): Promise<ScalingRow[]> {
+  const rows: ScalingRow[] = [];
+  for (const processes of options.scalingProcesses) {
+    for (const concurrency of new Set([4, options.workerConcurrency])) {
+      const drained = await processBacklog(
+        apiUrl,
+        `s${processes}c${concurrency}-`,
+        uniformPlayers(options.players),
+        processes,
+        concurrency,
+      );
+      rows.push({ processes, concurrency, orders_per_second: drained.orders_per_second });
+    }
+  }
+  return rows;
+}
+
 /** Baseline (c): a BullMQ worker with an empty processor, draining `count` jobs. */
 async function emptyWorkerBaseline(count: number) {
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -268,8 +385,8 @@ async function emptyWorkerBaseline(count: number) {
   const started = performance.now();
   const { role } = await startRole(
     'empty-worker',
-    'bench/roles/empty-worker.ts',
-    { REDIS_URL, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(options.workerConcurrency) },
+    baselineRole('empty-worker'),
+    baselineEnv('empty'),
     'ready-line',
   );
   for (;;) {
@@ -284,19 +401,18 @@ async function emptyWorkerBaseline(count: number) {
   const rss = await stopRole(role);
   await queue.close();
   connection.disconnect();
-  return { jobsPerSecond: round(count / seconds), peakRssMb: rss };
+  return { jobs_per_second: round(count / seconds), peak_rss_mb: rss };
 }
 
-/** Baseline (d): one hand-written SQL transaction per order, through `pg`. */
+/** Baseline (d): one hand-written SQL transaction per order, through `pg`, on a queued backlog. */
 async function rawWorkerBaseline(count: number) {
-  await db.query(
-    `insert into bench_raw_order (body, player_uuid)
-       select '{}'::jsonb, ('00000000-0000-4000-8000-' || lpad(to_hex((random() * ${options.players - 1})::int), 12, '0'))::uuid
-         from generate_series(1, $1)`,
-    [count],
-  );
   const { rows } = await db.query<{ id: string; player_uuid: string }>(
-    `select id, player_uuid from bench_raw_order where status = 'queued' order by id`,
+    `insert into bench_raw_order (order_id, body, player_uuid)
+       select 'd-' || i, '{}'::jsonb,
+              ('00000000-0000-4000-8000-' || lpad(to_hex((random() * ${options.players - 1})::int), 12, '0'))::uuid
+         from generate_series(1, $1) i
+       returning id, player_uuid`,
+    [count],
   );
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue('raw', { connection, prefix });
@@ -305,162 +421,214 @@ async function rawWorkerBaseline(count: number) {
   }
   const { role } = await startRole(
     'raw-worker',
-    'bench/roles/raw-worker.ts',
-    {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      WORKER_CONCURRENCY: String(options.workerConcurrency),
-    },
+    baselineRole('raw-worker'),
+    baselineEnv('raw'),
     'ready-line',
   );
-  for (;;) {
-    const { rows: done } = await db.query<{ n: number }>(
-      `select count(*)::int as n from bench_raw_order where status = 'done'`,
-    );
-    process.stderr.write(`\r  raw worker: ${done[0]!.n}/${count}`);
-    if (done[0]!.n >= count) break;
-    await sleep(100);
-  }
-  process.stderr.write('\n');
-  const { rows: timing } = await db.query<{ seconds: number }>(
-    `select extract(epoch from max(completed_time) - min(completed_time))::float as seconds from bench_raw_order`,
-  );
+  const drained = await drainOrders(db, NAIVE_ORDERS, 'd-', count);
   const rss = await stopRole(role);
   await queue.close();
   connection.disconnect();
-  return { ordersPerSecond: round(count / Math.max(timing[0]!.seconds, 0.001)), peakRssMb: rss };
+  return { orders_per_second: drained.perSecond, peak_rss_mb: rss };
 }
 
-async function acceptToFinalLatency(tag: string) {
-  const { rows } = await db.query<{ p50: number; p95: number; p99: number; n: number }>(
-    `select count(*)::int as n,
-            percentile_cont(0.50) within group (order by ms) as p50,
-            percentile_cont(0.95) within group (order by ms) as p95,
-            percentile_cont(0.99) within group (order by ms) as p99
-       from (select extract(epoch from completed_time - created_time) * 1000 as ms
-               from player_order where order_id like $1) t`,
-    [`${tag}%`],
-  );
-  const row = rows[0]!;
-  return { orders: row.n, p50: round(row.p50), p95: round(row.p95), p99: round(row.p99) };
+// ---------------------------------------------------------------------------------------------
+// (e) End-to-end capacity: an accept role and its workers on this one machine, under open-loop load.
+
+/** An accept role and the workers that apply what it accepts, run together. */
+interface Pipeline {
+  key: 'armory' | 'naive';
+  /** Which processes run, for the results. */
+  processes: string;
+  orders: OrderTable;
+  start: () => Promise<{ url: string; stop: () => Promise<{ accept: number; worker: number }> }>;
 }
 
-function describeAccept(result: LoadResult) {
+const armoryPipeline: Pipeline = {
+  key: 'armory',
+  processes: `node dist/api/main.js + ${options.workerProcesses} × node dist/workers/main.js (concurrency ${options.workerConcurrency})`,
+  orders: ARMORY_ORDERS,
+  start: async () => {
+    const api = await startArmoryApi();
+    const workers = await startWorkers(options.workerProcesses);
+    return {
+      url: api.url,
+      stop: async () => ({ accept: await stopArmoryApi(api), worker: await stopWorkers(workers) }),
+    };
+  },
+};
+
+const naivePipeline: Pipeline = {
+  key: 'naive',
+  processes: `(b) minimal accept + ${options.workerProcesses} × (d) raw worker (concurrency ${options.workerConcurrency})`,
+  orders: NAIVE_ORDERS,
+  start: async () => {
+    // Its own queue name: (b)'s phase left its jobs in 'minimal', with no worker ever to take them.
+    const env = baselineEnv('naive');
+    const accept = await startRole('naive-accept', baselineRole('minimal-accept'), env, 'ready-line');
+    const workers = await Promise.all(
+      Array.from({ length: options.workerProcesses }, (_, i) =>
+        startRole(`naive-worker-${i}`, baselineRole('raw-worker'), env, 'ready-line'),
+      ),
+    );
+    return {
+      url: accept.url,
+      stop: async () => ({
+        accept: await stopRole(accept.role),
+        worker: Math.max(...(await stopAll(workers))),
+      }),
+    };
+  },
+};
+
+/**
+ * One rate: open-loop load for `seconds`, then every accepted order final. It passes when every
+ * request was answered 2xx and in time (KEPT_UP_SHARE) and the p99 accept → final is within goal.
+ */
+async function tryRate(
+  pipeline: Pipeline,
+  url: string,
+  rate: number,
+  tag: string,
+  seconds: number,
+): Promise<CapacityStep> {
+  const load = await acceptLoad(`${pipeline.key} at ${rate}/s`, url, taggedOrders(tag), {
+    seconds,
+    ratePerSecond: rate,
+  });
+  await drainOrders(db, pipeline.orders, tag, load.accepted);
+  const latency = await acceptToFinalLatency(db, pipeline.orders, tag);
+  const keptUp = load.errors === 0 && load.acceptedInTime >= KEPT_UP_SHARE * rate * seconds;
   return {
-    per_second: result.perSecond,
-    accepted: result.accepted,
-    errors: result.errors,
-    latency_ms: result.latency,
+    rate,
+    passed: keptUp && latency.p99 <= P99_GOAL_MS,
+    answered_per_second: round(load.acceptedInTime / seconds),
+    errors: load.errors,
+    http_p99_ms: load.latency.p99,
+    accept_to_final_ms: latency,
   };
 }
 
+/**
+ * The capacity search on one pipeline, then accept → final at half the capacity found, for the
+ * usual phase duration, with the same processes.
+ */
+async function measureCapacity(pipeline: Pipeline, startRate: number): Promise<CapacityFigures> {
+  log(
+    `(e) end-to-end capacity, ${pipeline.processes}: ${options.capacitySeconds} s steps from ${startRate}/s`,
+  );
+  const running = await pipeline.start();
+  // Unmeasured: fresh processes open their pooled connections and warm their JIT on first orders.
+  await tryRate(pipeline, running.url, startRate, `warm${pipeline.key}-`, options.capacitySeconds);
+  let step = 0;
+  const search = await searchCapacity(
+    { startRate, maxSteps: options.capacitySteps, resolution: CAPACITY_RESOLUTION },
+    (rate) => tryRate(pipeline, running.url, rate, `e${step++}${pipeline.key}-`, options.capacitySeconds),
+  );
+  const halfRate = Math.max(1, Math.round(search.capacity / 2));
+  log(`  ${pipeline.key}: capacity ${search.capacity}/s; accept → final at ${halfRate}/s (half)`);
+  const halfLoad = await tryRate(
+    pipeline,
+    running.url,
+    halfRate,
+    `half${pipeline.key}-`,
+    options.durationSeconds,
+  );
+  return {
+    orders_per_second: search.capacity,
+    processes: pipeline.processes,
+    start_rate: startRate,
+    steps: search.steps,
+    half_load: halfLoad,
+    peak_rss_mb: await running.stop(),
+  };
+}
+
+/**
+ * Where a search starts: a quarter of the slower of the pipeline's two halves measured alone. Each
+ * half had the whole machine then, so the pair's capacity is below that; two doublings reach it.
+ */
+const searchStart = (acceptPerSecond: number, processedPerSecond: number) =>
+  Math.max(1, Math.round(Math.min(acceptPerSecond, processedPerSecond) / 4));
+
 async function main() {
-  const begun = performance.now();
+  log('building Armory (tsc -p tsconfig.build.json) into a temporary directory');
+  armory = new ArmoryBuild();
+  await armory.compile();
   await setup();
-  const uniform = uniformPlayers(options.players);
-  const zipf = zipfPlayers(options.players);
 
   log('(a) bare Express endpoint');
-  const bare = await startRole('bare-express', 'bench/roles/bare-express.ts', {}, 'ready-line');
-  const bareResult = await acceptLoad('bare express', bare.url, taggedOrders('a-', options.mix, uniform));
-  const bareRss = await stopRole(bare.role);
-
+  const bareExpress = await acceptBaseline('bare-express', 'a-');
   log('(b) minimal accept path: INSERT + queue.add');
-  const minimal = await startRole(
-    'minimal-accept',
-    'bench/roles/minimal-accept.ts',
-    { DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: prefix },
-    'ready-line',
-  );
-  const minimalResult = await acceptLoad(
-    'minimal accept',
-    minimal.url,
-    taggedOrders('b-', options.mix, uniform),
-  );
-  const minimalRss = await stopRole(minimal.role);
+  const minimalAccept = await acceptBaseline('minimal-accept', 'b-');
 
   log('Armory accept (API only; orders wait in the queue)');
-  const api = await startRole('armory-api', 'src/api/main.ts', armoryEnv(), 'http');
-  const acceptResult = await acceptLoad('armory accept', api.url, taggedOrders('acc-', options.mix, uniform));
-
+  const api = await startArmoryApi();
+  const accept = await acceptLoad('armory accept', api.url, taggedOrders('acc-'));
   log(
     `Armory processing: ${options.workerProcesses} worker process(es) × concurrency ${options.workerConcurrency}`,
   );
-  const workers = await startWorkers(options.workerProcesses, options.workerConcurrency);
-  const processing = await drainOrders('acc-', acceptResult.accepted);
-  const workerRss = await stopAll(workers);
-
-  log('Armory processing, Zipf-skewed players (hot players)');
-  await sendOrders(api.url, options.backlog, taggedOrders('zipf-', options.mix, zipf));
-  const zipfWorkers = await startWorkers(options.workerProcesses, options.workerConcurrency);
-  const zipfProcessing = await drainOrders('zipf-', options.backlog);
-  workerRss.push(...(await stopAll(zipfWorkers)));
-
+  const processing = await drainWithWorkers('acc-', accept.accepted);
+  log('Armory processing, Zipf-skewed players');
+  const zipf = await processBacklog(api.url, 'zipf-', zipfPlayers(options.players));
+  log(`Armory processing, one hot player with ${HOT_PLAYER_SHARE * 100} % of the orders`);
+  const hot = await processBacklog(api.url, 'hot-', hotPlayer(options.players, HOT_PLAYER_SHARE));
   log('Scaling: worker processes × concurrency');
-  const scaling: { processes: number; concurrency: number; orders_per_second: number }[] = [];
-  for (const processes of [1, 2]) {
-    for (const concurrency of [4, options.workerConcurrency]) {
-      const tag = `s${processes}c${concurrency}-`;
-      await sendOrders(api.url, options.backlog, taggedOrders(tag, options.mix, uniform));
-      const started = await startWorkers(processes, concurrency);
-      const drained = await drainOrders(tag, options.backlog);
-      workerRss.push(...(await stopAll(started)));
-      scaling.push({ processes, concurrency, orders_per_second: drained.perSecond });
-    }
-  }
-
-  const processedMax = Math.min(processing.perSecond, acceptResult.perSecond);
-  const rate = Math.max(1, Math.round(processedMax / 2));
-  log(`Accept → final latency at ${rate} orders/s (half the measured maximum)`);
-  const halfWorkers = await startWorkers(options.workerProcesses, options.workerConcurrency);
-  const halfLoad = await runLoad({
-    url: api.url,
-    path: '/v1/orders',
-    headers: { authorization: `Bearer ${SERVER_KEY}` },
-    body: taggedOrders('half-', options.mix, uniform),
-    concurrency: options.clients,
-    durationMs: options.durationSeconds * 1000,
-    ratePerSecond: rate,
-    onProgress: progress('half load'),
-  });
-  process.stderr.write('\n');
-  await drainOrders('half-', halfLoad.accepted);
-  const latency = await acceptToFinalLatency('half-');
-  workerRss.push(...(await stopAll(halfWorkers)));
-  const apiRss = await stopRole(api.role);
+  const scaling = await scalingTable(api.url);
+  await stopArmoryApi(api);
 
   log('(c) BullMQ worker with an empty processor');
-  const empty = await emptyWorkerBaseline(options.backlog * 2);
+  const emptyWorker = await emptyWorkerBaseline(options.backlog * 2);
   log('(d) raw worker: one SQL transaction per order through pg');
-  const raw = await rawWorkerBaseline(options.backlog);
+  const rawWorker = await rawWorkerBaseline(options.backlog);
 
-  const results = {
+  const armoryCapacity = await measureCapacity(
+    armoryPipeline,
+    searchStart(accept.perSecond, processing.orders_per_second),
+  );
+  const naiveCapacity = await measureCapacity(
+    naivePipeline,
+    searchStart(minimalAccept.per_second, rawWorker.orders_per_second),
+  );
+
+  const armoryFigures: ArmoryFigures = {
+    accept: describeAccept(accept),
+    processing,
+    processing_zipf: zipf,
+    processing_hot_player: { ...hot, hot_share: HOT_PLAYER_SHARE },
+    accept_to_final_ms: {
+      rate_per_second: armoryCapacity.half_load.rate,
+      ...armoryCapacity.half_load.accept_to_final_ms,
+    },
+    scaling,
+    capacity: armoryCapacity,
+    peak_rss_mb: { api: Math.max(...armoryRss.api), worker: Math.max(...armoryRss.worker) },
+  };
+  const baselines: BaselineFigures = {
+    bare_express: bareExpress,
+    minimal_accept: minimalAccept,
+    empty_worker: emptyWorker,
+    raw_worker: rawWorker,
+    naive_pipeline: naiveCapacity,
+  };
+  const ratios = ratiosOf(armoryFigures, baselines);
+  const results: Results = {
     run,
     when: new Date().toISOString(),
-    seconds: round((performance.now() - begun) / 1000),
+    seconds: round((performance.now() - runStarted) / 1000),
     options: { ...options, out: undefined },
     hardware: await hardware(),
-    armory: {
-      accept: describeAccept(acceptResult),
-      processing: { orders_per_second: processing.perSecond, orders: processing.orders },
-      processing_zipf: { orders_per_second: zipfProcessing.perSecond, orders: zipfProcessing.orders },
-      accept_to_final_ms: { rate_per_second: rate, ...latency },
-      scaling,
-      peak_rss_mb: { api: apiRss, worker: Math.max(...workerRss) },
-    },
-    baselines: {
-      bare_express: { ...describeAccept(bareResult), peak_rss_mb: bareRss },
-      minimal_accept: { ...describeAccept(minimalResult), peak_rss_mb: minimalRss },
-      empty_worker: { jobs_per_second: empty.jobsPerSecond, peak_rss_mb: empty.peakRssMb },
-      raw_worker: { orders_per_second: raw.ordersPerSecond, peak_rss_mb: raw.peakRssMb },
-    },
-    ratios: {
-      accept_vs_minimal: round(acceptResult.perSecond / Math.max(minimalResult.perSecond, 0.001), 2),
-      processed_vs_raw_worker: round(processing.perSecond / Math.max(raw.ordersPerSecond, 0.001), 2),
-    },
-    p99_accept_to_final_ms: latency.p99,
+    armory: armoryFigures,
+    baselines,
+    ratios,
+    goals: goalsOf(armoryFigures, ratios),
+    p99_accept_to_final_ms: armoryFigures.accept_to_final_ms.p99,
+    capacity_vs_naive: ratios.capacity_vs_naive,
   };
+  writeResults(results);
+}
+
+function writeResults(results: Results) {
   const markdown = renderMarkdown(results);
   process.stdout.write(`\n${markdown}\n`);
   mkdirSync(options.out, { recursive: true });
@@ -487,56 +655,15 @@ async function hardware() {
   };
 }
 
-type Results = {
-  hardware: Awaited<ReturnType<typeof hardware>>;
-  options: Record<string, unknown>;
-  armory: {
-    accept: ReturnType<typeof describeAccept>;
-    processing: { orders_per_second: number };
-    processing_zipf: { orders_per_second: number };
-    accept_to_final_ms: { rate_per_second: number; p50: number; p95: number; p99: number };
-    scaling: { processes: number; concurrency: number; orders_per_second: number }[];
-    peak_rss_mb: { api: number; worker: number };
-  };
-  baselines: {
-    bare_express: ReturnType<typeof describeAccept> & { peak_rss_mb: number };
-    minimal_accept: ReturnType<typeof describeAccept> & { peak_rss_mb: number };
-    empty_worker: { jobs_per_second: number; peak_rss_mb: number };
-    raw_worker: { orders_per_second: number; peak_rss_mb: number };
-  };
-  ratios: { accept_vs_minimal: number; processed_vs_raw_worker: number };
-};
-
-function renderMarkdown(r: Results): string {
-  const a = r.armory;
-  const b = r.baselines;
-  const lat = (l: { p50: number; p95: number; p99: number }) => `${l.p50} / ${l.p95} / ${l.p99}`;
-  return [
-    `Hardware: ${r.hardware.cores} × ${r.hardware.cpu}, ${r.hardware.memory_gb} GB; Node ${r.hardware.node},`,
-    `PostgreSQL ${r.hardware.postgres}, Redis ${r.hardware.redis}. Options: ${JSON.stringify(r.options)}`,
-    '',
-    '| what | per second | latency p50 / p95 / p99 (ms) | peak RSS (MB) |',
-    '| --- | ---: | --- | ---: |',
-    `| (a) bare Express, parse + 202 | ${b.bare_express.per_second} | ${lat(b.bare_express.latency_ms)} | ${b.bare_express.peak_rss_mb} |`,
-    `| (b) minimal accept: INSERT + queue.add | ${b.minimal_accept.per_second} | ${lat(b.minimal_accept.latency_ms)} | ${b.minimal_accept.peak_rss_mb} |`,
-    `| **Armory accept** (202s) | **${a.accept.per_second}** | ${lat(a.accept.latency_ms)} | ${a.peak_rss_mb.api} |`,
-    `| (c) BullMQ empty processor (jobs) | ${b.empty_worker.jobs_per_second} | | ${b.empty_worker.peak_rss_mb} |`,
-    `| (d) raw worker: one SQL transaction per order | ${b.raw_worker.orders_per_second} | | ${b.raw_worker.peak_rss_mb} |`,
-    `| **Armory processing** (orders final) | **${a.processing.orders_per_second}** | | ${a.peak_rss_mb.worker} |`,
-    `| Armory processing, Zipf-skewed players | ${a.processing_zipf.orders_per_second} | | |`,
-    `| Armory accept → final at ${a.accept_to_final_ms.rate_per_second}/s (half load) | | ${lat(a.accept_to_final_ms)} | |`,
-    '',
-    `Ratios: accept / (b) = **${r.ratios.accept_vs_minimal}** (goal ≥ 0.6); processing / (d) = **${r.ratios.processed_vs_raw_worker}** (goal ≥ 1.0).`,
-    '',
-    '| worker processes | concurrency | orders/s |',
-    '| ---: | ---: | ---: |',
-    ...a.scaling.map((s) => `| ${s.processes} | ${s.concurrency} | ${s.orders_per_second} |`),
-    '',
-  ].join('\n');
+let cleaningUp: Promise<void> | undefined;
+const cleanupOnce = () => (cleaningUp ??= cleanup());
+// Ctrl-C or a kill: still stop the roles and remove the build, the database and the queue keys.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cleanupOnce().finally(() => process.exit(130)));
 }
 
 try {
   await main();
 } finally {
-  await cleanup();
+  await cleanupOnce();
 }

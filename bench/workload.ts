@@ -131,6 +131,16 @@ export const uniformPlayers =
   () =>
     Math.floor(Math.random() * count);
 
+/**
+ * One hot player (index 0) gets `share` of the orders; the rest are spread uniformly over all
+ * players. A single player's queue backs up while the others stay short: what a bot, a streamer's
+ * giveaway or a stuck client does to one inventory.
+ */
+export function hotPlayer(count: number, share = 0.2): PlayerPicker {
+  const others = uniformPlayers(count);
+  return () => (Math.random() < share ? 0 : others());
+}
+
 /** Zipf-distributed player indexes (s = 1.1): a few hot players get most orders. */
 export function zipfPlayers(count: number, exponent = 1.1): PlayerPicker {
   const cumulative = new Float64Array(count);

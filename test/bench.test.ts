@@ -31,16 +31,44 @@ it(
     );
     const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(Object.keys(results)).toEqual(
-      expect.arrayContaining(['armory', 'baselines', 'ratios', 'p99_accept_to_final_ms']),
+      expect.arrayContaining([
+        'armory',
+        'baselines',
+        'ratios',
+        'goals',
+        'p99_accept_to_final_ms',
+        'capacity_vs_naive',
+      ]),
     );
     expect(results.armory.accept.per_second).toBeGreaterThan(0);
     expect(results.armory.processing.orders_per_second).toBeGreaterThan(0);
-    expect(results.armory.scaling).toHaveLength(4);
-    for (const baseline of ['bare_express', 'minimal_accept', 'empty_worker', 'raw_worker']) {
+    expect(results.armory.processing_hot_player.orders_per_second).toBeGreaterThan(0);
+    // Quick mode: 1 and 2 worker processes, at concurrency 4 only (--worker-concurrency=4).
+    expect(results.armory.scaling).toHaveLength(2);
+    for (const baseline of [
+      'bare_express',
+      'minimal_accept',
+      'empty_worker',
+      'raw_worker',
+      'naive_pipeline',
+    ]) {
       expect(results.baselines[baseline]).toBeDefined();
     }
-    expect(typeof results.ratios.accept_vs_minimal).toBe('number');
-    expect(typeof results.ratios.processed_vs_raw_worker).toBe('number');
-    expect(readFileSync(path.join(out, 'latest.md'), 'utf8')).toContain('Armory processing');
+    // A 2-step capacity search on each pipeline, whatever rates pass on the machine running it.
+    expect(results.armory.capacity.steps).toHaveLength(2);
+    expect(results.baselines.naive_pipeline.steps).toHaveLength(2);
+    for (const ratio of [
+      'accept_vs_minimal',
+      'processed_vs_raw_worker',
+      'capacity_vs_naive',
+      'zipf_vs_uniform',
+      'hot_player_vs_uniform',
+    ]) {
+      expect(typeof results.ratios[ratio]).toBe('number');
+    }
+    expect(typeof results.capacity_vs_naive).toBe('number');
+    const markdown = readFileSync(path.join(out, 'latest.md'), 'utf8');
+    expect(markdown).toContain('Armory processing');
+    expect(markdown).toContain('end-to-end capacity');
   },
 );

@@ -7,6 +7,8 @@ export function roleEnv() {
     prefix: env.QUEUE_PREFIX ?? 'bench',
     port: Number(env.PORT ?? 0),
     concurrency: Number(env.WORKER_CONCURRENCY ?? 8),
+    /** The BullMQ queue a producer adds to and a worker takes from: one pair shares a name. */
+    queue: env.QUEUE_NAME ?? 'bench',
   };
 }
 

@@ -6,9 +6,10 @@ import { announceReady, roleEnv } from './env.js';
 /**
  * Baseline (d): one hand-written SQL transaction per order through `pg`: lock the player row,
  * update one inventory row, insert one result row, mark the order done. What a one-transaction-
- * per-order design costs at best.
+ * per-order design costs at best. It takes jobs `{ id, player_uuid }` from QUEUE_NAME: the bench's
+ * own backlog for (d), or what the minimal accept (b) enqueues for the naive pipeline of (e).
  */
-const { databaseUrl, redisUrl, prefix, concurrency } = roleEnv();
+const { databaseUrl, redisUrl, prefix, concurrency, queue } = roleEnv();
 const pool = new pg.Pool({ connectionString: databaseUrl, max: concurrency + 2 });
 
 async function applyOrder(job: Job<{ id: string; player_uuid: string }>): Promise<void> {
@@ -37,7 +38,7 @@ async function applyOrder(job: Job<{ id: string; player_uuid: string }>): Promis
   }
 }
 
-const worker = new Worker('raw', applyOrder, {
+const worker = new Worker(queue, applyOrder, {
   connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
   prefix,
   concurrency,
