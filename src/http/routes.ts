@@ -104,9 +104,9 @@ export function routeFor<Deps>() {
   ): Route<Deps, Params, Query, Body> => route;
 }
 
-/** The statuses a route answers because of what it declares, before its own `errors`. */
+/** Every error status a route answers: its own `errors` and those its declaration implies. */
 export function impliedErrors(route: AnyRoute<never>): ErrorStatus[] {
-  const implied = new Set<ErrorStatus>();
+  const implied = new Set<ErrorStatus>(route.errors);
   const { credentials } = route;
   if (credentials.length > 0) implied.add(401);
   if (credentials.some((credential) => credential !== 'webhook')) implied.add(403);
@@ -115,7 +115,7 @@ export function impliedErrors(route: AnyRoute<never>): ErrorStatus[] {
     if (route.body) for (const status of [400, 413, 415, 422] as const) implied.add(status);
     if (route.params || route.query) implied.add(422);
   }
-  return [...new Set([...implied, ...route.errors])].sort((a, b) => a - b);
+  return [...implied].sort((a, b) => a - b);
 }
 
 /** `/v1/orders/{order_id}` as Express writes it: `/v1/orders/:order_id`. */
