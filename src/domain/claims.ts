@@ -129,3 +129,60 @@ export class PlayerClaims {
     return empty ? null : changes;
   }
 }
+
+/** What one player of a group brings to its claims: their own claims, fills and recent failed codes. */
+export interface OwnClaimsState {
+  claims: Map<string, number>;
+  transientFills: Set<string>;
+  recentFailedCodes: number;
+}
+
+/** What a group writes back: each player's changes, in the order their orders were applied. */
+export type GroupClaimsChanges = { playerUuid: string; changes: ClaimsChanges }[];
+
+/**
+ * The claims of several players whose orders are applied one player after another in one
+ * transaction. What every player shares (promotion uses, fulfilled platform transactions) carries
+ * from each player to the next, so that two players of one group see each other's claims exactly as
+ * two transactions in a row would: the last use of a promotion goes to one of them only.
+ */
+export class GroupClaims {
+  private shared: Pick<ClaimsState, 'promotionUses' | 'fulfilled'>;
+  private readonly settled: GroupClaimsChanges = [];
+
+  constructor(
+    shared: Pick<ClaimsState, 'promotionUses' | 'fulfilled'>,
+    private readonly own: Map<string, OwnClaimsState>,
+  ) {
+    this.shared = shared;
+  }
+
+  static empty(): GroupClaims {
+    return new GroupClaims({ promotionUses: new Map(), fulfilled: new Set() }, new Map());
+  }
+
+  /** The claims a player's orders start from: their own, and what the players before them left. */
+  forPlayer(playerUuid: string): PlayerClaims {
+    const own = this.own.get(playerUuid);
+    return new PlayerClaims(
+      {
+        ...this.shared,
+        claims: own?.claims ?? new Map<string, number>(),
+        transientFills: own?.transientFills ?? new Set<string>(),
+      },
+      own?.recentFailedCodes ?? 0,
+    );
+  }
+
+  /** Takes in what a player's orders did, for the players after them and for the write-back. */
+  settle(playerUuid: string, claims: PlayerClaims): void {
+    const { promotionUses, fulfilled } = claims.checkpoint();
+    this.shared = { promotionUses, fulfilled };
+    const changes = claims.changes();
+    if (changes) this.settled.push({ playerUuid, changes });
+  }
+
+  changes(): GroupClaimsChanges {
+    return this.settled;
+  }
+}

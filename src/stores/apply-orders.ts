@@ -1,25 +1,33 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { applyOrder, type AppliedOrder } from '../domain/apply-order.js';
+import { applyPlayerBatches } from '../domain/apply-group.js';
+import type { AppliedOrder } from '../domain/apply-order.js';
 import type { CatalogCache } from './catalog-store.js';
-import { PlayerInventory } from '../domain/inventory.js';
-import { loadClaims, saveClaims } from './claims-store.js';
-import {
-  loadPlayerState,
-  lockPlayer,
-  savePlayerState,
-  type PlayerCounters,
-  type PlayerState,
-} from './player-store.js';
+import { loadGroupClaims, saveGroupClaims } from './claims-store.js';
+import { loadGroupState, lockPlayers, saveGroupState, type GroupState } from './player-store.js';
 
 export interface ApplyOptions {
   catalogCache: CatalogCache;
-  /** Most orders applied in one transaction. */
-  batchSize: number;
+  /** Most orders applied in one transaction, of one player or of all the group's together. */
+  maxOrders: number;
   /** The promotion brute-force guard: failed codes allowed per player within the window. */
   promotionFailureLimit: number;
   promotionFailureWindowSeconds: number;
   now?: () => Date;
 }
+
+/** A job's part of a group: its order, its player, and at most how many of the player's orders to apply. */
+export interface GroupRequest {
+  orderId: string;
+  playerUuid: string;
+  maxOrders: number;
+}
+
+/**
+ * Where a request stands once its group committed: `done`, its order is no longer queued (this
+ * group or an earlier one made it final); `more`, its player's queue is longer than this group
+ * could take; `skipped`, another transaction held its player.
+ */
+export type RequestOutcome = 'done' | 'more' | 'skipped';
 
 export interface FinishedOrder {
   orderId: string;
@@ -33,8 +41,15 @@ export interface FinishedOrder {
   acceptToFinalMs: number;
 }
 
+export interface GroupResult {
+  /** Every order the group made final, each once. */
+  finished: FinishedOrder[];
+  /** One per request, in the order given. */
+  outcomes: RequestOutcome[];
+}
+
 /**
- * A batch that failed once its orders were loaded (a write the database refused, say): which orders
+ * A group that failed once its orders were loaded (a write the database refused, say): which orders
  * it was applying, so that the worker gives up only on an order that fails alone. `cause` is the error.
  */
 export class BatchFailedError extends Error {
@@ -48,63 +63,83 @@ export class BatchFailedError extends Error {
 }
 
 /**
- * Applies a player's queued orders, oldest first, in one transaction under the player's row lock:
- * inventory changes, results and final statuses commit together or not at all. However often this
+ * Applies the queued orders of every player the requests name, each player's oldest first, in one
+ * transaction: the players' row locks, one load, the engine in memory, one write-back, one commit.
+ * Inventory changes, results and final statuses commit together or not at all. However often this
  * runs for the same orders, each is applied once: an order no longer `queued` is never loaded again.
  */
-export async function applyQueuedOrders(
+export async function applyOrderGroup(
   em: EntityManager,
-  playerUuid: string,
+  requests: GroupRequest[],
   options: ApplyOptions,
-): Promise<FinishedOrder[]> {
+): Promise<GroupResult> {
   return em.transactional(async (tx) => {
-    const player = await lockPlayer(tx, playerUuid);
-    const state = await loadPlayerState(tx, playerUuid, options.batchSize);
-    if (state.orders.length === 0) return [];
-    return applyBatch(tx, playerUuid, player, state, options).catch((error: unknown) => {
-      throw new BatchFailedError(
-        state.orders.map((order) => order.order_id),
-        error,
-      );
+    const held = await lockPlayers(
+      tx,
+      requests.map((request) => request.playerUuid),
+    );
+    // A player asked for twice (two of their jobs in one group) takes the smaller share.
+    const maxOrdersOf = new Map<string, number>();
+    for (const { playerUuid, maxOrders } of requests) {
+      if (held.has(playerUuid)) {
+        maxOrdersOf.set(playerUuid, Math.min(maxOrders, maxOrdersOf.get(playerUuid) ?? maxOrders));
+      }
+    }
+    const players = [...maxOrdersOf]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([playerUuid, maxOrders]) => ({ playerUuid, maxOrders, counters: held.get(playerUuid)! }));
+    const state = await loadGroupState(
+      tx,
+      players,
+      options.maxOrders,
+      requests.filter((request) => held.has(request.playerUuid)).map((request) => request.orderId),
+    );
+    const loaded = state.batches.flatMap((batch) => batch.orders.map((order) => order.order_id));
+    const finished =
+      loaded.length === 0
+        ? []
+        : await applyAndSave(tx, state, options).catch((error: unknown) => {
+            throw new BatchFailedError(loaded, error);
+          });
+    const applied = new Set(loaded);
+    const outcomes = requests.map((request): RequestOutcome => {
+      if (!held.has(request.playerUuid)) return 'skipped';
+      return state.statuses.get(request.orderId) === 'queued' && !applied.has(request.orderId)
+        ? 'more'
+        : 'done';
     });
+    return { finished, outcomes };
   });
 }
 
-async function applyBatch(
+async function applyAndSave(
   tx: EntityManager,
-  playerUuid: string,
-  player: PlayerCounters,
-  { orders, records, catalogRevision }: PlayerState,
+  state: GroupState,
   options: ApplyOptions,
 ): Promise<FinishedOrder[]> {
-  const catalog = await options.catalogCache.atRevision(tx, catalogRevision);
-  const claims = await loadClaims(tx, playerUuid, orders, options.promotionFailureWindowSeconds);
-  const now = options.now?.() ?? new Date();
-  const inventory = new PlayerInventory(playerUuid, records, player.nextLegacyInventoryId, now, catalog);
-  const session = { catalog, inventory, claims, now, promotionFailureLimit: options.promotionFailureLimit };
-  const applied = orders.map((order) => ({ order, ...applyOrder(order, session) }));
-
-  const claimChanges = claims.changes();
-  if (claimChanges) await saveClaims(tx, playerUuid, claimChanges);
-  const acceptToFinalMs = await savePlayerState(tx, playerUuid, {
-    inventory: inventory.diff(),
-    nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
-    nextAppliedSeq: player.nextAppliedSeq + applied.length,
-    // They take effect in the order they were applied, which is the player's effect order.
-    outcomes: applied.map(({ order, status, entries }, index) => ({
-      order_id: order.order_id,
-      status,
-      applied_seq: player.nextAppliedSeq + index,
-      entries,
-    })),
+  const batches = state.batches.filter((batch) => batch.orders.length > 0);
+  const catalog = await options.catalogCache.atRevision(tx, state.catalogRevision);
+  const claims = await loadGroupClaims(tx, batches, options.promotionFailureWindowSeconds);
+  const applied = applyPlayerBatches(batches, {
+    catalog,
+    claims,
+    now: options.now?.() ?? new Date(),
+    promotionFailureLimit: options.promotionFailureLimit,
   });
-  return applied.map(({ order, status, entries, unexpectedErrors }, index) => ({
-    orderId: order.order_id,
-    playerUuid,
-    status,
-    appliedSeq: player.nextAppliedSeq + index,
-    unexpectedErrors,
-    entries,
-    acceptToFinalMs: acceptToFinalMs.get(order.order_id) ?? 0,
-  }));
+  await saveGroupClaims(tx, claims.changes());
+  const acceptToFinalMs = await saveGroupState(
+    tx,
+    applied.map((batch) => batch.changes),
+  );
+  return applied.flatMap((batch) =>
+    batch.applied.map(({ order, status, entries, unexpectedErrors, appliedSeq }) => ({
+      orderId: order.order_id,
+      playerUuid: order.player_uuid,
+      status,
+      appliedSeq,
+      unexpectedErrors,
+      entries,
+      acceptToFinalMs: acceptToFinalMs.get(order.order_id) ?? 0,
+    })),
+  );
 }

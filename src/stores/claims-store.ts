@@ -1,98 +1,129 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PlayerBatch } from '../domain/apply-group.js';
 import { grantBucket } from '../domain/buckets.js';
-import { fulfilledKey, PlayerClaims, transientFillKey, type ClaimsChanges } from '../domain/claims.js';
-import type { QueuedOrder } from '../domain/order.js';
+import {
+  fulfilledKey,
+  GroupClaims,
+  transientFillKey,
+  type GroupClaimsChanges,
+  type OwnClaimsState,
+} from '../domain/claims.js';
 import { runSql } from './sql.js';
 
-/** What a batch's orders refer to beyond the inventory. */
-function claimKeys(orders: QueuedOrder[]) {
+/** What a group's orders refer to beyond the inventory, and which players' claims matter. */
+function claimKeys(batches: PlayerBatch[]) {
   const codes = new Set<string>();
-  const transientLootIds = new Set<number>();
-  const entitlements = new Map<string, { bucket: string; externalTranId: string }>();
-  for (const order of orders) {
-    for (const entry of order.entries) {
-      if (entry.type === 'promotion_code' && entry.external_tran_id) codes.add(entry.external_tran_id);
-      if (entry.type === 'fill_loot_single_transient' && entry.loot_id) transientLootIds.add(entry.loot_id);
-      if (entry.type === 'fill_entitled_loot' && entry.external_tran_id) {
-        const bucket = grantBucket(order.source, entry.use_inventory_bucket);
-        entitlements.set(fulfilledKey(bucket, entry.external_tran_id), {
-          bucket,
-          externalTranId: entry.external_tran_id,
-        });
+  const players = new Set<string>();
+  const transientFills: { player_uuid: string; loot_id: number }[] = [];
+  const entitlements = new Set<string>();
+  for (const { playerUuid, orders } of batches) {
+    const fillsBefore = transientFills.length;
+    const sizeBefore = codes.size + entitlements.size;
+    const lootIds = new Set<number>();
+    for (const order of orders) {
+      for (const entry of order.entries) {
+        if (entry.type === 'promotion_code' && entry.external_tran_id) codes.add(entry.external_tran_id);
+        if (entry.type === 'fill_loot_single_transient' && entry.loot_id) lootIds.add(entry.loot_id);
+        if (entry.type === 'fill_entitled_loot' && entry.external_tran_id) {
+          entitlements.add(
+            fulfilledKey(grantBucket(order.source, entry.use_inventory_bucket), entry.external_tran_id),
+          );
+        }
       }
     }
+    for (const lootId of lootIds) transientFills.push({ player_uuid: playerUuid, loot_id: lootId });
+    if (transientFills.length > fillsBefore || codes.size + entitlements.size > sizeBefore) {
+      players.add(playerUuid);
+    }
   }
-  return { codes: [...codes].sort(), transientLootIds: [...transientLootIds], entitlements };
+  return {
+    codes: [...codes].sort(),
+    players: [...players],
+    transientFills,
+    entitlements: [...entitlements].sort(),
+  };
 }
 
 /**
- * Loads, and locks, the shared state a batch touches: promotion rows (locked in code order, so
- * batches of different players cannot deadlock on them) and, through advisory locks in key order,
- * the platform transactions it may fulfil. Costs nothing for batches that need none of it.
+ * Loads, and locks, the shared state a group touches: promotion rows (locked in code order, so
+ * groups cannot deadlock on them) and, through advisory locks in key order, the platform
+ * transactions it may fulfil; with each player's own claims, fills and recent failed codes. Costs
+ * nothing for a group that needs none of it.
  */
-export async function loadClaims(
+export async function loadGroupClaims(
   em: EntityManager,
-  playerUuid: string,
-  orders: QueuedOrder[],
+  batches: PlayerBatch[],
   promotionFailureWindowSeconds: number,
-): Promise<PlayerClaims> {
-  const keys = claimKeys(orders);
-  if (keys.codes.length === 0 && keys.transientLootIds.length === 0 && keys.entitlements.size === 0) {
-    return PlayerClaims.empty();
-  }
-  const entitlementKeys = [...keys.entitlements.keys()].sort();
-  for (const key of entitlementKeys) {
+): Promise<GroupClaims> {
+  const keys = claimKeys(batches);
+  if (keys.players.length === 0) return GroupClaims.empty();
+  for (const key of keys.entitlements) {
     await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 7213))`, [`entitlement:${key}`]);
   }
   const [row] = await runSql<
     {
       uses: { code: string; uses: number }[];
-      claims: { code: string; claims: number }[];
-      failures: number;
-      fills: { loot_id: number; match_id: string }[];
+      claims: { player_uuid: string; code: string; claims: number }[];
+      failures: { player_uuid: string; failures: number }[];
+      fills: { player_uuid: string; loot_id: number; match_id: string }[];
       fulfilled: { bucket: string; external_tran_id: string }[];
     }[]
   >(
     em,
-    `select
+    `with players as (select value::uuid as player_uuid from jsonb_array_elements_text(?::jsonb))
+     select
        coalesce((select json_agg(p) from (select code, uses from promotion
                   where code in (select jsonb_array_elements_text(?::jsonb)) order by code for update) p), '[]') as uses,
-       coalesce((select json_agg(c) from (select code, claims from promotion_claim
-                  where player_uuid = ? and code in (select jsonb_array_elements_text(?::jsonb))) c), '[]') as claims,
-       (select count(*)::int from promotion_failure
-         where player_uuid = ? and failed_at > clock_timestamp() - make_interval(secs => ?)) as failures,
-       coalesce((select json_agg(f) from (select loot_id, match_id from transient_single_fill
-                  where player_uuid = ? and loot_id in (select jsonb_array_elements_text(?::jsonb)::int)) f), '[]') as fills,
+       coalesce((select json_agg(c) from players cross join lateral
+                  (select player_uuid, code, claims from promotion_claim
+                    where player_uuid = players.player_uuid
+                      and code in (select jsonb_array_elements_text(?::jsonb))) c), '[]') as claims,
+       coalesce((select json_agg(f) from players cross join lateral
+                  (select players.player_uuid, count(*)::int as failures from promotion_failure
+                    where player_uuid = players.player_uuid
+                      and failed_at > clock_timestamp() - make_interval(secs => ?)) f), '[]') as failures,
+       coalesce((select json_agg(f) from jsonb_to_recordset(?::jsonb) as w(player_uuid uuid, loot_id int)
+                  cross join lateral (select player_uuid, loot_id, match_id from transient_single_fill
+                    where player_uuid = w.player_uuid and loot_id = w.loot_id) f), '[]') as fills,
        coalesce((select json_agg(e) from (select bucket, external_tran_id from fulfilled_entitlement
                   where bucket || '|' || external_tran_id in (select jsonb_array_elements_text(?::jsonb))) e), '[]')
          as fulfilled`,
     [
+      JSON.stringify(keys.players),
       JSON.stringify(keys.codes),
-      playerUuid,
       JSON.stringify(keys.codes),
-      playerUuid,
       promotionFailureWindowSeconds,
-      playerUuid,
-      JSON.stringify(keys.transientLootIds),
-      JSON.stringify(entitlementKeys),
+      JSON.stringify(keys.transientFills),
+      JSON.stringify(keys.entitlements),
     ],
   );
-  return new PlayerClaims(
+  const own = new Map<string, OwnClaimsState>(
+    keys.players.map((playerUuid) => [
+      playerUuid,
+      { claims: new Map(), transientFills: new Set(), recentFailedCodes: 0 },
+    ]),
+  );
+  for (const claim of row!.claims) own.get(claim.player_uuid)!.claims.set(claim.code, claim.claims);
+  for (const fill of row!.fills) {
+    own.get(fill.player_uuid)!.transientFills.add(transientFillKey(fill.loot_id, fill.match_id));
+  }
+  for (const failure of row!.failures) own.get(failure.player_uuid)!.recentFailedCodes = failure.failures;
+  return new GroupClaims(
     {
       promotionUses: new Map(row!.uses.map((use) => [use.code, use.uses])),
-      claims: new Map(row!.claims.map((claim) => [claim.code, claim.claims])),
-      transientFills: new Set(row!.fills.map((fill) => transientFillKey(fill.loot_id, fill.match_id))),
       fulfilled: new Set(row!.fulfilled.map((done) => fulfilledKey(done.bucket, done.external_tran_id))),
     },
-    row!.failures,
+    own,
   );
 }
 
-export async function saveClaims(
-  em: EntityManager,
-  playerUuid: string,
-  changes: ClaimsChanges,
-): Promise<void> {
+/** Writes back what a group's orders claimed, in one statement. */
+export async function saveGroupClaims(em: EntityManager, changes: GroupClaimsChanges): Promise<void> {
+  if (changes.length === 0) return;
+  // Promotion uses carry from player to player, so the last player's count of a code is the total.
+  const promotionUses = new Map(changes.flatMap(({ changes: player }) => [...player.promotionUses]));
+  const perPlayer = <T>(rows: (playerUuid: string, player: GroupClaimsChanges[number]['changes']) => T[]) =>
+    JSON.stringify(changes.flatMap(({ playerUuid, changes: player }) => rows(playerUuid, player)));
   await runSql(
     em,
     `with uses as (
@@ -100,29 +131,34 @@ export async function saveClaims(
          from jsonb_to_recordset(?::jsonb) as r(code text, uses int) where p.code = r.code
      ), claims as (
        insert into promotion_claim (player_uuid, code, claims)
-       select ?, r.code, r.claims from jsonb_to_recordset(?::jsonb) as r(code text, claims int)
+       select r.player_uuid, r.code, r.claims from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, code text, claims int)
        on conflict (player_uuid, code) do update set claims = excluded.claims
      ), failures as (
-       insert into promotion_failure (player_uuid, code) select ?, value from jsonb_array_elements_text(?::jsonb)
+       insert into promotion_failure (player_uuid, code)
+       select r.player_uuid, r.code from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, code text)
      ), fills as (
        insert into transient_single_fill (player_uuid, loot_id, match_id)
-       select ?, r.loot_id, r.match_id from jsonb_to_recordset(?::jsonb) as r(loot_id int, match_id text)
+       select r.player_uuid, r.loot_id, r.match_id
+         from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, loot_id int, match_id text)
      )
      insert into fulfilled_entitlement (bucket, external_tran_id, player_uuid)
-     select r.bucket, r.external_tran_id, ? from jsonb_to_recordset(?::jsonb) as r(bucket text, external_tran_id text)`,
+     select r.bucket, r.external_tran_id, r.player_uuid
+       from jsonb_to_recordset(?::jsonb) as r(bucket text, external_tran_id text, player_uuid uuid)`,
     [
-      JSON.stringify([...changes.promotionUses].map(([code, uses]) => ({ code, uses }))),
-      playerUuid,
-      JSON.stringify([...changes.claims].map(([code, claims]) => ({ code, claims }))),
-      playerUuid,
-      JSON.stringify(changes.failedCodes),
-      playerUuid,
-      JSON.stringify(
-        changes.transientFills.map((fill) => ({ loot_id: fill.lootId, match_id: fill.matchId })),
+      JSON.stringify([...promotionUses].map(([code, uses]) => ({ code, uses }))),
+      perPlayer((player_uuid, player) =>
+        [...player.claims].map(([code, claims]) => ({ player_uuid, code, claims })),
       ),
-      playerUuid,
-      JSON.stringify(
-        changes.fulfilled.map((done) => ({ bucket: done.bucket, external_tran_id: done.externalTranId })),
+      perPlayer((player_uuid, player) => player.failedCodes.map((code) => ({ player_uuid, code }))),
+      perPlayer((player_uuid, player) =>
+        player.transientFills.map((fill) => ({ player_uuid, loot_id: fill.lootId, match_id: fill.matchId })),
+      ),
+      perPlayer((player_uuid, player) =>
+        player.fulfilled.map((done) => ({
+          player_uuid,
+          bucket: done.bucket,
+          external_tran_id: done.externalTranId,
+        })),
       ),
     ],
   );

@@ -2,14 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
 import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
-import type { StoredEntry } from '../domain/order.js';
-import type { InventoryDiff } from '../domain/inventory.js';
-import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder } from '../domain/order.js';
+import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
+import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder, type StoredEntry } from '../domain/order.js';
 import type { OrderStatus } from '../domain/vocabulary.js';
 
 /**
- * Set-based reads and writes of one player's state. The order engine runs in memory between one
- * load and one write-back, so a batch of orders costs a handful of statements, not one per change.
+ * Set-based reads and writes of a group of players' state. The order engine runs in memory between
+ * one load and one write-back, so a group of orders, however many players they belong to, costs a
+ * handful of statements, not one per order or per change.
  */
 
 /**
@@ -50,29 +50,47 @@ export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
   };
 }
 
-/** The numbers a player's next records and next final order get. */
-export interface PlayerCounters {
-  nextLegacyInventoryId: number;
-  nextAppliedSeq: number;
-}
+type CounterRow = { player_uuid: string; next_legacy_inventory_id: string; next_applied_seq: string };
+
+const countersOf = (row: CounterRow): PlayerCounters => ({
+  nextLegacyInventoryId: Number(row.next_legacy_inventory_id),
+  nextAppliedSeq: Number(row.next_applied_seq),
+});
 
 /**
- * Takes the player's row lock, creating the player on first use. Every change to a player's
- * inventory happens under this lock, which is what serializes their orders and prevents double spend.
+ * Takes the row locks of every player of a group that no other transaction holds, creating players
+ * on first use, and answers the counters of those it holds. Every change to a player's inventory
+ * happens under this lock, which is what serializes their orders and prevents double spend. Locks
+ * are taken in player uuid order; a player held elsewhere is skipped (`SKIP LOCKED`), never waited
+ * for, so one busy player cannot stall the group, and no lock cycle can form between groups.
  */
-export async function lockPlayer(em: EntityManager, playerUuid: string): Promise<PlayerCounters> {
-  type Counters = { next_legacy_inventory_id: string; next_applied_seq: string }[];
-  const select =
-    'select next_legacy_inventory_id, next_applied_seq from player where player_uuid = ? for update';
-  let rows = await runSql<Counters>(em, select, [playerUuid]);
-  if (rows.length === 0) {
-    await runSql(em, 'insert into player (player_uuid) values (?) on conflict do nothing', [playerUuid]);
-    rows = await runSql<Counters>(em, select, [playerUuid]);
+export async function lockPlayers(
+  em: EntityManager,
+  playerUuids: string[],
+): Promise<Map<string, PlayerCounters>> {
+  const sorted = [...new Set(playerUuids)].sort();
+  const locked = await runSql<CounterRow[]>(
+    em,
+    `select player_uuid, next_legacy_inventory_id, next_applied_seq from player
+      where player_uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+      order by player_uuid for update skip locked`,
+    [JSON.stringify(sorted)],
+  );
+  const held = new Map(locked.map((row) => [row.player_uuid, countersOf(row)]));
+  const unheld = sorted.filter((playerUuid) => !held.has(playerUuid));
+  if (unheld.length > 0) {
+    // Either new players, whose rows this insert makes (and so holds), or players held elsewhere,
+    // which it leaves alone: `do nothing` neither waits for nor locks an existing row.
+    const created = await runSql<CounterRow[]>(
+      em,
+      `insert into player (player_uuid) select value::uuid from jsonb_array_elements_text(?::jsonb)
+       on conflict do nothing
+       returning player_uuid, next_legacy_inventory_id, next_applied_seq`,
+      [JSON.stringify(unheld)],
+    );
+    for (const row of created) held.set(row.player_uuid, countersOf(row));
   }
-  return {
-    nextLegacyInventoryId: Number(rows[0]!.next_legacy_inventory_id),
-    nextAppliedSeq: Number(rows[0]!.next_applied_seq),
-  };
+  return held;
 }
 
 interface QueuedOrderRow extends OrderHeader {
@@ -80,42 +98,85 @@ interface QueuedOrderRow extends OrderHeader {
   accept_seq: number;
 }
 
-export interface PlayerState {
-  /** The player's orders still waiting, in the order the API accepted them. */
-  orders: QueuedOrder[];
-  records: InventoryRecordView[];
+/** Which players to load, and at most how many of each one's orders. */
+export interface PlayerLoad {
+  playerUuid: string;
+  counters: PlayerCounters;
+  maxOrders: number;
+}
+
+export interface GroupState {
+  /** Each player's batch, in the order asked. */
+  batches: PlayerBatch[];
+  /** The status of each order asked about (absent: no such order). */
+  statuses: Map<string, OrderStatus>;
   catalogRevision: number;
 }
 
 /**
- * Everything a batch needs, in one statement (one round trip, one snapshot). Must run after
- * lockPlayer: only then can no other transaction change these orders or records underneath us.
+ * Everything a group needs, in one statement (one round trip, one snapshot): each player's queued
+ * orders in the order the API accepted them (at most `maxOrders` of a player, at most `maxTotal` in
+ * all, the oldest first, so each player's share is a prefix of their queue), their records, the
+ * status of the orders asked about, and the catalog revision. Must run after lockPlayers: only then
+ * can no other transaction change these orders or records underneath us.
  */
-export async function loadPlayerState(
+export async function loadGroupState(
   em: EntityManager,
-  playerUuid: string,
-  limit: number,
-): Promise<PlayerState> {
+  players: PlayerLoad[],
+  maxTotal: number,
+  orderIds: string[],
+): Promise<GroupState> {
   const [row] = await runSql<
-    { orders: QueuedOrderRow[]; records: InventoryRow[]; catalog_revision: number }[]
+    {
+      orders: QueuedOrderRow[];
+      records: (InventoryRow & { player_uuid: string })[];
+      statuses: { order_id: string; status: OrderStatus }[];
+      catalog_revision: number;
+    }[]
   >(
     em,
-    `select
-       coalesce((select json_agg(o order by o.accept_seq)
-                   from (select ${ORDER_HEADER_KEYS.join(', ')}, entries, accept_seq
-                           from player_order where player_uuid = ? and status = 'queued'
-                          order by accept_seq limit ?) o), '[]') as orders,
-       coalesce((select json_agg(r order by r.legacy_inventory_id)
-                   from (select ${RECORD_COLUMNS} from inventory_record where player_uuid = ?) r), '[]') as records,
+    `with wanted as (
+       select * from jsonb_to_recordset(?::jsonb) as w(player_uuid uuid, max_orders int)
+     ), queued as (
+       select o.* from wanted w cross join lateral
+         (select ${ORDER_HEADER_KEYS.join(', ')}, entries, accept_seq from player_order
+           where player_uuid = w.player_uuid and status = 'queued' order by accept_seq limit w.max_orders) o
+        order by o.accept_seq limit ?
+     )
+     select
+       coalesce((select json_agg(q order by q.accept_seq) from queued q), '[]') as orders,
+       coalesce((select json_agg(r) from wanted w cross join lateral
+                   (select player_uuid, ${RECORD_COLUMNS} from inventory_record
+                     where player_uuid = w.player_uuid order by legacy_inventory_id) r), '[]') as records,
+       coalesce((select json_agg(s) from jsonb_array_elements_text(?::jsonb) as t(order_id) cross join lateral
+                   (select order_id, status from player_order where order_id = t.order_id) s), '[]') as statuses,
        coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
-    [playerUuid, limit, playerUuid],
+    [
+      JSON.stringify(
+        players.map((player) => ({ player_uuid: player.playerUuid, max_orders: player.maxOrders })),
+      ),
+      maxTotal,
+      JSON.stringify(orderIds),
+    ],
   );
-  return {
-    orders: row!.orders.map(({ entries, accept_seq: _acceptSeq, ...order }) => ({
+  const batches = new Map<string, PlayerBatch>(
+    players.map(({ playerUuid, counters }) => [
+      playerUuid,
+      { playerUuid, counters, orders: [], records: [] },
+    ]),
+  );
+  for (const { entries, accept_seq: _acceptSeq, ...order } of row!.orders) {
+    batches.get(order.player_uuid)!.orders.push({
       ...order,
       entries: entries.map(({ result: _result, details: _details, ...entry }) => entry),
-    })),
-    records: row!.records.map(toInventoryRecordView),
+    } satisfies QueuedOrder);
+  }
+  for (const { player_uuid: playerUuid, ...record } of row!.records) {
+    batches.get(playerUuid)!.records.push(toInventoryRecordView(record));
+  }
+  return {
+    batches: [...batches.values()],
+    statuses: new Map(row!.statuses.map((status) => [status.order_id, status.status])),
     catalogRevision: row!.catalog_revision,
   };
 }
@@ -126,59 +187,60 @@ const RECORD_UPDATES = recordColumns
   .map((column) => `${column} = r.${column}`)
   .join(', ');
 
-export interface OrderOutcome {
-  order_id: string;
-  status: OrderStatus;
-  /** Its place in the player's effect order. */
-  applied_seq: number;
-  entries: StoredEntry[];
-}
-
-export interface PlayerChanges {
-  inventory: InventoryDiff;
-  /** The player's next legacy inventory id, when records were made. */
-  nextLegacyInventoryId: number | null;
-  /** The applied_seq the player's next final order will get. */
-  nextAppliedSeq: number;
-  outcomes: OrderOutcome[];
-}
-
 /**
- * The two updates join a JSON document of rows to a table. The planner takes any such document for
- * 100 rows; while the tables are small or their statistics stale, that makes a scan of every queued
+ * The updates join JSON documents of rows to tables. The planner takes any such document for 100
+ * rows; while the tables are small or their statistics stale, that makes a scan of every queued
  * order (through the status index) look cheaper than one lookup per row by key, and the scan grows
  * with the backlog. Each document goes through a `LIMIT` of its real length, which the planner does
  * trust: the rows are then looked up by key.
  *
- * Writes a batch back in one statement: inventory deletes, updates and inserts, the player's
+ * Writes a group back in one statement: inventory deletes, updates and inserts, the players'
  * counters, and every order's results, final status and applied_seq. Data-modifying CTEs touch
  * disjoint rows, so their order inside the statement does not matter. Returns each order's
  * accept-to-final time (completed_time − created_time, both by the database's clock) for metrics.
  */
-export async function savePlayerState(
+export async function saveGroupState(
   em: EntityManager,
-  playerUuid: string,
-  changes: PlayerChanges,
+  players: PlayerChanges[],
 ): Promise<Map<string, number>> {
-  const { inventory } = changes;
+  const withPlayer = <T extends object>(playerUuid: string, rows: T[]) =>
+    rows.map((row) => ({ player_uuid: playerUuid, ...row }));
+  const deleted = players.flatMap(({ playerUuid, inventory }) =>
+    withPlayer(
+      playerUuid,
+      inventory.deleted.map(({ inventory_id }) => ({ inventory_id })),
+    ),
+  );
+  const updated = players.flatMap(({ playerUuid, inventory }) => withPlayer(playerUuid, inventory.updated));
+  const inserted = players.flatMap(({ playerUuid, inventory }) => withPlayer(playerUuid, inventory.inserted));
+  const counters = players.map((player) => ({
+    player_uuid: player.playerUuid,
+    next_legacy_inventory_id: player.nextLegacyInventoryId,
+    next_applied_seq: player.nextAppliedSeq,
+  }));
+  const outcomes = players.flatMap((player) => player.outcomes);
   const finished = await runSql<{ order_id: string; accept_to_final_ms: number }[]>(
     em,
     `with deleted as (
-       delete from inventory_record
-        where player_uuid = ? and inventory_id in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+       delete from inventory_record t
+        using (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, inventory_id uuid) limit ?) as r
+        where t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
      ), updated as (
        update inventory_record t
           set ${RECORD_UPDATES}
-         from (select * from jsonb_to_recordset(?::jsonb) as x(${RECORD_ROW_TYPE}) limit ?) as r
-        where t.player_uuid = ? and t.inventory_id = r.inventory_id
+         from (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, ${RECORD_ROW_TYPE}) limit ?) as r
+        where t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
      ), inserted as (
        insert into inventory_record (player_uuid, ${RECORD_COLUMNS})
-       select ?, ${RECORD_COLUMNS}
-         from jsonb_to_recordset(?::jsonb) as r(${RECORD_ROW_TYPE})
+       select player_uuid, ${RECORD_COLUMNS}
+         from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, ${RECORD_ROW_TYPE})
      ), counters as (
-       update player
-          set next_legacy_inventory_id = coalesce(?::bigint, next_legacy_inventory_id), next_applied_seq = ?::bigint
-        where player_uuid = ?
+       update player p
+          set next_legacy_inventory_id = coalesce(r.next_legacy_inventory_id, p.next_legacy_inventory_id),
+              next_applied_seq = r.next_applied_seq
+         from (select * from jsonb_to_recordset(?::jsonb)
+                 as x(player_uuid uuid, next_legacy_inventory_id bigint, next_applied_seq bigint) limit ?) as r
+        where p.player_uuid = r.player_uuid
      )
      update player_order o
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
@@ -188,27 +250,22 @@ export async function savePlayerState(
       where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
-      playerUuid,
-      JSON.stringify(inventory.deleted.map((record) => record.inventory_id)),
-      JSON.stringify(inventory.updated),
-      inventory.updated.length,
-      playerUuid,
-      playerUuid,
-      JSON.stringify(inventory.inserted),
-      changes.nextLegacyInventoryId,
-      changes.nextAppliedSeq,
-      playerUuid,
-      JSON.stringify(changes.outcomes),
-      changes.outcomes.length,
+      JSON.stringify(deleted),
+      deleted.length,
+      JSON.stringify(updated),
+      updated.length,
+      JSON.stringify(inserted),
+      JSON.stringify(counters),
+      counters.length,
+      JSON.stringify(outcomes),
+      outcomes.length,
     ],
   );
-  // Every order was loaded `queued` under the player's lock, so each must still be: if one is not,
-  // something changed it without that lock, and the batch is refused (rolled back) rather than
+  // Every order was loaded `queued` under its player's lock, so each must still be: if one is not,
+  // something changed it without that lock, and the group is refused (rolled back) rather than
   // applying an order twice or to no effect.
-  if (finished.length !== changes.outcomes.length) {
-    throw new Error(
-      `${changes.outcomes.length - finished.length} order(s) of the batch were no longer queued`,
-    );
+  if (finished.length !== outcomes.length) {
+    throw new Error(`${outcomes.length - finished.length} order(s) of the group were no longer queued`);
   }
   return new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms]));
 }

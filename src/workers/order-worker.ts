@@ -1,11 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
 import { markOrderErrored } from '../stores/order-store.js';
-import { BatchFailedError, applyQueuedOrders, type FinishedOrder } from '../stores/apply-orders.js';
+import {
+  applyOrderGroup,
+  BatchFailedError,
+  type FinishedOrder,
+  type GroupRequest,
+  type RequestOutcome,
+} from '../stores/apply-orders.js';
+import { naturalBatches } from '../natural-batches.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -20,7 +27,7 @@ export interface OrderProcessorDeps {
 }
 
 /**
- * Whether a failure is the order's own, so that its job may give up on it: the batch that failed
+ * Whether a failure is the order's own, so that its job may give up on it: the group that failed
  * was this order alone, or nothing was read yet (the player could not be locked; markOrderErrored
  * then also requires it to be the player's next order). Never for the failure of an order ahead.
  */
@@ -28,15 +35,16 @@ function failedAlone(orderId: string, failedOrders: string[] | null): boolean {
   return failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
 }
 
-/** Step 2: metrics and one log line per order of a batch that committed. */
-function reportBatch(
-  processed: FinishedOrder[],
+/** Metrics and one log line per order of a group that committed. */
+function reportGroup(
+  finished: FinishedOrder[],
   durationMs: number,
-  attempt: number,
   { logger, metrics }: Pick<OrderProcessorDeps, 'logger' | 'metrics'>,
 ): void {
-  if (processed.length > 0) metrics.processingDuration.observe(durationMs / 1000);
-  for (const order of processed) {
+  if (finished.length === 0) return;
+  metrics.processingDuration.observe(durationMs / 1000);
+  const players = new Set(finished.map((order) => order.playerUuid)).size;
+  for (const order of finished) {
     metrics.orderFinished(order.status, order.acceptToFinalMs);
     for (const entry of order.entries) metrics.entryResult(entry.type, entry.result);
     for (const { entryId, error } of order.unexpectedErrors) {
@@ -48,10 +56,10 @@ function reportBatch(
         player_uuid: order.playerUuid,
         status: order.status,
         applied_seq: order.appliedSeq,
-        // The batch's time: its orders were applied together, in one transaction.
+        // The group's time: its orders were applied together, in one transaction.
         duration_ms: durationMs,
-        batch_orders: processed.length,
-        attempt,
+        group_orders: finished.length,
+        group_players: players,
       },
       'order processed',
     );
@@ -78,42 +86,68 @@ function jobOrderOf(job: Job<OrderJob>): JobOrder {
   };
 }
 
+type ApplyInGroup = (request: GroupRequest) => Promise<RequestOutcome>;
+
 /**
- * Step 1: applies the player's waiting orders, oldest first, batch after batch, until the job's own
- * order is done (or nothing of the player's is left waiting). When a batch fails it goes on one
- * order at a time, so one order that cannot be written does not hold back the orders before it;
- * when the player's next order fails alone, the attempt fails with it.
+ * The jobs a worker process holds at once are applied together: a job's request joins the next
+ * group, which starts as soon as the one in flight commits (naturalBatches: no timer, so an idle
+ * worker adds no latency). A group that fails is split, each request running alone, so one order
+ * the database refuses fails only its own player's request.
  */
-async function applyUntilDone(deps: OrderProcessorDeps, em: EntityManager, target: JobOrder): Promise<void> {
-  const { config, logger } = deps;
-  let batchSize = config.ORDER_BATCH_SIZE;
-  for (;;) {
+function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
+  const { config } = deps;
+  return naturalBatches(async (requests: GroupRequest[]) => {
     const started = performance.now();
-    let processed: FinishedOrder[];
+    const { finished, outcomes } = await applyOrderGroup(deps.orm.em.fork(), requests, {
+      catalogCache: deps.catalogCache,
+      maxOrders: config.ORDER_BATCH_SIZE,
+      promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
+      promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
+    });
+    reportGroup(finished, Math.round(performance.now() - started), deps);
+    return outcomes;
+  }, config.WORKER_CONCURRENCY);
+}
+
+/** How long a job waits before asking again for a player another transaction holds: it doubles, up to a cap. */
+const SKIPPED_PAUSE_MS = { first: 2, max: 100 };
+
+/**
+ * Applies the player's waiting orders, oldest first, group after group, until the job's own order
+ * is done. When the player's share of a group fails alone, it goes on one order at a time, so one
+ * order that cannot be written does not hold back the orders before it; when the player's next
+ * order fails alone, the attempt fails with it.
+ */
+async function applyUntilDone(
+  deps: OrderProcessorDeps,
+  applyInGroup: ApplyInGroup,
+  target: JobOrder,
+): Promise<void> {
+  const { config, logger } = deps;
+  let maxOrders = config.ORDER_BATCH_SIZE;
+  let pauseMs = SKIPPED_PAUSE_MS.first;
+  for (;;) {
+    let outcome: RequestOutcome;
     try {
-      processed = await applyQueuedOrders(em, target.playerUuid, {
-        catalogCache: deps.catalogCache,
-        batchSize,
-        promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
-        promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
-      });
+      outcome = await applyInGroup({ orderId: target.orderId, playerUuid: target.playerUuid, maxOrders });
     } catch (failure) {
-      if (batchSize === 1) throw attemptFailed(logger, target, failure);
+      if (maxOrders === 1) throw attemptFailed(logger, target, failure);
       logger.warn(
         { player_uuid: target.playerUuid, err: causeOf(failure) },
         'batch failed; retrying one order at a time',
       );
-      batchSize = 1;
+      maxOrders = 1;
       continue;
     }
-    reportBatch(processed, Math.round(performance.now() - started), target.attempt, deps);
-    // Short of a full batch: nothing of the player's is left waiting. Compared with the size this
-    // batch asked for, which is 1 after a failed batch.
-    if (processed.length < batchSize || processed.some((order) => order.orderId === target.orderId)) return;
+    if (outcome === 'done') return;
+    if (outcome === 'skipped') {
+      await sleep(pauseMs);
+      pauseMs = Math.min(pauseMs * 2, SKIPPED_PAUSE_MS.max);
+    }
   }
 }
 
-/** The error behind a failed batch (BatchFailedError carries which orders it was applying). */
+/** The error behind a failed group (BatchFailedError carries which orders it was applying). */
 const causeOf = (failure: unknown) => (failure instanceof BatchFailedError ? failure.cause : failure);
 
 function attemptFailed(logger: Logger, target: JobOrder, failure: unknown): unknown {
@@ -132,9 +166,9 @@ function attemptFailed(logger: Logger, target: JobOrder, failure: unknown): unkn
 }
 
 /**
- * Step 3, on the job's last attempt: errors its own order, if the failure is that order's own and
- * it is still waiting (markOrderErrored). True when it did. An order is never errored for another
- * order's failure: that one's own job gives up on it.
+ * On the job's last attempt: errors its own order, if the failure is that order's own and it is
+ * still waiting (markOrderErrored). True when it did. An order is never errored for another order's
+ * failure: that one's own job gives up on it.
  */
 async function giveUpOnOrder(deps: OrderProcessorDeps, target: JobOrder, failure: unknown): Promise<boolean> {
   if (!target.lastAttempt) return false;
@@ -158,14 +192,14 @@ async function giveUpOnOrder(deps: OrderProcessorDeps, target: JobOrder, failure
  * errored order holds nothing back. The job then fails with the error, for ops to see.
  */
 export function createOrderProcessor(deps: OrderProcessorDeps) {
+  const applyInGroup = createGroupApplier(deps);
   return async (job: Job<OrderJob>): Promise<void> => {
     const target = jobOrderOf(job);
-    const em = deps.orm.em.fork();
     try {
-      await applyUntilDone(deps, em, target);
+      await applyUntilDone(deps, applyInGroup, target);
     } catch (failure) {
       if (!(await giveUpOnOrder(deps, target, failure))) throw causeOf(failure);
-      await applyUntilDone(deps, em, target);
+      await applyUntilDone(deps, applyInGroup, target);
       throw causeOf(failure);
     }
   };

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogCache } from '../../src/stores/catalog-store.js';
 import { markOrderErrored } from '../../src/stores/order-store.js';
-import { lockPlayer, savePlayerState } from '../../src/stores/player-store.js';
+import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { createOrderProcessor } from '../../src/workers/order-worker.js';
@@ -185,7 +185,7 @@ describe('the order processor, called as a function', () => {
     // Ops (or a job's last attempt) gave up on it while a batch was applying it.
     expect(await markOrderErrored(h.orm.em.fork(), { orderId, playerUuid: player }, 'gave up')).toBe(true);
     const write = h.orm.em.fork().transactional(async (tx) => {
-      await lockPlayer(tx, player);
+      await lockPlayers(tx, [player]);
       const record = {
         inventory_id: randomUUID(),
         type: 'persistent' as const,
@@ -197,12 +197,15 @@ describe('the order processor, called as a function', () => {
         custom_data: {},
         item_id: GEMS,
       };
-      await savePlayerState(tx, player, {
-        inventory: { inserted: [record], updated: [], deleted: [] },
-        nextLegacyInventoryId: 2,
-        nextAppliedSeq: 2,
-        outcomes: [{ order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [] }],
-      });
+      await saveGroupState(tx, [
+        {
+          playerUuid: player,
+          inventory: { inserted: [record], updated: [], deleted: [] },
+          nextLegacyInventoryId: 2,
+          nextAppliedSeq: 2,
+          outcomes: [{ order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [] }],
+        },
+      ]);
     });
     await expect(write).rejects.toThrow(/no longer queued/);
     expect(await statusOf(h, orderId)).toBe('errored');

@@ -1,0 +1,93 @@
+import { applyOrder, type AppliedOrder } from './apply-order.js';
+import type { Catalog } from './catalog.js';
+import type { GroupClaims } from './claims.js';
+import type { InventoryRecordView } from './details.js';
+import { PlayerInventory, type InventoryDiff } from './inventory.js';
+import type { QueuedOrder, StoredEntry } from './order.js';
+import type { OrderStatus } from './vocabulary.js';
+
+/** The numbers a player's next records and next final order get. */
+export interface PlayerCounters {
+  nextLegacyInventoryId: number;
+  nextAppliedSeq: number;
+}
+
+/** One player's part of a group: their queued orders, oldest first, and what they hold. */
+export interface PlayerBatch {
+  playerUuid: string;
+  counters: PlayerCounters;
+  orders: QueuedOrder[];
+  records: InventoryRecordView[];
+}
+
+export interface OrderOutcome {
+  order_id: string;
+  status: OrderStatus;
+  /** Its place in the player's effect order. */
+  applied_seq: number;
+  entries: StoredEntry[];
+}
+
+/** What a player's batch writes back. */
+export interface PlayerChanges {
+  playerUuid: string;
+  inventory: InventoryDiff;
+  /** The player's next legacy inventory id, when records were made. */
+  nextLegacyInventoryId: number | null;
+  /** The applied_seq the player's next final order will get. */
+  nextAppliedSeq: number;
+  outcomes: OrderOutcome[];
+}
+
+export interface AppliedPlayerOrder extends AppliedOrder {
+  order: QueuedOrder;
+  appliedSeq: number;
+}
+
+export interface AppliedPlayerBatch {
+  applied: AppliedPlayerOrder[];
+  changes: PlayerChanges;
+}
+
+export interface GroupSession {
+  catalog: Catalog;
+  claims: GroupClaims;
+  now: Date;
+  promotionFailureLimit: number;
+}
+
+/**
+ * Applies each player's orders in turn, as consecutive transactions of those players would: each
+ * player's inventory is their own, and what players share (promotion uses, fulfilled platform
+ * transactions) passes from one to the next through the group's claims. Orders take effect in the
+ * order given, which is the player's effect order (applied_seq).
+ */
+export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession): AppliedPlayerBatch[] {
+  const { catalog, now, promotionFailureLimit } = session;
+  return batches.map(({ playerUuid, counters, orders, records }) => {
+    const inventory = new PlayerInventory(playerUuid, records, counters.nextLegacyInventoryId, now, catalog);
+    const claims = session.claims.forPlayer(playerUuid);
+    const playerSession = { catalog, inventory, claims, now, promotionFailureLimit };
+    const applied = orders.map((order, index) => ({
+      order,
+      appliedSeq: counters.nextAppliedSeq + index,
+      ...applyOrder(order, playerSession),
+    }));
+    session.claims.settle(playerUuid, claims);
+    return {
+      applied,
+      changes: {
+        playerUuid,
+        inventory: inventory.diff(),
+        nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
+        nextAppliedSeq: counters.nextAppliedSeq + applied.length,
+        outcomes: applied.map(({ order, status, entries, appliedSeq }) => ({
+          order_id: order.order_id,
+          status,
+          applied_seq: appliedSeq,
+          entries,
+        })),
+      },
+    };
+  });
+}
