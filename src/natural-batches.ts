@@ -1,7 +1,8 @@
 /**
- * Batches that form by themselves. The first call runs at once, alone; calls made while a batch is
- * in flight wait and run together in the next one, up to `maxBatch`. An idle system pays no
- * latency for it (there is no timer), and a busy one pays one round trip for many calls.
+ * Batches that form by themselves. Calls made while no batch is in flight run at once, together
+ * with the calls of the same tick (the batch starts on a microtask, not a timer); calls made while a
+ * batch is in flight wait and run together in the next one, up to `maxBatch`. An idle system pays
+ * no latency for it, and a busy one pays one round trip for many calls.
  *
  * `run` answers one output per input, in order. When a batch of several fails, each of its inputs
  * runs again alone, so one input that cannot be processed fails only its own caller.
@@ -28,13 +29,15 @@ export function naturalBatches<In, Out>(
     }
   };
   const drain = async () => {
-    running = true;
     while (waiting.length > 0) await settle(waiting.splice(0, maxBatch));
     running = false;
   };
   return (input) =>
     new Promise<Out>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
-      if (!running) void drain();
+      if (!running) {
+        running = true;
+        queueMicrotask(() => void drain());
+      }
     });
 }

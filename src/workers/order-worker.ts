@@ -103,6 +103,14 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
       maxOrders: config.ORDER_BATCH_SIZE,
       promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
       promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
+    }).catch((failure: unknown) => {
+      if (requests.length > 1) {
+        deps.logger.warn(
+          { requests: requests.length, err: causeOf(failure) },
+          'group failed; applying its requests one by one',
+        );
+      }
+      throw failure;
     });
     reportGroup(finished, Math.round(performance.now() - started), deps);
     return outcomes;

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogCache } from '../../src/stores/catalog-store.js';
 import { markOrderErrored } from '../../src/stores/order-store.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
-import { createLogger } from '../../src/logger.js';
-import { Metrics } from '../../src/telemetry/metrics.js';
-import { createOrderProcessor } from '../../src/workers/order-worker.js';
-import type { OrderJob } from '../../src/queue/order-queue.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
-import { results, waitForOrders } from '../helpers/orders.js';
+import { results, statusesOf, waitForOrders } from '../helpers/orders.js';
+import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -19,35 +14,7 @@ import { until } from '../helpers/wait.js';
  * effect order (applied_seq).
  */
 
-/**
- * A write the database refuses: any order whose id starts with `poison-` cannot be made final
- * (it can still be errored), as a row a constraint or a trigger rejects would be.
- */
-async function poisonOrders(h: Harness): Promise<{ cure: () => Promise<void> }> {
-  await h.sql(`create function refuse_poison() returns trigger language plpgsql as $$
-    begin
-      if new.order_id like 'poison-%' and new.status not in ('queued', 'errored') then
-        raise exception 'poison order refused';
-      end if;
-      return new;
-    end $$`);
-  await h.sql(
-    'create trigger refuse_poison before update on player_order for each row execute function refuse_poison()',
-  );
-  return {
-    cure: async () => {
-      await h.sql('drop trigger refuse_poison on player_order');
-      await h.sql('drop function refuse_poison()');
-    },
-  };
-}
-
-async function statusOf(h: Harness, orderId: string): Promise<string> {
-  const [row] = await h.sql<{ status: string }>('select status from player_order where order_id = ?', [
-    orderId,
-  ]);
-  return row!.status;
-}
+const statusOf = async (h: Harness, orderId: string) => (await statusesOf(h, orderId))[0];
 
 describe('an order that errors, then is retried', () => {
   let h: Harness;
@@ -133,28 +100,8 @@ describe('the order processor, called as a function', () => {
   });
   afterAll(() => h.close());
 
-  const processor = () =>
-    createOrderProcessor({
-      orm: h.orm,
-      config: h.config,
-      logger: createLogger('silent', 'armory-test'),
-      catalogCache: new CatalogCache(),
-      metrics: new Metrics(),
-    });
-
-  /** A job as BullMQ hands it to the processor: its data, and how many attempts came before. */
-  const jobFor = (orderId: string, player: string, attemptsMade: number) =>
-    ({
-      data: { order_id: orderId, player_uuid: player },
-      attemptsMade,
-      opts: { attempts: h.config.JOB_ATTEMPTS },
-    }) as unknown as Job<OrderJob>;
-
-  const accept = async (order: Record<string, unknown>) => {
-    const response = await h.server('POST', '/v1/orders', order);
-    expect(response.status).toBe(202);
-    return response.body.order_id as string;
-  };
+  const processor = () => processorFor(h);
+  const accept = (order: Record<string, unknown>) => acceptOrder(h, order);
 
   it('after a failed batch, goes on one order at a time until its own order is done', async () => {
     const player = newPlayer();
@@ -169,7 +116,7 @@ describe('the order processor, called as a function', () => {
     await h.sql(`create trigger refuse_batches after update on player_order referencing new table as changed
                  for each statement execute function refuse_batches()`);
     try {
-      await processor()(jobFor(own, player, 0));
+      await processor()(jobFor(h, own, player, 0));
     } finally {
       await h.sql('drop trigger refuse_batches on player_order');
       await h.sql('drop function refuse_batches()');
@@ -219,11 +166,13 @@ describe('the order processor, called as a function', () => {
     const own = await accept(grantGems(player));
     try {
       const lastAttempt = h.config.JOB_ATTEMPTS - 1;
-      await expect(processor()(jobFor(own, player, lastAttempt))).rejects.toThrow(/poison order refused/);
+      await expect(processor()(jobFor(h, own, player, lastAttempt))).rejects.toThrow(/poison order refused/);
       expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['queued', 'queued']);
 
       // The order ahead's own last attempt errors it, then applies the order behind it at once.
-      await expect(processor()(jobFor(ahead, player, lastAttempt))).rejects.toThrow(/poison order refused/);
+      await expect(processor()(jobFor(h, ahead, player, lastAttempt))).rejects.toThrow(
+        /poison order refused/,
+      );
       expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['errored', 'succeeded']);
     } finally {
       await poison.cure();

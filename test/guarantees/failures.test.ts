@@ -12,7 +12,7 @@ import {
 } from '../../src/queue/order-queue.js';
 import { uniqueName } from '../helpers/database.js';
 import { newPlayer, removeOrderQueue, startHarness, type Harness } from '../helpers/harness.js';
-import { waitForOrders } from '../helpers/orders.js';
+import { statusesOf, waitForOrders } from '../helpers/orders.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { expectErrorBody } from '../helpers/responses.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -46,7 +46,8 @@ describe('a worker killed with SIGKILL mid-order', () => {
 
   it('still completes the order, applied once', async () => {
     const player = newPlayer();
-    // Hold the player's row lock so the worker is stuck inside its transaction, mid-order.
+    // Insert the new player's row and hold it uncommitted: the worker's own insert of that player
+    // waits for it, so the worker is stuck inside its transaction, mid-order.
     const blocker = new pg.Client({ connectionString: h.config.DATABASE_URL });
     await blocker.connect();
     await blocker.query('begin');
@@ -77,15 +78,6 @@ describe('a worker killed with SIGKILL mid-order', () => {
     expect(await h.balance(player, GEMS)).toBe(100);
   });
 });
-
-/** The stored status of each order, in the order given. */
-async function statusesOf(h: Harness, ...orderIds: string[]): Promise<string[]> {
-  const rows = await h.sql<{ order_id: string; status: string }>(
-    'select order_id, status from player_order where order_id in (?)',
-    [orderIds],
-  );
-  return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.status ?? 'missing');
-}
 
 describe('an order stored while Redis is unreachable', () => {
   let h: Harness;

@@ -14,7 +14,7 @@ import {
 import { PlayerClaims, transientFillKey, fulfilledKey } from '../../src/domain/claims.js';
 import type { InventoryRecordView } from '../../src/domain/details.js';
 import { alwaysOwnedInventoryId, PlayerInventory } from '../../src/domain/inventory.js';
-import { orderCreateSchema, queuedOrderOf } from '../../src/domain/order.js';
+import { orderCreateSchema, queuedOrderOf, type QueuedOrder } from '../../src/domain/order.js';
 import type { Bucket } from '../../src/domain/vocabulary.js';
 
 /**
@@ -193,10 +193,7 @@ export function engineFor(options: EngineOptions = {}): Engine {
   return {
     playerUuid,
     catalog,
-    apply: (order) => {
-      const create = orderCreateSchema.parse({ player_uuid: playerUuid, ...order });
-      return applyOrder(queuedOrderOf(create), session);
-    },
+    apply: (order) => applyOrder(queuedOrderFor(playerUuid, order), session),
     records,
     balance: (itemId) =>
       records()
@@ -217,6 +214,10 @@ export function engineFor(options: EngineOptions = {}): Engine {
   };
 }
 
+/** An order of the player's, validated as the API does, as the worker loads it. */
+export const queuedOrderFor = (playerUuid: string, order: OrderInput): QueuedOrder =>
+  queuedOrderOf(orderCreateSchema.parse({ player_uuid: playerUuid, ...order }));
+
 /** `engineFor` over one catalog, for a file whose engines differ only in what the player holds or claimed. */
 export const engineOver =
   (catalog: CatalogData) =>
@@ -227,7 +228,7 @@ export const engineOver =
  * The catalog as the admin API would store it: defaults filled in by its schemas, and refused here
  * when the API would refuse it, so that no engine test relies on a catalog that cannot exist.
  */
-function buildCatalog(options: EngineOptions): Catalog {
+export function buildCatalog(options: EngineOptions): Catalog {
   const vendors = (options.vendors ?? []).map((vendor) => ({
     id: vendor.id,
     name: vendor.name,

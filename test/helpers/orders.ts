@@ -64,3 +64,12 @@ export async function expectOrderSucceeded(h: Harness, order: Record<string, unk
   expect(final.status).toBe('succeeded');
   return final.entries[0]!;
 }
+
+/** The stored status of each order, in the order given ('missing' for no such order). */
+export async function statusesOf(h: Harness, ...orderIds: string[]): Promise<string[]> {
+  const rows = await h.sql<{ order_id: string; status: string }>(
+    'select order_id, status from player_order where order_id in (?)',
+    [orderIds],
+  );
+  return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.status ?? 'missing');
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
+import { GroupClaims } from '../../src/domain/claims.js';
+import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
+import { bundleAndClaimsCatalog, GRANT_HAT, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
+
+/**
+ * applyPlayerBatches: the orders of several players, applied one player after another as one
+ * group (one transaction in the worker). Each player's inventory is their own; what players share
+ * (promotion uses, fulfilled platform transactions) passes from one to the next, exactly as if each
+ * player's batch were a transaction of its own, in turn.
+ */
+
+const catalog = buildCatalog(bundleAndClaimsCatalog);
+
+const redeem = (code: string): OrderInput => ({
+  entries: [{ type: 'promotion_code', external_tran_id: code }],
+});
+const fulfil = (tran: string): OrderInput => ({
+  source: 'STEAM',
+  entries: [{ type: 'fill_entitled_loot', external_item_sku: 'SKU-SKIN', external_tran_id: tran }],
+});
+
+function batchOf(orders: OrderInput[], nextAppliedSeq = 1): PlayerBatch {
+  const playerUuid = randomUUID();
+  return {
+    playerUuid,
+    counters: { nextLegacyInventoryId: 1, nextAppliedSeq },
+    orders: orders.map((order) => queuedOrderFor(playerUuid, order)),
+    records: [],
+  };
+}
+
+const applyGroup = (batches: PlayerBatch[], claims = GroupClaims.empty()) => ({
+  applied: applyPlayerBatches(batches, { catalog, claims, now: NOW, promotionFailureLimit: 10 }),
+  claims,
+});
+
+const resultsOf = (batch: ReturnType<typeof applyPlayerBatches>[number]) =>
+  batch.applied.map((order) => order.entries.map((entry) => entry.result));
+
+describe('a group of players', () => {
+  it('gives the last use of a promotion to one player only, and writes its count once', () => {
+    const [first, second] = [batchOf([redeem(PROMO.oneUse)]), batchOf([redeem(PROMO.oneUse)])];
+    const { applied, claims } = applyGroup([first, second]);
+    expect(applied.map(resultsOf)).toEqual([[['success']], [['promotion_no_uses_left']]]);
+    expect(
+      claims.changes().map(({ playerUuid, changes }) => ({
+        playerUuid,
+        uses: Object.fromEntries(changes.promotionUses),
+        claims: Object.fromEntries(changes.claims),
+        failedCodes: changes.failedCodes,
+      })),
+    ).toEqual([
+      {
+        playerUuid: first.playerUuid,
+        uses: { [PROMO.oneUse]: 1 },
+        claims: { [PROMO.oneUse]: 1 },
+        failedCodes: [],
+      },
+      { playerUuid: second.playerUuid, uses: {}, claims: {}, failedCodes: [PROMO.oneUse] },
+    ]);
+  });
+
+  it('starts from the uses stored before the group: a promotion used up elsewhere stays used up', () => {
+    const stored = new GroupClaims(
+      { promotionUses: new Map([[PROMO.oneUse, 1]]), fulfilled: new Set() },
+      new Map(),
+    );
+    const { applied } = applyGroup([batchOf([redeem(PROMO.oneUse)])], stored);
+    expect(applied.map(resultsOf)).toEqual([[['promotion_no_uses_left']]]);
+  });
+
+  it('fulfils a platform transaction once, whichever player of the group sends it first', () => {
+    const { applied, claims } = applyGroup([batchOf([fulfil('tran-7')]), batchOf([fulfil('tran-7')])]);
+    expect(applied.map(resultsOf)).toEqual([[['success']], [['permission_denied']]]);
+    expect(claims.changes().flatMap(({ changes }) => changes.fulfilled)).toEqual([
+      { bucket: 'steam', externalTranId: 'tran-7' },
+    ]);
+  });
+
+  it("keeps each player's inventory, counters and effect order their own", () => {
+    const grantHat: OrderInput = { entries: [{ type: 'fill_loot', loot_id: GRANT_HAT, quantity: 1 }] };
+    const [first, second] = [batchOf([grantHat, grantHat], 5), batchOf([grantHat], 1)];
+    const { applied } = applyGroup([first, second]);
+    expect(applied.map((batch) => batch.changes.playerUuid)).toEqual([first.playerUuid, second.playerUuid]);
+    expect(applied.map((batch) => batch.changes.outcomes.map((outcome) => outcome.applied_seq))).toEqual([
+      [5, 6],
+      [1],
+    ]);
+    expect(applied.map((batch) => batch.changes.nextAppliedSeq)).toEqual([7, 2]);
+    expect(
+      applied.map((batch) =>
+        batch.changes.inventory.inserted.map((record) => [record.item_id, record.count]),
+      ),
+    ).toEqual([[[HAT, 2]], [[HAT, 1]]]);
+  });
+});

@@ -1,0 +1,296 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { applyOrderGroup, type GroupRequest } from '../../src/stores/apply-orders.js';
+import { CatalogCache } from '../../src/stores/catalog-store.js';
+import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { statusesOf, waitForOrders } from '../helpers/orders.js';
+import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
+import { until } from '../helpers/wait.js';
+
+/**
+ * Group commit: a worker applies the jobs it holds at once in one transaction, whatever players they
+ * belong to. A player another transaction holds is skipped and asked for again, never waited for;
+ * a write the database refuses fails only its own order; a worker killed mid-group leaves nothing
+ * half-applied. Every order is still applied once, in its player's accept order.
+ */
+
+/** The transaction that last wrote each order (xmin): orders written by one commit share it. */
+async function writersOf(h: Harness, orderIds: string[]): Promise<Set<string>> {
+  const rows = await h.sql<{ writer: string }>(
+    'select xmin::text as writer from player_order where order_id in (?)',
+    [orderIds],
+  );
+  return new Set(rows.map((row) => row.writer));
+}
+
+/** A connection holding a player's row lock until released, as another worker's transaction would. */
+async function holdPlayer(h: Harness, player: string): Promise<{ release: () => Promise<void> }> {
+  const client = new pg.Client({ connectionString: h.config.DATABASE_URL });
+  await client.connect();
+  await client.query('insert into player (player_uuid) values ($1) on conflict do nothing', [player]);
+  await client.query('begin');
+  await client.query('select 1 from player where player_uuid = $1 for update', [player]);
+  return {
+    release: async () => {
+      await client.query('commit');
+      await client.end();
+    },
+  };
+}
+
+/** Each order's applied_seq, in the order given. */
+async function appliedSeqsOf(h: Harness, orderIds: string[]): Promise<number[]> {
+  const rows = await h.sql<{ order_id: string; applied_seq: string }>(
+    'select order_id, applied_seq from player_order where order_id in (?)',
+    [orderIds],
+  );
+  return orderIds.map((orderId) => Number(rows.find((row) => row.order_id === orderId)?.applied_seq));
+}
+
+describe('the jobs a worker holds', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: baseCatalog });
+  });
+  afterAll(() => h.close());
+
+  const accept = (order: Record<string, unknown>) => acceptOrder(h, order);
+
+  it('are applied together: many players, one transaction', async () => {
+    const players = Array.from({ length: 6 }, newPlayer);
+    const orders = await Promise.all(
+      players.map(async (player) => ({ player, id: await accept(grantGems(player)) })),
+    );
+    const processor = processorFor(h);
+    await Promise.all(orders.map(({ player, id }) => processor(jobFor(h, id, player))));
+
+    expect(await statusesOf(h, ...orders.map((order) => order.id))).toEqual(players.map(() => 'succeeded'));
+    expect(
+      (
+        await writersOf(
+          h,
+          orders.map((order) => order.id),
+        )
+      ).size,
+    ).toBe(1);
+    for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);
+  });
+
+  it('with a poison order among them: only it errors, and every other player is applied', async () => {
+    const [first, poisoned, last] = [newPlayer(), newPlayer(), newPlayer()];
+    const poison = await poisonOrders(h);
+    const lines: { msg: string; requests?: number }[] = [];
+    const logger = createLogger('warn', 'armory-test', {
+      write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }),
+    });
+    try {
+      const firstOrder = await accept(grantGems(first));
+      const poisonOrder = await accept({ ...grantGems(poisoned), order_id: `poison-${poisoned}` });
+      const behindPoison = await accept(grantGems(poisoned));
+      const lastOrder = await accept(grantGems(last));
+      const processor = processorFor(h, logger);
+      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
+
+      const [firstJob, poisonJob, lastJob] = await Promise.allSettled([
+        processor(jobFor(h, firstOrder, first, lastAttempt)),
+        processor(jobFor(h, poisonOrder, poisoned, lastAttempt)),
+        processor(jobFor(h, lastOrder, last, lastAttempt)),
+      ]);
+      expect(
+        lines.find((line) => line.msg === 'group failed; applying its requests one by one'),
+      ).toMatchObject({
+        requests: 3,
+      });
+      expect([firstJob.status, poisonJob.status, lastJob.status]).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(String((poisonJob as PromiseRejectedResult).reason)).toMatch(/poison order refused/);
+      expect(await statusesOf(h, firstOrder, poisonOrder, behindPoison, lastOrder)).toEqual([
+        'succeeded',
+        'errored',
+        'succeeded',
+        'succeeded',
+      ]);
+    } finally {
+      await poison.cure();
+    }
+    expect([
+      await h.balance(first, GEMS),
+      await h.balance(poisoned, GEMS),
+      await h.balance(last, GEMS),
+    ]).toEqual([100, 100, 100]);
+  });
+});
+
+describe('two groups that share a player', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: baseCatalog });
+  });
+  afterAll(() => h.close());
+
+  const applyGroup = (requests: GroupRequest[]) =>
+    applyOrderGroup(h.orm.em.fork(), requests, {
+      catalogCache: new CatalogCache(),
+      maxOrders: 2,
+      promotionFailureLimit: 10,
+      promotionFailureWindowSeconds: 60,
+    });
+
+  it('skip the player one holds, never waiting for it, and apply each of its orders once, in order', async () => {
+    const [a, shared, c] = [newPlayer(), newPlayer(), newPlayer()];
+    const aOrder = await acceptOrder(h, grantGems(a));
+    const cOrder = await acceptOrder(h, grantGems(c));
+    const sharedOrders: string[] = [];
+    for (let i = 0; i < 7; i++) sharedOrders.push(await acceptOrder(h, grantGems(shared)));
+    const lastShared = sharedOrders[sharedOrders.length - 1]!;
+    const groupOne = [
+      { orderId: aOrder, playerUuid: a, maxOrders: 2 },
+      { orderId: lastShared, playerUuid: shared, maxOrders: 2 },
+    ];
+    const groupTwo = [
+      { orderId: lastShared, playerUuid: shared, maxOrders: 2 },
+      { orderId: cOrder, playerUuid: c, maxOrders: 2 },
+    ];
+
+    // While another transaction holds the shared player, both groups go on without it.
+    const holder = await holdPlayer(h, shared);
+    const [one, two] = await Promise.all([applyGroup(groupOne), applyGroup(groupTwo)]);
+    expect([one.outcomes, two.outcomes]).toEqual([
+      ['done', 'skipped'],
+      ['skipped', 'done'],
+    ]);
+    expect(await statusesOf(h, aOrder, cOrder, sharedOrders[0]!)).toEqual([
+      'succeeded',
+      'succeeded',
+      'queued',
+    ]);
+    await holder.release();
+
+    // Then both race for it, two orders a turn (the one that loses a turn skips it), until its last
+    // order is final; after that, each group finds it done.
+    for (let round = 0; (await statusesOf(h, lastShared))[0] === 'queued'; round++) {
+      expect(round).toBeLessThan(20);
+      await Promise.all([applyGroup(groupOne), applyGroup(groupTwo)]);
+    }
+    expect((await applyGroup(groupOne)).outcomes).toEqual(['done', 'done']);
+    expect((await applyGroup(groupTwo)).outcomes).toEqual(['done', 'done']);
+    expect(await statusesOf(h, ...sharedOrders)).toEqual(sharedOrders.map(() => 'succeeded'));
+    expect(await appliedSeqsOf(h, sharedOrders)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await h.balance(shared, GEMS)).toBe(700);
+    const attempts = await h.sql<{ attempts: number }>(
+      'select attempts from player_order where order_id in (?)',
+      [sharedOrders],
+    );
+    expect(attempts.map((row) => row.attempts)).toEqual(sharedOrders.map(() => 1));
+  });
+
+  it('as two workers given the same jobs at once: every order applied once, in accept order', async () => {
+    const players = Array.from({ length: 10 }, newPlayer);
+    const orders: { player: string; id: string }[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const player of players) orders.push({ player, id: await acceptOrder(h, grantGems(player)) });
+    }
+    const [one, two] = [processorFor(h), processorFor(h)];
+    await Promise.all(
+      orders.flatMap(({ player, id }) => [one(jobFor(h, id, player)), two(jobFor(h, id, player))]),
+    );
+    for (const player of players) {
+      const own = orders.filter((order) => order.player === player).map((order) => order.id);
+      expect(await appliedSeqsOf(h, own)).toEqual([1, 2, 3, 4]);
+      expect(await h.balance(player, GEMS)).toBe(400);
+    }
+  });
+});
+
+describe('a worker killed with SIGKILL mid-group', () => {
+  let h: Harness;
+  const children: ChildProcess[] = [];
+  const blockers: pg.Client[] = [];
+
+  const startWorkerProcess = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
+      env: { ...process.env, ...h.childEnv },
+      stdio: 'ignore',
+    });
+    children.push(child);
+    return child;
+  };
+
+  /** Holds an order's row lock: a group writing that order back waits for it, mid-transaction. */
+  const holdOrder = async (orderId: string) => {
+    const client = new pg.Client({ connectionString: h.config.DATABASE_URL });
+    await client.connect();
+    blockers.push(client);
+    await client.query('begin');
+    await client.query('select 1 from player_order where order_id = $1 for update', [orderId]);
+    return { release: () => client.query('commit') };
+  };
+
+  const workerWaitsOnALock = async () => {
+    const rows = await h.sql<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    return rows[0]!.n > 0;
+  };
+
+  /** The players whose rows another transaction holds right now. */
+  const playersHeldElsewhere = async (players: string[]) => {
+    const free = await h.sql<{ player_uuid: string }>(
+      'select player_uuid from player where player_uuid in (?) for update skip locked',
+      [players],
+    );
+    return players.filter((player) => !free.some((row) => row.player_uuid === player));
+  };
+
+  beforeAll(async () => {
+    // No worker in this process: only the child processes take jobs. Short job locks so that the
+    // dead worker's jobs are taken over quickly.
+    h = await startHarness({
+      worker: false,
+      env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' },
+      catalog: baseCatalog,
+    });
+  });
+  afterEach(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const client of blockers.splice(0)) await client.end().catch(() => undefined);
+  });
+  afterAll(() => h.close());
+
+  it('leaves every order of the group queued, and the next worker applies each once', async () => {
+    const players = Array.from({ length: 5 }, newPlayer);
+    const orders: string[] = [];
+    for (const player of players) orders.push(await acceptOrder(h, grantGems(player)));
+    // The first order's group waits at its write-back; meanwhile the other jobs reach the worker and
+    // form the next group, which waits on the last order (or the first group held them all).
+    const firstHeld = await holdOrder(orders[0]!);
+    const lastHeld = await holdOrder(orders[orders.length - 1]!);
+    const first = startWorkerProcess();
+    await until(workerWaitsOnALock, 'the worker to wait on the first order');
+    await firstHeld.release();
+
+    // The group then waiting on the last order holds its players' rows: more than one of them.
+    let inFlight: string[] = [];
+    await until(async () => {
+      inFlight = await playersHeldElsewhere(players);
+      return (await workerWaitsOnALock()) && inFlight.length > 1;
+    }, 'a group of several players to wait on the last order');
+
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    await lastHeld.release();
+    const inFlightOrders = orders.filter((_, index) => inFlight.includes(players[index]!));
+    expect(await statusesOf(h, ...inFlightOrders)).toEqual(inFlightOrders.map(() => 'queued'));
+
+    startWorkerProcess();
+    const finals = await waitForOrders(h, orders);
+    expect(finals.map((order: { status: string }) => order.status)).toEqual(orders.map(() => 'succeeded'));
+    for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);
+  });
+});
