@@ -8,7 +8,7 @@ import {
   type GroupClaimsChanges,
   type OwnClaimsState,
 } from '../domain/claims.js';
-import { runSql } from './sql.js';
+import { runSql, sqlArray } from './sql.js';
 
 /** What a group's orders refer to beyond the inventory, and which players' claims matter. */
 function claimKeys(batches: PlayerBatch[]) {
@@ -70,14 +70,14 @@ export async function loadGroupClaims(
     }[]
   >(
     em,
-    `with players as (select value::uuid as player_uuid from jsonb_array_elements_text(?::jsonb))
+    `with players as (select unnest(?::uuid[]) as player_uuid)
      select
        coalesce((select json_agg(p) from (select code, uses from promotion
-                  where code in (select jsonb_array_elements_text(?::jsonb)) order by code for update) p), '[]') as uses,
+                  where code = any(?::text[]) order by code for update) p), '[]') as uses,
        coalesce((select json_agg(c) from players cross join lateral
                   (select player_uuid, code, claims from promotion_claim
                     where player_uuid = players.player_uuid
-                      and code in (select jsonb_array_elements_text(?::jsonb))) c), '[]') as claims,
+                      and code = any(?::text[])) c), '[]') as claims,
        coalesce((select json_agg(f) from players cross join lateral
                   (select players.player_uuid, count(*)::int as failures from promotion_failure
                     where player_uuid = players.player_uuid
@@ -89,9 +89,9 @@ export async function loadGroupClaims(
                   where bucket || '|' || external_tran_id in (select jsonb_array_elements_text(?::jsonb))) e), '[]')
          as fulfilled`,
     [
-      JSON.stringify(keys.players),
-      JSON.stringify(keys.codes),
-      JSON.stringify(keys.codes),
+      sqlArray(keys.players),
+      sqlArray(keys.codes),
+      sqlArray(keys.codes),
       promotionFailureWindowSeconds,
       JSON.stringify(keys.transientFills),
       JSON.stringify(keys.entitlements),

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from './sql.js';
+import { runSql, sqlArray } from './sql.js';
 import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
@@ -72,9 +72,9 @@ export async function lockPlayers(
   const locked = await runSql<CounterRow[]>(
     em,
     `select player_uuid, next_legacy_inventory_id, next_applied_seq from player
-      where player_uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+      where player_uuid = any(?::uuid[])
       order by player_uuid for update skip locked`,
-    [JSON.stringify(sorted)],
+    [sqlArray(sorted)],
   );
   const held = new Map(locked.map((row) => [row.player_uuid, countersOf(row)]));
   const unheld = sorted.filter((playerUuid) => !held.has(playerUuid));
@@ -83,10 +83,10 @@ export async function lockPlayers(
     // which it leaves alone: `do nothing` neither waits for nor locks an existing row.
     const created = await runSql<CounterRow[]>(
       em,
-      `insert into player (player_uuid) select value::uuid from jsonb_array_elements_text(?::jsonb)
+      `insert into player (player_uuid) select unnest(?::uuid[])
        on conflict do nothing
        returning player_uuid, next_legacy_inventory_id, next_applied_seq`,
-      [JSON.stringify(unheld)],
+      [sqlArray(unheld)],
     );
     for (const row of created) held.set(row.player_uuid, countersOf(row));
   }
@@ -148,15 +148,15 @@ export async function loadGroupState(
        coalesce((select json_agg(r) from wanted w cross join lateral
                    (select player_uuid, ${RECORD_COLUMNS} from inventory_record
                      where player_uuid = w.player_uuid order by legacy_inventory_id) r), '[]') as records,
-       coalesce((select json_agg(s) from jsonb_array_elements_text(?::jsonb) as t(order_id) cross join lateral
-                   (select order_id, status from player_order where order_id = t.order_id) s), '[]') as statuses,
+       coalesce((select json_agg(s) from (select order_id, status from player_order
+                                           where order_id = any(?::text[])) s), '[]') as statuses,
        coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
     [
       JSON.stringify(
         players.map((player) => ({ player_uuid: player.playerUuid, max_orders: player.maxOrders })),
       ),
       maxTotal,
-      JSON.stringify(orderIds),
+      sqlArray(orderIds),
     ],
   );
   const batches = new Map<string, PlayerBatch>(

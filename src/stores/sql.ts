@@ -18,3 +18,12 @@ export async function runSql<Rows extends object[] = Record<string, unknown>[]>(
   const result = (await raw) as { rows: Rows };
   return result.rows;
 }
+
+/**
+ * A list of strings as one PostgreSQL array parameter, for `= any(?::uuid[])` or `unnest(?::text[])`.
+ * knex expands a JavaScript array binding into one parameter per element; an array literal stays
+ * one parameter, and the planner sees its elements, so it looks each one up by key.
+ */
+export function sqlArray(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/[\\"]/g, (special) => `\\${special}`)}"`).join(',')}}`;
+}

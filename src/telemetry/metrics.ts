@@ -37,7 +37,7 @@ export class Metrics {
 
   readonly processingDuration = new Histogram({
     name: 'armory_order_batch_duration_seconds',
-    help: "Time to apply one batch of a player's queued orders (one transaction, up to ORDER_BATCH_SIZE orders).",
+    help: 'Time to apply one group of queued orders, of one or more players (one transaction, up to ORDER_BATCH_SIZE orders).',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });

@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openOrm, type Orm } from '../../src/db/orm.js';
+import { runSql, sqlArray } from '../../src/stores/sql.js';
+import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database.js';
+
+let orm: Orm;
+let name: string;
+beforeAll(async () => {
+  name = await createTestDatabase();
+  orm = await openOrm(databaseUrl(name), { poolSize: 2 });
+});
+afterAll(async () => {
+  await orm.close();
+  await dropDatabase(name);
+});
+
+it('sqlArray passes any strings through as one array parameter, unchanged', async () => {
+  const values = ['plain', 'with,comma', 'with "quotes"', 'back\\slash', '{braces}', ' spaced ', 'NULL', ''];
+  const rows = await runSql<{ value: string }[]>(orm.em.fork(), 'select unnest(?::text[]) as value', [
+    sqlArray(values),
+  ]);
+  expect(rows.map((row) => row.value)).toEqual(values);
+  expect(await runSql(orm.em.fork(), 'select unnest(?::text[]) as value', [sqlArray([])])).toEqual([]);
+});
