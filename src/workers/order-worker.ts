@@ -124,7 +124,8 @@ const SKIPPED_PAUSE_MS = { first: 2, max: 100 };
  * Applies the player's waiting orders, oldest first, group after group, until the job's own order
  * is done. When the player's share of a group fails alone, it goes on one order at a time, so one
  * order that cannot be written does not hold back the orders before it; when the player's next
- * order fails alone, the attempt fails with it.
+ * order fails alone, the attempt fails with it. A player held elsewhere for longer than
+ * DB_LOCK_TIMEOUT_MS fails the attempt too, as waiting that long for the lock would.
  */
 async function applyUntilDone(
   deps: OrderProcessorDeps,
@@ -134,6 +135,7 @@ async function applyUntilDone(
   const { config, logger } = deps;
   let maxOrders = config.ORDER_BATCH_SIZE;
   let pauseMs = SKIPPED_PAUSE_MS.first;
+  let skippedSince: number | null = null;
   for (;;) {
     let outcome: RequestOutcome;
     try {
@@ -149,8 +151,19 @@ async function applyUntilDone(
     }
     if (outcome === 'done') return;
     if (outcome === 'skipped') {
+      skippedSince ??= performance.now();
+      if (performance.now() - skippedSince > config.DB_LOCK_TIMEOUT_MS) {
+        const heldFor = `${config.DB_LOCK_TIMEOUT_MS} ms`;
+        throw attemptFailed(
+          logger,
+          target,
+          new Error(`player held by another transaction for over ${heldFor}`),
+        );
+      }
       await sleep(pauseMs);
       pauseMs = Math.min(pauseMs * 2, SKIPPED_PAUSE_MS.max);
+    } else {
+      skippedSince = null;
     }
   }
 }

@@ -208,6 +208,34 @@ describe('two groups that share a player', () => {
   });
 });
 
+describe('a player held elsewhere for longer than DB_LOCK_TIMEOUT_MS', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: baseCatalog, env: { DB_LOCK_TIMEOUT_MS: '300' } });
+  });
+  afterAll(() => h.close());
+
+  it('fails the attempt, as waiting that long for its lock would, and the last attempt errors the order', async () => {
+    const player = newPlayer();
+    const orderId = await acceptOrder(h, grantGems(player));
+    const holder = await holdPlayer(h, player);
+    try {
+      await expect(processorFor(h)(jobFor(h, orderId, player))).rejects.toThrow(
+        /player held by another transaction for over 300 ms/,
+      );
+      expect(await statusesOf(h, orderId)).toEqual(['queued']);
+      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
+      await expect(processorFor(h)(jobFor(h, orderId, player, lastAttempt))).rejects.toThrow(
+        /held by another/,
+      );
+      expect(await statusesOf(h, orderId)).toEqual(['errored']);
+    } finally {
+      await holder.release();
+    }
+    expect(await h.balance(player, GEMS)).toBe(0);
+  });
+});
+
 describe('a worker killed with SIGKILL mid-group', () => {
   let h: Harness;
   const children: ChildProcess[] = [];
