@@ -46,7 +46,15 @@ export const PlayerOrder = defineEntity({
     { properties: ['playerUuid', 'refScope', 'clientOrderRefId'] },
     { properties: ['playerUuid', 'appliedSeq'] },
   ],
-  indexes: [{ properties: ['playerUuid', 'acceptSeq'] }, { properties: ['status', 'acceptSeq'] }],
+  indexes: [
+    { properties: ['playerUuid', 'acceptSeq'] },
+    { properties: ['status', 'acceptSeq'] },
+    // A player's queued orders, read by every group (see its migration).
+    {
+      name: 'player_order_queued_index',
+      expression: `create index "player_order_queued_index" on "player_order" ("player_uuid", "accept_seq") where "status" = 'queued'`,
+    },
+  ],
   properties: {
     /** Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). */
     orderId: p.string().length(80).primary(),

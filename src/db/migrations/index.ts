@@ -4,6 +4,7 @@ import { Migration20261123030000Ledger } from './Migration20261123030000Ledger.j
 import { Migration20261202000000OrderIdNamespaces } from './Migration20261202000000OrderIdNamespaces.js';
 import { Migration20261202010000AppliedSeq } from './Migration20261202010000AppliedSeq.js';
 import { Migration20261202020000RefScope } from './Migration20261202020000RefScope.js';
+import { Migration20261202030000QueuedIndex } from './Migration20261202030000QueuedIndex.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000000OrderIdNamespaces', class: Migration20261202000000OrderIdNamespaces },
   { name: 'Migration20261202010000AppliedSeq', class: Migration20261202010000AppliedSeq },
   { name: 'Migration20261202020000RefScope', class: Migration20261202020000RefScope },
+  { name: 'Migration20261202030000QueuedIndex', class: Migration20261202030000QueuedIndex },
 ];
