@@ -55,7 +55,10 @@ function ormOptions(
         connection: PgConnection,
         done: (error: Error | null, connection: PgConnection) => void,
       ) => {
-        connection.query(`set lock_timeout = ${Math.trunc(lockTimeoutMs)}`, (error) =>
+        // JIT compiles a plan whose estimated cost passes jit_above_cost, which a group's load
+        // reaches once one player holds many records (the planner averages them over players):
+        // tens of milliseconds of compiling to save microseconds. No statement here wants it.
+        connection.query(`set lock_timeout = ${Math.trunc(lockTimeoutMs)}; set jit = off`, (error) =>
           done(error, connection),
         );
       },

@@ -22,3 +22,9 @@ it('sqlArray passes any strings through as one array parameter, unchanged', asyn
   expect(rows.map((row) => row.value)).toEqual(values);
   expect(await runSql(orm.em.fork(), 'select unnest(?::text[]) as value', [sqlArray([])])).toEqual([]);
 });
+
+it('every pooled connection runs without JIT, and with the configured lock timeout', async () => {
+  const fork = orm.em.fork();
+  expect(await runSql(fork, 'show jit')).toEqual([{ jit: 'off' }]);
+  expect(await runSql(fork, 'show lock_timeout')).toEqual([{ lock_timeout: '10s' }]);
+});
