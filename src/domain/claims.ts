@@ -1,10 +1,11 @@
-/**
- * What a batch knows beyond the inventory: promotion uses (shared by every player, row-locked for
- * the batch), this player's claims and recent failed codes, transient-single fills and fulfilled
- * platform transactions. Like the inventory it is held in memory and checkpointed, so a failed
- * entry or transaction gives back what it took (a promotion use, an entitlement).
- */
+import type { Catalog } from './catalog.js';
 
+/**
+ * What a batch knows beyond the inventory: promotion uses (shared by every player), this player's
+ * claims and recent failed codes, transient-single fills and fulfilled platform transactions. Like
+ * the inventory it is held in memory and checkpointed, so a failed entry or transaction gives back
+ * what it took (a promotion use, an entitlement).
+ */
 export interface ClaimsState {
   /** Promotion code → uses so far, across all players. */
   promotionUses: Map<string, number>;
@@ -148,6 +149,7 @@ export type GroupClaimsChanges = { playerUuid: string; changes: ClaimsChanges }[
  */
 export class GroupClaims {
   private shared: Pick<ClaimsState, 'promotionUses' | 'fulfilled'>;
+  private readonly loadedUses: Map<string, number>;
   private readonly settled: GroupClaimsChanges = [];
 
   constructor(
@@ -155,6 +157,7 @@ export class GroupClaims {
     private readonly own: Map<string, OwnClaimsState>,
   ) {
     this.shared = shared;
+    this.loadedUses = new Map(shared.promotionUses);
   }
 
   static empty(): GroupClaims {
@@ -182,7 +185,31 @@ export class GroupClaims {
     if (changes) this.settled.push({ playerUuid, changes });
   }
 
+  /** Each player's changes but promotion uses, which are counted for the whole group (promotionUsesAdded). */
   changes(): GroupClaimsChanges {
     return this.settled;
   }
+
+  /** The uses each promotion gained in this group, to add to its stored count. */
+  promotionUsesAdded(): Map<string, number> {
+    return new Map(
+      [...this.shared.promotionUses]
+        .map(([code, uses]): [string, number] => [code, uses - (this.loadedUses.get(code) ?? 0)])
+        .filter(([, added]) => added !== 0),
+    );
+  }
+}
+
+/**
+ * The promotions whose stored uses, once a group added its own, pass their `max_uses`. A group reads
+ * the counts without locking them, so another group may have raised one since: the group must then
+ * run again with the counts locked, for its answers to hold.
+ */
+export function promotionsPastMaxUses(catalog: Catalog, usesNow: Map<string, number>): string[] {
+  return [...usesNow]
+    .filter(([code, uses]) => {
+      const maxUses = catalog.promotions.get(code)?.max_uses ?? null;
+      return maxUses !== null && uses > maxUses;
+    })
+    .map(([code]) => code);
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { applyPlayerBatches } from '../domain/apply-group.js';
 import type { AppliedOrder } from '../domain/apply-order.js';
+import { promotionsPastMaxUses } from '../domain/claims.js';
 import type { CatalogCache } from './catalog-store.js';
 import { loadGroupClaims, saveGroupClaims } from './claims-store.js';
 import { loadGroupState, lockPlayers, saveGroupState, type GroupState } from './player-store.js';
@@ -62,16 +63,42 @@ export class BatchFailedError extends Error {
   }
 }
 
+/** Another group raised a promotion's count past its max_uses since this group read it. */
+class PromotionUsesRaced extends Error {
+  constructor(codes: string[]) {
+    super(`promotion uses raced: ${codes.join(', ')}`);
+    this.name = 'PromotionUsesRaced';
+  }
+}
+
 /**
  * Applies the queued orders of every player the requests name, each player's oldest first, in one
  * transaction: the players' row locks, one load, the engine in memory, one write-back, one commit.
  * Inventory changes, results and final statuses commit together or not at all. However often this
  * runs for the same orders, each is applied once: an order no longer `queued` is never loaded again.
+ *
+ * Promotion counts are read unlocked (see loadGroupClaims); in the rare group that finds one raised
+ * past its max_uses by another group meanwhile, the transaction rolls back and the group runs again
+ * with the counts locked, so no code is ever redeemed more than its max_uses.
  */
 export async function applyOrderGroup(
   em: EntityManager,
   requests: GroupRequest[],
   options: ApplyOptions,
+): Promise<GroupResult> {
+  try {
+    return await applyGroupOnce(em, requests, options, false);
+  } catch (error) {
+    if (!(error instanceof PromotionUsesRaced)) throw error;
+    return applyGroupOnce(em, requests, options, true);
+  }
+}
+
+async function applyGroupOnce(
+  em: EntityManager,
+  requests: GroupRequest[],
+  options: ApplyOptions,
+  lockPromotions: boolean,
 ): Promise<GroupResult> {
   return em.transactional(async (tx) => {
     const held = await lockPlayers(
@@ -98,8 +125,8 @@ export async function applyOrderGroup(
     const finished =
       loaded.length === 0
         ? []
-        : await applyAndSave(tx, state, options).catch((error: unknown) => {
-            throw new BatchFailedError(loaded, error);
+        : await applyAndSave(tx, state, options, lockPromotions).catch((error: unknown) => {
+            throw error instanceof PromotionUsesRaced ? error : new BatchFailedError(loaded, error);
           });
     const applied = new Set(loaded);
     const outcomes = requests.map((request): RequestOutcome => {
@@ -116,17 +143,23 @@ async function applyAndSave(
   tx: EntityManager,
   state: GroupState,
   options: ApplyOptions,
+  lockPromotions: boolean,
 ): Promise<FinishedOrder[]> {
   const batches = state.batches.filter((batch) => batch.orders.length > 0);
   const catalog = await options.catalogCache.atRevision(tx, state.catalogRevision);
-  const claims = await loadGroupClaims(tx, batches, options.promotionFailureWindowSeconds);
+  const claims = await loadGroupClaims(tx, batches, options.promotionFailureWindowSeconds, lockPromotions);
   const applied = applyPlayerBatches(batches, {
     catalog,
     claims,
     now: options.now?.() ?? new Date(),
     promotionFailureLimit: options.promotionFailureLimit,
   });
-  await saveGroupClaims(tx, claims.changes());
+  const pastMaxUses = promotionsPastMaxUses(catalog, await saveGroupClaims(tx, claims));
+  if (pastMaxUses.length > 0) {
+    // Under the lock no other group can raise a count, so the engine itself would have to be wrong.
+    if (lockPromotions) throw new Error(`promotions past max_uses: ${pastMaxUses.join(', ')}`);
+    throw new PromotionUsesRaced(pastMaxUses);
+  }
   const acceptToFinalMs = await saveGroupState(
     tx,
     applied.map((batch) => batch.changes),

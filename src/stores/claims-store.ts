@@ -45,15 +45,18 @@ function claimKeys(batches: PlayerBatch[]) {
 }
 
 /**
- * Loads, and locks, the shared state a group touches: promotion rows (locked in code order, so
- * groups cannot deadlock on them) and, through advisory locks in key order, the platform
- * transactions it may fulfil; with each player's own claims, fills and recent failed codes. Costs
- * nothing for a group that needs none of it.
+ * Loads the shared state a group touches: promotion uses, and (locked through advisory locks in key
+ * order) the platform transactions it may fulfil; with each player's own claims, fills and recent
+ * failed codes. Promotion rows are read unlocked, so that groups redeeming one code do not queue
+ * behind each other for their whole transaction; saveGroupClaims finds out if another group raised a
+ * count meanwhile, and the group then runs again with `lockPromotions` (rows locked in code order,
+ * so groups cannot deadlock on them). Costs nothing for a group that needs none of it.
  */
 export async function loadGroupClaims(
   em: EntityManager,
   batches: PlayerBatch[],
   promotionFailureWindowSeconds: number,
+  lockPromotions: boolean,
 ): Promise<GroupClaims> {
   const keys = claimKeys(batches);
   if (keys.players.length === 0) return GroupClaims.empty();
@@ -73,7 +76,7 @@ export async function loadGroupClaims(
     `with players as (select unnest(?::uuid[]) as player_uuid)
      select
        coalesce((select json_agg(p) from (select code, uses from promotion
-                  where code = any(?::text[]) order by code for update) p), '[]') as uses,
+                  where code = any(?::text[]) order by code ${lockPromotions ? 'for update' : ''}) p), '[]') as uses,
        coalesce((select json_agg(c) from players cross join lateral
                   (select player_uuid, code, claims from promotion_claim
                     where player_uuid = players.player_uuid
@@ -117,19 +120,36 @@ export async function loadGroupClaims(
   );
 }
 
-/** Writes back what a group's orders claimed, in one statement. */
-export async function saveGroupClaims(em: EntityManager, changes: GroupClaimsChanges): Promise<void> {
-  if (changes.length === 0) return;
-  // Promotion uses carry from player to player, so the last player's count of a code is the total.
-  const promotionUses = new Map(changes.flatMap(({ changes: player }) => [...player.promotionUses]));
+/**
+ * Writes back what a group's orders claimed: the uses each promotion gained are added to its stored
+ * count (rows locked in code order first, so two groups cannot deadlock), then every player's
+ * claims, failed codes, fills and fulfilled transactions in one statement. Answers each changed
+ * promotion's count now, for the caller to check against its `max_uses`.
+ */
+export async function saveGroupClaims(em: EntityManager, claims: GroupClaims): Promise<Map<string, number>> {
+  const usesAdded = claims.promotionUsesAdded();
+  let usesNow = new Map<string, number>();
+  if (usesAdded.size > 0) {
+    const codes = [...usesAdded.keys()].sort();
+    await runSql(em, 'select 1 from promotion where code = any(?::text[]) order by code for update', [
+      sqlArray(codes),
+    ]);
+    const rows = await runSql<{ code: string; uses: number }[]>(
+      em,
+      `update promotion p set uses = p.uses + r.added
+         from jsonb_to_recordset(?::jsonb) as r(code text, added int) where p.code = r.code
+       returning p.code, p.uses`,
+      [JSON.stringify(codes.map((code) => ({ code, added: usesAdded.get(code) })))],
+    );
+    usesNow = new Map(rows.map((row) => [row.code, row.uses]));
+  }
+  const changes = claims.changes();
+  if (changes.length === 0) return usesNow;
   const perPlayer = <T>(rows: (playerUuid: string, player: GroupClaimsChanges[number]['changes']) => T[]) =>
     JSON.stringify(changes.flatMap(({ playerUuid, changes: player }) => rows(playerUuid, player)));
   await runSql(
     em,
-    `with uses as (
-       update promotion p set uses = r.uses
-         from jsonb_to_recordset(?::jsonb) as r(code text, uses int) where p.code = r.code
-     ), claims as (
+    `with claims as (
        insert into promotion_claim (player_uuid, code, claims)
        select r.player_uuid, r.code, r.claims from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, code text, claims int)
        on conflict (player_uuid, code) do update set claims = excluded.claims
@@ -145,7 +165,6 @@ export async function saveGroupClaims(em: EntityManager, changes: GroupClaimsCha
      select r.bucket, r.external_tran_id, r.player_uuid
        from jsonb_to_recordset(?::jsonb) as r(bucket text, external_tran_id text, player_uuid uuid)`,
     [
-      JSON.stringify([...promotionUses].map(([code, uses]) => ({ code, uses }))),
       perPlayer((player_uuid, player) =>
         [...player.claims].map(([code, claims]) => ({ player_uuid, code, claims })),
       ),
@@ -162,4 +181,5 @@ export async function saveGroupClaims(em: EntityManager, changes: GroupClaimsCha
       ),
     ],
   );
+  return usesNow;
 }

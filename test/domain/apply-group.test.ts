@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
-import { GroupClaims } from '../../src/domain/claims.js';
+import { GroupClaims, promotionsPastMaxUses } from '../../src/domain/claims.js';
 import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
 import { bundleAndClaimsCatalog, GRANT_HAT, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
 
@@ -95,5 +95,31 @@ describe('a group of players', () => {
         batch.changes.inventory.inserted.map((record) => [record.item_id, record.count]),
       ),
     ).toEqual([[[HAT, 2]], [[HAT, 1]]]);
+  });
+
+  it('counts the uses each promotion gained in the group, to add to the stored count', () => {
+    const stored = new GroupClaims(
+      { promotionUses: new Map([[PROMO.unlimited, 7]]), fulfilled: new Set() },
+      new Map(),
+    );
+    applyGroup(
+      [batchOf([redeem(PROMO.unlimited), redeem(PROMO.open)]), batchOf([redeem(PROMO.unlimited)])],
+      stored,
+    );
+    expect(Object.fromEntries(stored.promotionUsesAdded())).toEqual({
+      [PROMO.unlimited]: 2,
+      [PROMO.open]: 1,
+    });
+  });
+});
+
+describe('promotionsPastMaxUses', () => {
+  it('names the promotions whose stored count now passes max_uses, and only those', () => {
+    const usesNow = new Map([
+      [PROMO.oneUse, 2], // max_uses 1
+      [PROMO.hundred, 100], // max_uses 100: at the limit, not past it
+      [PROMO.unlimited, 1_000_000],
+    ]);
+    expect(promotionsPastMaxUses(catalog, usesNow)).toEqual([PROMO.oneUse]);
   });
 });

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { applyOrderGroup, type GroupRequest } from '../../src/stores/apply-orders.js';
 import { CatalogCache } from '../../src/stores/catalog-store.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
+import { bundleAndClaimsCatalog, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { statusesOf, waitForOrders } from '../helpers/orders.js';
 import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
@@ -205,6 +206,66 @@ describe('two groups that share a player', () => {
       expect(await appliedSeqsOf(h, own)).toEqual([1, 2, 3, 4]);
       expect(await h.balance(player, GEMS)).toBe(400);
     }
+  });
+});
+
+describe('promotion counts, read without a lock', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: bundleAndClaimsCatalog });
+  });
+  afterAll(() => h.close());
+
+  const redeem = (player: string, code: string) => ({
+    player_uuid: player,
+    entries: [{ type: 'promotion_code', external_tran_id: code }],
+  });
+  const resultOf = async (orderId: string) => {
+    const [row] = await h.sql<{ entries: { result: string }[] }>(
+      'select entries from player_order where order_id = ?',
+      [orderId],
+    );
+    return row!.entries[0]!.result;
+  };
+  const usesOf = async (code: string) =>
+    (await h.sql<{ uses: number }>('select uses from promotion where code = ?', [code]))[0]!.uses;
+
+  it('a group that read a count another group raised meanwhile runs again, with it locked', async () => {
+    const player = newPlayer();
+    const orderId = await acceptOrder(h, redeem(player, PROMO.oneUse));
+    // Another transaction takes the last use, and commits only once this group has read the count.
+    const other = new pg.Client({ connectionString: h.config.DATABASE_URL });
+    await other.connect();
+    await other.query('begin');
+    await other.query('update promotion set uses = uses + 1 where code = $1', [PROMO.oneUse]);
+    const processed = processorFor(h)(jobFor(h, orderId, player));
+    await until(async () => {
+      const rows = await h.sql<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      return rows[0]!.n > 0;
+    }, 'the group to wait for the count at its write-back');
+    await other.query('commit');
+    await other.end();
+    await processed;
+
+    expect(await resultOf(orderId)).toBe('promotion_no_uses_left');
+    expect(await usesOf(PROMO.oneUse)).toBe(1);
+    expect(await h.balance(player, HAT)).toBe(0);
+  });
+
+  it('two workers racing for a code with max_uses 100 grant exactly 100', async () => {
+    const players = Array.from({ length: 130 }, newPlayer);
+    const orders = await Promise.all(
+      players.map(async (player) => ({ player, id: await acceptOrder(h, redeem(player, PROMO.hundred)) })),
+    );
+    const [one, two] = [processorFor(h), processorFor(h)];
+    await Promise.all(orders.map(({ player, id }, index) => (index % 2 ? one : two)(jobFor(h, id, player))));
+
+    const results = await Promise.all(orders.map(({ id }) => resultOf(id)));
+    expect(results.filter((result) => result === 'success')).toHaveLength(100);
+    expect(results.filter((result) => result === 'promotion_no_uses_left')).toHaveLength(30);
+    expect(await usesOf(PROMO.hundred)).toBe(100);
   });
 });
 
