@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openOrm, type Orm } from '../../src/db/orm.js';
-import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database.js';
+import type { Orm } from '../../src/db/orm.js';
+import { openTestOrm } from '../helpers/database.js';
 
 let orm: Orm;
-let name: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  name = await createTestDatabase();
-  orm = await openOrm(databaseUrl(name), { poolSize: 2 });
+  ({ orm, close } = await openTestOrm());
 });
-afterAll(async () => {
-  await orm.close();
-  await dropDatabase(name);
-});
+afterAll(() => close());
 
 it('the migrations build exactly the schema the entities describe', async () => {
   const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openOrm, type Orm } from '../../src/db/orm.js';
+import type { Orm } from '../../src/db/orm.js';
 import { runSql, sqlArray } from '../../src/stores/sql.js';
-import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database.js';
+import { openTestOrm } from '../helpers/database.js';
 
 let orm: Orm;
-let name: string;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  name = await createTestDatabase();
-  orm = await openOrm(databaseUrl(name), { poolSize: 2 });
+  ({ orm, close } = await openTestOrm());
 });
-afterAll(async () => {
-  await orm.close();
-  await dropDatabase(name);
-});
+afterAll(() => close());
 
 it('sqlArray passes any strings through as one array parameter, unchanged', async () => {
   const values = ['plain', 'with,comma', 'with "quotes"', 'back\\slash', '{braces}', ' spaced ', 'NULL', ''];

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
@@ -13,22 +12,13 @@ import {
 import { uniqueName } from '../helpers/database.js';
 import { newPlayer, removeOrderQueue, startHarness, type Harness } from '../helpers/harness.js';
 import { statusesOf, waitForOrders } from '../helpers/orders.js';
+import { killStartedProcesses, startWorkerProcess } from '../helpers/processes.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { expectErrorBody } from '../helpers/responses.js';
 import { sleep, until } from '../helpers/wait.js';
 
 describe('a worker killed with SIGKILL mid-order', () => {
   let h: Harness;
-  const children: ChildProcess[] = [];
-
-  const startWorkerProcess = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
-      env: { ...process.env, ...h.childEnv },
-      stdio: 'ignore',
-    });
-    children.push(child);
-    return child;
-  };
 
   beforeAll(async () => {
     // No worker in this process: only the child processes take jobs. Short job locks so that the
@@ -40,7 +30,7 @@ describe('a worker killed with SIGKILL mid-order', () => {
     });
   });
   afterEach(() => {
-    for (const child of children) child.kill('SIGKILL');
+    killStartedProcesses();
   });
   afterAll(() => h.close());
 
@@ -54,7 +44,7 @@ describe('a worker killed with SIGKILL mid-order', () => {
     await blocker.query('insert into player (player_uuid) values ($1)', [player]);
     await blocker.query('select 1 from player where player_uuid = $1 for update', [player]);
 
-    const first = startWorkerProcess();
+    const first = startWorkerProcess(h.childEnv);
     const accepted = await h.server('POST', '/v1/orders', grantGems(player));
     expect(accepted.status).toBe(202);
     // Asked on another connection: inside a transaction pg_stat_activity is a frozen snapshot.
@@ -65,14 +55,14 @@ describe('a worker killed with SIGKILL mid-order', () => {
       return rows[0]!.n > 0;
     }, 'the worker to wait on the player lock');
 
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await first.exited;
     await blocker.query('commit');
     await blocker.end();
     const [stillQueued] = await statusesOf(h, accepted.body.order_id);
     expect(stillQueued).toBe('queued');
 
-    startWorkerProcess();
+    startWorkerProcess(h.childEnv);
     const [final] = await waitForOrders(h, [accepted.body.order_id]);
     expect(final.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);

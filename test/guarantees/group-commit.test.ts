@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -9,6 +8,7 @@ import { bundleAndClaimsCatalog, HAT, PROMO } from '../fixtures/bundle-and-claim
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { statusesOf, waitForOrders } from '../helpers/orders.js';
 import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
+import { killStartedProcesses, startWorkerProcess } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -299,17 +299,7 @@ describe('a player held elsewhere for longer than DB_LOCK_TIMEOUT_MS', () => {
 
 describe('a worker killed with SIGKILL mid-group', () => {
   let h: Harness;
-  const children: ChildProcess[] = [];
   const blockers: pg.Client[] = [];
-
-  const startWorkerProcess = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
-      env: { ...process.env, ...h.childEnv },
-      stdio: 'ignore',
-    });
-    children.push(child);
-    return child;
-  };
 
   /** Holds an order's row lock: a group writing that order back waits for it, mid-transaction. */
   const holdOrder = async (orderId: string) => {
@@ -347,7 +337,7 @@ describe('a worker killed with SIGKILL mid-group', () => {
     });
   });
   afterEach(async () => {
-    for (const child of children) child.kill('SIGKILL');
+    killStartedProcesses();
     for (const client of blockers.splice(0)) await client.end().catch(() => undefined);
   });
   afterAll(() => h.close());
@@ -360,7 +350,7 @@ describe('a worker killed with SIGKILL mid-group', () => {
     // form the next group, which waits on the last order (or the first group held them all).
     const firstHeld = await holdOrder(orders[0]!);
     const lastHeld = await holdOrder(orders[orders.length - 1]!);
-    const first = startWorkerProcess();
+    const first = startWorkerProcess(h.childEnv);
     await until(workerWaitsOnALock, 'the worker to wait on the first order');
     await firstHeld.release();
 
@@ -371,13 +361,13 @@ describe('a worker killed with SIGKILL mid-group', () => {
       return (await workerWaitsOnALock()) && inFlight.length > 1;
     }, 'a group of several players to wait on the last order');
 
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await first.exited;
     await lastHeld.release();
     const inFlightOrders = orders.filter((_, index) => inFlight.includes(players[index]!));
     expect(await statusesOf(h, ...inFlightOrders)).toEqual(inFlightOrders.map(() => 'queued'));
 
-    startWorkerProcess();
+    startWorkerProcess(h.childEnv);
     const finals = await waitForOrders(h, orders);
     expect(finals.map((order: { status: string }) => order.status)).toEqual(orders.map(() => 'succeeded'));
     for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { openOrm, type Orm } from '../../src/db/orm.js';
 
 export const ADMIN_DATABASE_URL =
   process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -35,4 +36,17 @@ export async function createTestDatabase(): Promise<string> {
 
 export async function dropDatabase(name: string): Promise<void> {
   await withAdminClient((client) => client.query(`drop database if exists "${name}" with (force)`));
+}
+
+/** A fresh database with the schema, and an ORM on it: for a test file that needs nothing else. */
+export async function openTestOrm(): Promise<{ orm: Orm; close: () => Promise<void> }> {
+  const name = await createTestDatabase();
+  const orm = await openOrm(databaseUrl(name), { poolSize: 2 });
+  return {
+    orm,
+    close: async () => {
+      await orm.close();
+      await dropDatabase(name);
+    },
+  };
 }

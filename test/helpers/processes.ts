@@ -56,3 +56,11 @@ export function startProcess(
 /** `node --import tsx <script>`, as the npm scripts run each role. */
 export const startScript = (script: string, env: Record<string, string | undefined>) =>
   startProcess(process.execPath, ['--import', 'tsx', script], env);
+
+/** A worker process (`src/workers/main.ts`, through tsx) with the given settings (a harness's `childEnv`). */
+export function startWorkerProcess(env: Record<string, string>): RunningProcess {
+  return startProcess(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
+    ...process.env,
+    ...env,
+  });
+}
