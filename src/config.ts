@@ -34,7 +34,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ - : { } only')
     .default('armory'),
-  WORKER_CONCURRENCY: positiveInt(8),
+  WORKER_CONCURRENCY: positiveInt(16),
   ADMIN_API_KEY: secret('dev-admin-key'),
   SERVER_API_KEY: secret('dev-server-key'),
   PLAYER_JWT_SECRET: secret('dev-player-secret'),
