@@ -17,24 +17,26 @@ function claimKeys(batches: PlayerBatch[]) {
   const transientFills: { player_uuid: string; loot_id: number }[] = [];
   const entitlements = new Set<string>();
   for (const { playerUuid, orders } of batches) {
-    const fillsBefore = transientFills.length;
-    const sizeBefore = codes.size + entitlements.size;
     const lootIds = new Set<number>();
     for (const order of orders) {
       for (const entry of order.entries) {
-        if (entry.type === 'promotion_code' && entry.external_tran_id) codes.add(entry.external_tran_id);
-        if (entry.type === 'fill_loot_single_transient' && entry.loot_id) lootIds.add(entry.loot_id);
+        if (entry.type === 'promotion_code' && entry.external_tran_id) {
+          codes.add(entry.external_tran_id);
+          players.add(playerUuid);
+        }
+        if (entry.type === 'fill_loot_single_transient' && entry.loot_id) {
+          lootIds.add(entry.loot_id);
+          players.add(playerUuid);
+        }
         if (entry.type === 'fill_entitled_loot' && entry.external_tran_id) {
           entitlements.add(
             fulfilledKey(grantBucket(order.source, entry.use_inventory_bucket), entry.external_tran_id),
           );
+          players.add(playerUuid);
         }
       }
     }
     for (const lootId of lootIds) transientFills.push({ player_uuid: playerUuid, loot_id: lootId });
-    if (transientFills.length > fillsBefore || codes.size + entitlements.size > sizeBefore) {
-      players.add(playerUuid);
-    }
   }
   return {
     codes: [...codes].sort(),

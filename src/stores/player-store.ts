@@ -116,8 +116,8 @@ export interface GroupState {
 /**
  * Everything a group needs, in one statement (one round trip, one snapshot): each player's queued
  * orders in the order the API accepted them (at most `maxOrders` of a player, at most `maxTotal` in
- * all, the oldest first, so each player's share is a prefix of their queue), their records, the
- * status of the orders asked about, and the catalog revision. Must run after lockPlayers: only then
+ * all, the oldest first, so each player's share is a prefix of their queue), the records of the
+ * players with orders to apply, the status of the orders asked about, and the catalog revision. Must run after lockPlayers: only then
  * can no other transaction change these orders or records underneath us.
  */
 export async function loadGroupState(
@@ -145,7 +145,7 @@ export async function loadGroupState(
      )
      select
        coalesce((select json_agg(q order by q.accept_seq) from queued q), '[]') as orders,
-       coalesce((select json_agg(r) from wanted w cross join lateral
+       coalesce((select json_agg(r) from (select distinct player_uuid from queued) w cross join lateral
                    (select player_uuid, ${RECORD_COLUMNS} from inventory_record
                      where player_uuid = w.player_uuid order by legacy_inventory_id) r), '[]') as records,
        coalesce((select json_agg(s) from (select order_id, status from player_order

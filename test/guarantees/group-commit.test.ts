@@ -254,6 +254,21 @@ describe('promotion counts, read without a lock', () => {
     expect(await h.balance(player, HAT)).toBe(0);
   });
 
+  it('each player of a group is held to their own claims, whoever else redeems the code', async () => {
+    const players = [newPlayer(), newPlayer(), newPlayer()];
+    const redeemAll = async () => {
+      const orders = await Promise.all(
+        players.map(async (player) => ({ player, id: await acceptOrder(h, redeem(player, PROMO.open)) })),
+      );
+      const processor = processorFor(h);
+      await Promise.all(orders.map(({ player, id }) => processor(jobFor(h, id, player))));
+      return Promise.all(orders.map(({ id }) => resultOf(id)));
+    };
+    // PROMO.open allows one claim per player: each group holds all three players.
+    expect(await redeemAll()).toEqual(['success', 'success', 'success']);
+    expect(await redeemAll()).toEqual(players.map(() => 'promotion_claimed_already'));
+  });
+
   it('two workers racing for a code with max_uses 100 grant exactly 100', async () => {
     const players = Array.from({ length: 130 }, newPlayer);
     const orders = await Promise.all(
