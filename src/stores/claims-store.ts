@@ -15,7 +15,7 @@ function claimKeys(batches: PlayerBatch[]) {
   const codes = new Set<string>();
   const players = new Set<string>();
   const transientFills: { player_uuid: string; loot_id: number }[] = [];
-  const entitlements = new Set<string>();
+  const entitlements = new Map<string, { bucket: string; external_tran_id: string }>();
   for (const { playerUuid, orders } of batches) {
     const lootIds = new Set<number>();
     for (const order of orders) {
@@ -29,9 +29,11 @@ function claimKeys(batches: PlayerBatch[]) {
           players.add(playerUuid);
         }
         if (entry.type === 'fill_entitled_loot' && entry.external_tran_id) {
-          entitlements.add(
-            fulfilledKey(grantBucket(order.source, entry.use_inventory_bucket), entry.external_tran_id),
-          );
+          const bucket = grantBucket(order.source, entry.use_inventory_bucket);
+          entitlements.set(fulfilledKey(bucket, entry.external_tran_id), {
+            bucket,
+            external_tran_id: entry.external_tran_id,
+          });
           players.add(playerUuid);
         }
       }
@@ -42,7 +44,8 @@ function claimKeys(batches: PlayerBatch[]) {
     codes: [...codes].sort(),
     players: [...players],
     transientFills,
-    entitlements: [...entitlements].sort(),
+    /** In key order, the order their advisory locks are taken in. */
+    entitlements: [...entitlements].sort(([a], [b]) => (a < b ? -1 : 1)),
   };
 }
 
@@ -62,7 +65,7 @@ export async function loadGroupClaims(
 ): Promise<GroupClaims> {
   const keys = claimKeys(batches);
   if (keys.players.length === 0) return GroupClaims.empty();
-  for (const key of keys.entitlements) {
+  for (const [key] of keys.entitlements) {
     await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 7213))`, [`entitlement:${key}`]);
   }
   const [row] = await runSql<
@@ -90,16 +93,16 @@ export async function loadGroupClaims(
        coalesce((select json_agg(f) from jsonb_to_recordset(?::jsonb) as w(player_uuid uuid, loot_id int)
                   cross join lateral (select player_uuid, loot_id, match_id from transient_single_fill
                     where player_uuid = w.player_uuid and loot_id = w.loot_id) f), '[]') as fills,
-       coalesce((select json_agg(e) from (select bucket, external_tran_id from fulfilled_entitlement
-                  where bucket || '|' || external_tran_id in (select jsonb_array_elements_text(?::jsonb))) e), '[]')
-         as fulfilled`,
+       coalesce((select json_agg(e) from jsonb_to_recordset(?::jsonb) as w(bucket text, external_tran_id text)
+                  cross join lateral (select bucket, external_tran_id from fulfilled_entitlement
+                    where bucket = w.bucket and external_tran_id = w.external_tran_id) e), '[]') as fulfilled`,
     [
       sqlArray(keys.players),
       sqlArray(keys.codes),
       sqlArray(keys.codes),
       promotionFailureWindowSeconds,
       JSON.stringify(keys.transientFills),
-      JSON.stringify(keys.entitlements),
+      JSON.stringify(keys.entitlements.map(([, entitlement]) => entitlement)),
     ],
   );
   const own = new Map<string, OwnClaimsState>(
