@@ -9,7 +9,7 @@ import { type PlayerOrderView } from '../domain/order.js';
 import { orderId as orderIdSchema } from '../domain/schema-types.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadConfigOrExit } from '../config.js';
-import { countJobs, createOrderQueue, orderJobId, type OrderJob } from '../queue/order-queue.js';
+import { countJobs, createOrderQueue, jobStateOf, type OrderJob } from '../queue/order-queue.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../queue/retry-orders.js';
 
 /**
@@ -22,7 +22,7 @@ import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../qu
 
 const USAGE = `usage: npm run ops -- <command>
 
-  orders:show <order_id>             an order: status, error, entries, and its job in the queue
+  orders:show <order_id>             an order: status, error, entries, and the job that applies it
   orders:retry <order_id>            re-queue one errored order
   orders:retry-errored [--dry-run]   re-queue every errored order (--dry-run: list them, change nothing)
   queue:stats                        jobs in the queue by state, and orders waiting in PostgreSQL
@@ -151,11 +151,12 @@ async function showOrder(connections: Connections, orderId: string): Promise<num
   // still shown when Redis cannot be reached.
   let jobState: string;
   try {
-    jobState = await (await connections.orderQueue()).getJobState(orderJobId(orderId));
+    const job = await jobStateOf(await connections.orderQueue(), order);
+    jobState = job === null ? 'none' : `${job.state} (${job.jobId})`;
   } catch (error) {
     jobState = `(queue unreachable: ${String(error)})`;
   }
-  printOrder(order, jobState === 'unknown' ? 'none' : jobState);
+  printOrder(order, jobState);
   return EXIT_OK;
 }
 

@@ -68,30 +68,67 @@ export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promi
   await enqueueOrders(queue, [job]);
 }
 
-/** One job per order, added in one round trip. */
+/**
+ * A job means "this player has orders waiting": the worker applies all of them, so a player needs
+ * one job, not one per order. BullMQ deduplicates on the player: an add while the player's job is
+ * waiting or delayed is dropped (that job will find the order in PostgreSQL); an add while it is
+ * active is kept (keepLastIfActive) and becomes the player's next job the moment the active one
+ * finishes, so an order stored after the active job last looked is never left without a job.
+ */
+const playerJobOptions = (job: OrderJob): JobsOptions => ({
+  jobId: orderJobId(job.order_id),
+  deduplication: { id: job.player_uuid, keepLastIfActive: true },
+});
+
+/** Gives each order's player a job, in one round trip. */
 export async function enqueueOrders(queue: Queue<OrderJob>, jobs: OrderJob[]): Promise<void> {
-  await queue.addBulk(
-    jobs.map((job) => ({ name: 'apply-order', data: job, opts: { jobId: orderJobId(job.order_id) } })),
-  );
+  await queue.addBulk(jobs.map((job) => ({ name: 'apply-order', data: job, opts: playerJobOptions(job) })));
 }
 
-/** Job states in which the job will still run, or is running: its order needs no second job. */
+/** Job states in which the job will still run, or is running. */
 const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
- * Enqueues an order that may have had a job before (the sweeper's orders, an ops retry). BullMQ
- * ignores an add whose job id still exists, and a finished job is kept for a while (removeOnFail,
- * removeOnComplete), so that job is removed first. An order whose job is still live is left to it.
- * Returns whether a job was added. Racing another caller is harmless: at worst the order gets a
- * second job, which finds it no longer `queued` and does nothing.
+ * Gives an order's player a job again (the sweeper's orders, an ops retry), unless a job that will
+ * apply it is live: the player's job that has yet to start (it reads PostgreSQL when it does), or
+ * the order's own job. Otherwise the order's old job, if BullMQ still keeps it finished, is removed
+ * (BullMQ ignores an add whose job id exists), and a job is added, deduplicated like any other: it
+ * becomes the player's next job if their job is active, since that one may have looked already.
+ * Returns whether a job was added. Racing another caller is harmless: at worst the player gets a
+ * second job, which finds nothing to do.
  */
 export async function enqueueAgain(queue: Queue<OrderJob>, order: OrderJob): Promise<boolean> {
   const jobId = orderJobId(order.order_id);
-  const state = await queue.getJobState(jobId);
-  if (LIVE_JOB_STATES.has(state)) return false;
-  if (state !== 'unknown') await queue.remove(jobId);
-  await enqueueOrder(queue, { order_id: order.order_id, player_uuid: order.player_uuid });
+  const playerJob = await queue.getDeduplicationJobId(order.player_uuid);
+  if (playerJob !== null) {
+    const state = await queue.getJobState(playerJob);
+    if (LIVE_JOB_STATES.has(state) && (state !== 'active' || playerJob === jobId)) return false;
+  }
+  if (playerJob !== jobId) {
+    const state = await queue.getJobState(jobId);
+    if (LIVE_JOB_STATES.has(state)) return false;
+    if (state !== 'unknown') await queue.remove(jobId);
+  }
+  const job = { order_id: order.order_id, player_uuid: order.player_uuid };
+  await queue.add('apply-order', job, playerJobOptions(job));
   return true;
+}
+
+/**
+ * The job that will apply an order, and its state: the order's own job, or else its player's live
+ * job (the order's own add was deduplicated into it). Null when neither exists.
+ */
+export async function jobStateOf(
+  queue: Queue<OrderJob>,
+  order: OrderJob,
+): Promise<{ jobId: string; state: string } | null> {
+  const own = orderJobId(order.order_id);
+  const ownState = await queue.getJobState(own);
+  if (ownState !== 'unknown') return { jobId: own, state: ownState };
+  const playerJob = await queue.getDeduplicationJobId(order.player_uuid);
+  if (playerJob === null) return null;
+  const state = await queue.getJobState(playerJob);
+  return state === 'unknown' ? null : { jobId: playerJob, state };
 }
 
 /**

@@ -16,17 +16,16 @@ export interface ApplyOptions {
   now?: () => Date;
 }
 
-/** A job's part of a group: its order, its player, and at most how many of the player's orders to apply. */
+/** A job's part of a group: its player, and at most how many of the player's orders to apply. */
 export interface GroupRequest {
-  orderId: string;
   playerUuid: string;
   maxOrders: number;
 }
 
 /**
- * Where a request stands once its group committed: `done`, its order is no longer queued (this
- * group or an earlier one made it final); `more`, its player's queue is longer than this group
- * could take; `skipped`, another transaction held its player.
+ * Where a request stands once its group committed: `done`, its player has no order left waiting;
+ * `more`, its player's queue may be longer than this group could take; `skipped`, another
+ * transaction held its player.
  */
 export type RequestOutcome = 'done' | 'more' | 'skipped';
 
@@ -115,12 +114,7 @@ async function applyGroupOnce(
     const players = [...maxOrdersOf]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([playerUuid, maxOrders]) => ({ playerUuid, maxOrders, counters: held.get(playerUuid)! }));
-    const state = await loadGroupState(
-      tx,
-      players,
-      options.maxOrders,
-      requests.filter((request) => held.has(request.playerUuid)).map((request) => request.orderId),
-    );
+    const state = await loadGroupState(tx, players, options.maxOrders);
     const loaded = state.batches.flatMap((batch) => batch.orders.map((order) => order.order_id));
     const finished =
       loaded.length === 0
@@ -128,12 +122,12 @@ async function applyGroupOnce(
         : await applyAndSave(tx, state, options, lockPromotions).catch((error: unknown) => {
             throw error instanceof PromotionUsesRaced ? error : new BatchFailedError(loaded, error);
           });
-    const applied = new Set(loaded);
-    const outcomes = requests.map((request): RequestOutcome => {
-      if (!held.has(request.playerUuid)) return 'skipped';
-      return state.statuses.get(request.orderId) === 'queued' && !applied.has(request.orderId)
-        ? 'more'
-        : 'done';
+    // A player's queue is known to be empty when fewer orders came than either limit allowed.
+    const groupFull = loaded.length >= options.maxOrders;
+    const loadedOf = new Map(state.batches.map((batch) => [batch.playerUuid, batch.orders.length]));
+    const outcomes = requests.map(({ playerUuid }): RequestOutcome => {
+      if (!held.has(playerUuid)) return 'skipped';
+      return groupFull || loadedOf.get(playerUuid)! >= maxOrdersOf.get(playerUuid)! ? 'more' : 'done';
     });
     return { finished, outcomes };
   });

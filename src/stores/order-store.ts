@@ -261,30 +261,39 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
 }
 
 /**
- * Gives up on an order after its job's last attempt: `errored`, with a one-line reason for ops, only
- * if it is still waiting and is its player's next order. An order waiting behind another that keeps
- * failing is never errored for that failure: it stays queued and takes effect once the order ahead
- * has errored. It does not wait for the player's lock (that lock may be what keeps failing): a batch
- * applying this order meanwhile either commits first, and then there is nothing to give up on, or
- * finds it no longer queued at its write and rolls back (savePlayerState). True when it did.
+ * Gives up on a player's next order after the last attempt of the player's job: `errored`, with a
+ * one-line reason for ops. `orderId`, when given, must be that next order (the one whose failure it
+ * was); an order waiting behind another is never errored for that one's failure. It does not wait
+ * for the player's lock (that lock may be what keeps failing): a group applying the order meanwhile
+ * either commits first, and then there is nothing to give up on, or finds it no longer queued at its
+ * write and rolls back (saveGroupState). Answers the order errored, if any, and the player's order
+ * waiting next behind it, if any.
  */
-export async function markOrderErrored(
+export async function markNextOrderErrored(
   em: EntityManager,
-  order: { orderId: string; playerUuid: string },
+  playerUuid: string,
   reason: string,
-): Promise<boolean> {
-  const rows = await runSql(
+  orderId: string | null = null,
+): Promise<{ orderId: string; nextOrderId: string | null } | null> {
+  const [row] = await runSql<{ order_id: string; next_order_id: string | null }[]>(
     em,
-    `update player_order o
+    `with next as (
+       select order_id, accept_seq from player_order
+        where player_uuid = ? and status = 'queued' order by accept_seq limit 1
+     )
+     update player_order o
         set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
-      where o.order_id = ? and o.player_uuid = ? and o.status = 'queued'
-        and not exists (select 1 from player_order ahead
-                         where ahead.player_uuid = o.player_uuid and ahead.status = 'queued'
-                           and ahead.accept_seq < o.accept_seq)
-      returning o.order_id`,
-    [reason.slice(0, 500), order.orderId, order.playerUuid],
+       from next
+      where o.order_id = next.order_id and o.player_uuid = ? and o.status = 'queued'
+        and (?::text is null or o.order_id = ?)
+      returning o.order_id,
+        (select behind.order_id from player_order behind
+          where behind.player_uuid = o.player_uuid and behind.status = 'queued'
+            and behind.accept_seq > next.accept_seq
+          order by behind.accept_seq limit 1) as next_order_id`,
+    [playerUuid, reason.slice(0, 500), playerUuid, orderId, orderId],
   );
-  return rows.length > 0;
+  return row ? { orderId: row.order_id, nextOrderId: row.next_order_id } : null;
 }
 
 /** Orders stored a while ago that are still waiting: candidates for another delivery. */

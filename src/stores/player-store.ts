@@ -4,7 +4,6 @@ import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
 import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder, type StoredEntry } from '../domain/order.js';
-import type { OrderStatus } from '../domain/vocabulary.js';
 
 /**
  * Set-based reads and writes of a group of players' state. The order engine runs in memory between
@@ -108,8 +107,6 @@ export interface PlayerLoad {
 export interface GroupState {
   /** Each player's batch, in the order asked. */
   batches: PlayerBatch[];
-  /** The status of each order asked about (absent: no such order). */
-  statuses: Map<string, OrderStatus>;
   catalogRevision: number;
 }
 
@@ -117,20 +114,18 @@ export interface GroupState {
  * Everything a group needs, in one statement (one round trip, one snapshot): each player's queued
  * orders in the order the API accepted them (at most `maxOrders` of a player, at most `maxTotal` in
  * all, the oldest first, so each player's share is a prefix of their queue), the records of the
- * players with orders to apply, the status of the orders asked about, and the catalog revision. Must run after lockPlayers: only then
- * can no other transaction change these orders or records underneath us.
+ * players with orders to apply, and the catalog revision. Must run after lockPlayers: only then can
+ * no other transaction change these orders or records underneath us.
  */
 export async function loadGroupState(
   em: EntityManager,
   players: PlayerLoad[],
   maxTotal: number,
-  orderIds: string[],
 ): Promise<GroupState> {
   const [row] = await runSql<
     {
       orders: QueuedOrderRow[];
       records: (InventoryRow & { player_uuid: string })[];
-      statuses: { order_id: string; status: OrderStatus }[];
       catalog_revision: number;
     }[]
   >(
@@ -148,15 +143,12 @@ export async function loadGroupState(
        coalesce((select json_agg(r) from (select distinct player_uuid from queued) w cross join lateral
                    (select player_uuid, ${RECORD_COLUMNS} from inventory_record
                      where player_uuid = w.player_uuid order by legacy_inventory_id) r), '[]') as records,
-       coalesce((select json_agg(s) from (select order_id, status from player_order
-                                           where order_id = any(?::text[])) s), '[]') as statuses,
        coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
     [
       JSON.stringify(
         players.map((player) => ({ player_uuid: player.playerUuid, max_orders: player.maxOrders })),
       ),
       maxTotal,
-      sqlArray(orderIds),
     ],
   );
   const batches = new Map<string, PlayerBatch>(
@@ -176,7 +168,6 @@ export async function loadGroupState(
   }
   return {
     batches: [...batches.values()],
-    statuses: new Map(row!.statuses.map((status) => [status.order_id, status.status])),
     catalogRevision: row!.catalog_revision,
   };
 }

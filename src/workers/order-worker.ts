@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
-import { markOrderErrored } from '../stores/order-store.js';
+import { markNextOrderErrored } from '../stores/order-store.js';
 import {
   applyOrderGroup,
   BatchFailedError,
@@ -16,7 +16,7 @@ import { naturalBatches } from '../natural-batches.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
+import { enqueueAgain, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
 
 export interface OrderProcessorDeps {
   orm: Orm;
@@ -24,15 +24,8 @@ export interface OrderProcessorDeps {
   logger: Logger;
   catalogCache: CatalogCache;
   metrics: Metrics;
-}
-
-/**
- * Whether a failure is the order's own, so that its job may give up on it: the group that failed
- * was this order alone, or nothing was read yet (the player could not be locked; markOrderErrored
- * then also requires it to be the player's next order). Never for the failure of an order ahead.
- */
-function failedAlone(orderId: string, failedOrders: string[] | null): boolean {
-  return failedOrders === null || (failedOrders.length === 1 && failedOrders[0] === orderId);
+  /** Where the worker hands a player's later orders when it gives up on one. */
+  queue: Queue<OrderJob>;
 }
 
 /** Metrics and one log line per order of a group that committed. */
@@ -66,21 +59,21 @@ function reportGroup(
   }
 }
 
-/** The order a job names, and where the job stands in its attempts. */
-interface JobOrder {
-  orderId: string;
+/** The player a job is for, the order that brought it (for logs), and where it stands in its attempts. */
+interface PlayerJob {
   playerUuid: string;
+  orderId: string;
   attempt: number;
   lastAttempt: boolean;
 }
 
-function jobOrderOf(job: Job<OrderJob>): JobOrder {
+function playerJobOf(job: Job<OrderJob>): PlayerJob {
   const parsed = orderJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
   const attempt = job.attemptsMade + 1;
   return {
-    orderId: parsed.data.order_id,
     playerUuid: parsed.data.player_uuid,
+    orderId: parsed.data.order_id,
     attempt,
     lastAttempt: attempt >= (job.opts.attempts ?? 1),
   };
@@ -121,16 +114,16 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
 const SKIPPED_PAUSE_MS = { first: 2, max: 100 };
 
 /**
- * Applies the player's waiting orders, oldest first, group after group, until the job's own order
- * is done. When the player's share of a group fails alone, it goes on one order at a time, so one
- * order that cannot be written does not hold back the orders before it; when the player's next
- * order fails alone, the attempt fails with it. A player held elsewhere for longer than
- * DB_LOCK_TIMEOUT_MS fails the attempt too, as waiting that long for the lock would.
+ * Applies the player's waiting orders, oldest first, group after group, until none is left. When
+ * the player's share of a group fails alone, it goes on one order at a time, so one order that
+ * cannot be written does not hold back the orders before it; when the player's next order fails
+ * alone, the attempt fails with it. A player held elsewhere for longer than DB_LOCK_TIMEOUT_MS fails
+ * the attempt too, as waiting that long for the lock would.
  */
-async function applyUntilDone(
+async function applyPlayerQueue(
   deps: OrderProcessorDeps,
   applyInGroup: ApplyInGroup,
-  target: JobOrder,
+  target: PlayerJob,
 ): Promise<void> {
   const { config, logger } = deps;
   let maxOrders = config.ORDER_BATCH_SIZE;
@@ -139,7 +132,7 @@ async function applyUntilDone(
   for (;;) {
     let outcome: RequestOutcome;
     try {
-      outcome = await applyInGroup({ orderId: target.orderId, playerUuid: target.playerUuid, maxOrders });
+      outcome = await applyInGroup({ playerUuid: target.playerUuid, maxOrders });
     } catch (failure) {
       if (maxOrders === 1) throw attemptFailed(logger, target, failure);
       logger.warn(
@@ -171,11 +164,11 @@ async function applyUntilDone(
 /** The error behind a failed group (BatchFailedError carries which orders it was applying). */
 const causeOf = (failure: unknown) => (failure instanceof BatchFailedError ? failure.cause : failure);
 
-function attemptFailed(logger: Logger, target: JobOrder, failure: unknown): unknown {
+function attemptFailed(logger: Logger, target: PlayerJob, failure: unknown): unknown {
   logger.warn(
     {
-      order_id: target.orderId,
       player_uuid: target.playerUuid,
+      job_order_id: target.orderId,
       failed_order_id: failure instanceof BatchFailedError ? (failure.orderIds[0] ?? null) : null,
       attempt: target.attempt,
       last_attempt: target.lastAttempt,
@@ -187,40 +180,57 @@ function attemptFailed(logger: Logger, target: JobOrder, failure: unknown): unkn
 }
 
 /**
- * On the job's last attempt: errors its own order, if the failure is that order's own and it is
- * still waiting (markOrderErrored). True when it did. An order is never errored for another order's
- * failure: that one's own job gives up on it.
+ * On the job's last attempt: errors the player's next order, if the failure is that order's own
+ * (the group that failed was that order alone, or the player could not even be locked), and gives
+ * the orders behind it a job of their own, with attempts of their own: an errored order holds
+ * nothing back. BullMQ starts that job the moment this one fails (see enqueueOrders).
  */
-async function giveUpOnOrder(deps: OrderProcessorDeps, target: JobOrder, failure: unknown): Promise<boolean> {
-  if (!target.lastAttempt) return false;
-  const failedOrders = failure instanceof BatchFailedError ? failure.orderIds : null;
-  if (!failedAlone(target.orderId, failedOrders)) return false;
-  const order = { orderId: target.orderId, playerUuid: target.playerUuid };
-  if (!(await markOrderErrored(deps.orm.em.fork(), order, summarizeError(causeOf(failure))))) return false;
+async function giveUpOnNextOrder(
+  deps: OrderProcessorDeps,
+  target: PlayerJob,
+  failure: unknown,
+): Promise<void> {
+  if (!target.lastAttempt) return;
+  const failedOrders = failure instanceof BatchFailedError ? failure.orderIds : [];
+  if (failedOrders.length > 1) return;
+  const errored = await markNextOrderErrored(
+    deps.orm.em.fork(),
+    target.playerUuid,
+    summarizeError(causeOf(failure)),
+    failedOrders[0] ?? null,
+  );
+  if (errored === null) return;
   deps.metrics.orderFinished('errored');
   deps.logger.error(
-    { order_id: target.orderId, player_uuid: target.playerUuid, err: causeOf(failure) },
-    'order errored; applying the ones after it',
+    {
+      order_id: errored.orderId,
+      player_uuid: target.playerUuid,
+      next_order_id: errored.nextOrderId,
+      err: causeOf(failure),
+    },
+    'order errored; the orders after it get a job of their own',
   );
-  return true;
+  if (errored.nextOrderId !== null) {
+    await enqueueAgain(deps.queue, { order_id: errored.nextOrderId, player_uuid: target.playerUuid });
+  }
 }
 
 /**
- * A job names an order, but the worker applies everything its player has waiting, in accept order,
- * until the job's own order is done: a job whose order a sibling job already applied finds nothing.
- * A failed attempt is retried by the queue with backoff; on the last one, the job's own order is
- * errored (if the failure is its own) and the player's later orders are applied at once, since an
- * errored order holds nothing back. The job then fails with the error, for ops to see.
+ * A job means "this player has orders waiting" (enqueueOrders keeps one per player): the worker
+ * applies everything the player has waiting, in accept order, until nothing is left. A failed
+ * attempt is retried by the queue with backoff; the player's orders accepted meanwhile wait for
+ * that retry, behind the order that failed. The last attempt errors that order, if the failure is
+ * its own, and hands the player's later orders to a new job; the job then fails with the error,
+ * for ops to see.
  */
 export function createOrderProcessor(deps: OrderProcessorDeps) {
   const applyInGroup = createGroupApplier(deps);
   return async (job: Job<OrderJob>): Promise<void> => {
-    const target = jobOrderOf(job);
+    const target = playerJobOf(job);
     try {
-      await applyUntilDone(deps, applyInGroup, target);
+      await applyPlayerQueue(deps, applyInGroup, target);
     } catch (failure) {
-      if (!(await giveUpOnOrder(deps, target, failure))) throw causeOf(failure);
-      await applyUntilDone(deps, applyInGroup, target);
+      await giveUpOnNextOrder(deps, target, failure);
       throw causeOf(failure);
     }
   };

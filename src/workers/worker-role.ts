@@ -52,11 +52,11 @@ export function startWorker(
 ): RunningWorker {
   const workerConnection = createWorkerConnection(config);
   const producerConnection = createProducerConnection(config);
+  const queue = createOrderQueue(config, producerConnection, logger);
   const worker = createOrderWorker(
-    { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics },
+    { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics, queue },
     workerConnection,
   );
-  const queue = createOrderQueue(config, producerConnection, logger);
   watchDependencies(telemetry.readiness, orm, producerConnection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
   const sweeper = startSweeper({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markOrderErrored } from '../../src/stores/order-store.js';
+import { markNextOrderErrored } from '../../src/stores/order-store.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
@@ -73,6 +73,29 @@ describe('an order that errors, then is retried', () => {
     expect(later.body.applied_seq).toBe(3);
   });
 
+  it('gives each of two failing orders in a row attempts of its own, then applies the order behind them', async () => {
+    const player = newPlayer();
+    const poison = await poisonOrders(h);
+    const ids = [`poison-a-${player}`, `poison-b-${player}`, `grant-${player}`];
+    try {
+      for (const orderId of ids) {
+        expect(
+          (await h.server('POST', '/v1/orders', { ...grantGems(player), order_id: orderId })).status,
+        ).toBe(202);
+      }
+      await until(
+        async () => (await statusesOf(h, ...ids)).join() === 'errored,errored,succeeded',
+        'both failing orders to error and the grant to apply',
+      );
+    } finally {
+      await poison.cure();
+    }
+    // One failed job per failing order, each having used every attempt.
+    const failed = (await h.queue.getFailed()).filter((job) => job.data.player_uuid === player);
+    expect(failed.map((job) => job.attemptsMade)).toEqual([2, 2]);
+    expect(await h.balance(player, GEMS)).toBe(100);
+  });
+
   it("numbers a player's final orders 1, 2, 3 in the order they took effect, per player", async () => {
     const [a, b] = [newPlayer(), newPlayer()];
     const ids: string[] = [];
@@ -103,10 +126,10 @@ describe('the order processor, called as a function', () => {
   const processor = () => processorFor(h);
   const accept = (order: Record<string, unknown>) => acceptOrder(h, order);
 
-  it('after a failed batch, goes on one order at a time until its own order is done', async () => {
+  it('after a failed batch, goes on one order at a time until the player has nothing waiting', async () => {
     const player = newPlayer();
     const first = await accept(grantGems(player));
-    const own = await accept(grantGems(player));
+    const second = await accept(grantGems(player));
     // Any write of more than one order at once is refused; one at a time goes through.
     await h.sql(`create function refuse_batches() returns trigger language plpgsql as $$
       begin
@@ -116,13 +139,13 @@ describe('the order processor, called as a function', () => {
     await h.sql(`create trigger refuse_batches after update on player_order referencing new table as changed
                  for each statement execute function refuse_batches()`);
     try {
-      await processor()(jobFor(h, own, player, 0));
+      await processor()(jobFor(h, first, player, 0));
     } finally {
       await h.sql('drop trigger refuse_batches on player_order');
       await h.sql('drop function refuse_batches()');
     }
-    // Both applied by this one job: the first alone, then its own, not left to the sweeper.
-    expect([await statusOf(h, first), await statusOf(h, own)]).toEqual(['succeeded', 'succeeded']);
+    // Both applied by this one job, one after the other, not left to the sweeper.
+    expect([await statusOf(h, first), await statusOf(h, second)]).toEqual(['succeeded', 'succeeded']);
     expect(await h.balance(player, GEMS)).toBe(200);
   });
 
@@ -130,7 +153,10 @@ describe('the order processor, called as a function', () => {
     const player = newPlayer();
     const orderId = await accept(grantGems(player));
     // Ops (or a job's last attempt) gave up on it while a batch was applying it.
-    expect(await markOrderErrored(h.orm.em.fork(), { orderId, playerUuid: player }, 'gave up')).toBe(true);
+    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'gave up')).toEqual({
+      orderId,
+      nextOrderId: null,
+    });
     const write = h.orm.em.fork().transactional(async (tx) => {
       await lockPlayers(tx, [player]);
       const record = {
@@ -159,24 +185,45 @@ describe('the order processor, called as a function', () => {
     expect(await h.balance(player, GEMS)).toBe(0);
   });
 
-  it('on its last attempt never errors its own order for the failure of an order ahead of it', async () => {
+  it('errors only the order that fails, on the last attempt, and hands the orders behind it a job', async () => {
     const player = newPlayer();
     const poison = await poisonOrders(h);
-    const ahead = await accept({ ...grantGems(player), order_id: `poison-${player}` });
-    const own = await accept(grantGems(player));
+    const before = await accept(grantGems(player));
+    const failing = await accept({ ...grantGems(player), order_id: `poison-${player}` });
+    const behind = await accept(grantGems(player));
     try {
-      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
-      await expect(processor()(jobFor(h, own, player, lastAttempt))).rejects.toThrow(/poison order refused/);
-      expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['queued', 'queued']);
+      // An attempt before the last applies what comes before the failing order, and errors nothing.
+      await expect(processor()(jobFor(h, before, player, 0))).rejects.toThrow(/poison order refused/);
+      expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'queued', 'queued']);
 
-      // The order ahead's own last attempt errors it, then applies the order behind it at once.
-      await expect(processor()(jobFor(h, ahead, player, lastAttempt))).rejects.toThrow(
+      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
+      await expect(processor()(jobFor(h, before, player, lastAttempt))).rejects.toThrow(
         /poison order refused/,
       );
-      expect([await statusOf(h, ahead), await statusOf(h, own)]).toEqual(['errored', 'succeeded']);
+      expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'errored', 'queued']);
     } finally {
       await poison.cure();
     }
-    expect(await h.balance(player, GEMS)).toBe(100);
+    // The player still has a job waiting in the queue, and it applies the order behind.
+    const jobId = await h.queue.getDeduplicationJobId(player);
+    expect(jobId).not.toBeNull();
+    expect(await h.queue.getJobState(jobId!)).toBe('waiting');
+    const job = await h.queue.getJob(jobId!);
+    await processor()(job!);
+    expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'errored', 'succeeded']);
+    expect(await h.balance(player, GEMS)).toBe(200);
+  });
+
+  it('never errors an order for the failure of the order ahead of it', async () => {
+    const player = newPlayer();
+    const ahead = await accept(grantGems(player));
+    const behind = await accept(grantGems(player));
+    // The group that failed was applying `ahead`: `behind` is not the player's next order.
+    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'not its failure', behind)).toBeNull();
+    expect(await statusesOf(h, ahead, behind)).toEqual(['queued', 'queued']);
+    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'its failure', ahead)).toEqual({
+      orderId: ahead,
+      nextOrderId: behind,
+    });
   });
 });

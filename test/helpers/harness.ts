@@ -9,7 +9,12 @@ import { openOrm, type Orm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
-import { ORDER_QUEUE } from '../../src/queue/order-queue.js';
+import {
+  createOrderQueue,
+  createProducerConnection,
+  ORDER_QUEUE,
+  type OrderJob,
+} from '../../src/queue/order-queue.js';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
 
 export const ADMIN_KEY = 'test-admin-key';
@@ -34,6 +39,8 @@ export interface Harness {
   baseUrl: string;
   api: RunningApi;
   worker: RunningWorker | null;
+  /** The order queue under this harness's prefix, for tests that look at or deliver jobs themselves. */
+  queue: Queue<OrderJob>;
   /** Environment for a child process that should share this database and queue. */
   childEnv: Record<string, string>;
   request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
@@ -117,6 +124,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const telemetry = createTelemetry(logger);
   const api = await startApi(config, orm, logger, 0, telemetry);
   const worker = options.worker === false ? null : startWorker(config, orm, logger, telemetry);
+  const queueConnection = createProducerConnection(config);
+  const queue = createOrderQueue(config, queueConnection, logger);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
   const request = async (
@@ -161,6 +170,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     baseUrl,
     api,
     worker,
+    queue,
     childEnv: env,
     request,
     admin,
@@ -183,6 +193,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       await api.close();
       await worker?.close();
+      await queue.close();
+      queueConnection.disconnect();
       await removeOrderQueue(config.QUEUE_PREFIX);
       await orm.close();
       await dropDatabase(databaseName);

@@ -19,9 +19,10 @@ export const processorFor = (h: Harness, logger: Logger = createLogger('silent',
     logger,
     catalogCache: new CatalogCache(),
     metrics: new Metrics(),
+    queue: h.queue,
   });
 
-/** A job as BullMQ hands it to the processor: its data, and how many attempts came before. */
+/** A job as BullMQ hands it to the processor: its data (the order that brought it, and its player), and how many attempts came before. */
 export const jobFor = (h: Harness, orderId: string, player: string, attemptsMade = 0) =>
   ({
     data: { order_id: orderId, player_uuid: player },
