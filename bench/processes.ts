@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -69,6 +69,11 @@ export class RoleProcess {
     return Math.round(this.peakRssBytes / (1024 * 1024));
   }
 
+  /** CPU time (user + system) the process has used so far, in ms. */
+  cpuMs(): number {
+    return this.child.pid === undefined ? 0 : (cpuMsOfPid(this.child.pid) ?? 0);
+  }
+
   /** SIGTERM, then SIGKILL if it has not gone after 15 s. Returns the peak RSS in MiB. */
   async stop(): Promise<number> {
     const peak = this.peakRssMb();
@@ -94,4 +99,37 @@ async function pollUntilUp(url: string, timeoutMs = 30_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url} did not come up`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Linux reports CPU time in clock ticks of USER_HZ, 100 per second on every common architecture. */
+const MS_PER_TICK = 10;
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc; null once it is gone. */
+function cpuMsOfPid(pid: number | string): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name (field 2) is in parentheses and may hold spaces; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far by every process with this name (`postgres`: the server and each
+ * connection's backend; `redis-server`), in ms. Backends that ended meanwhile are not counted, so
+ * compare readings across a window in which the pools keep their connections.
+ */
+export function cpuMsOfProcessesNamed(name: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
+    } catch {
+      continue;
+    }
+    total += cpuMsOfPid(pid) ?? 0;
+  }
+  return total;
 }

@@ -33,6 +33,15 @@ export interface CapacityStep {
   errors: number;
   http_p99_ms: number;
   accept_to_final_ms: AcceptToFinal;
+  /** CPU time per accepted order, in ms, of each part of the pipeline and of the services it uses. */
+  cpu_ms_per_order: CpuPerOrder;
+}
+
+export interface CpuPerOrder {
+  accept: number;
+  workers: number;
+  postgres: number;
+  redis: number;
 }
 
 export interface CapacityFigures {
@@ -169,7 +178,8 @@ function stepRows(pipeline: string, c: CapacityFigures): string[] {
   return c.steps.map(
     (s) =>
       `| ${pipeline} | ${s.rate} | ${s.answered_per_second} | ${s.errors} | ${s.http_p99_ms} | ` +
-      `${s.accept_to_final_ms.orders} | ${s.accept_to_final_ms.p50} / ${s.accept_to_final_ms.p99} | ${s.passed ? 'yes' : 'no'} |`,
+      `${s.accept_to_final_ms.orders} | ${s.accept_to_final_ms.p50} / ${s.accept_to_final_ms.p99} | ${s.passed ? 'yes' : 'no'} | ` +
+      `${s.cpu_ms_per_order.accept} / ${s.cpu_ms_per_order.workers} / ${s.cpu_ms_per_order.postgres} / ${s.cpu_ms_per_order.redis} |`,
   );
 }
 
@@ -206,8 +216,8 @@ export function renderMarkdown(r: Results): string {
     '| ---: | ---: | ---: |',
     ...a.scaling.map((s) => `| ${s.processes} | ${s.concurrency} | ${s.orders_per_second} |`),
     '',
-    '| (e) search | rate (orders/s) | 2xx/s in time | errors | HTTP p99 (ms) | orders | accept → final p50 / p99 (ms) | passed |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| (e) search | rate (orders/s) | 2xx/s in time | errors | HTTP p99 (ms) | orders | accept → final p50 / p99 (ms) | passed | CPU ms per order: accept / workers / PostgreSQL / Redis |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
     ...stepRows('naive', b.naive_pipeline),
     ...stepRows('Armory', a.capacity),
     '',

@@ -28,7 +28,7 @@ import {
   NAIVE_ORDERS_SQL,
   type OrderTable,
 } from './orders.js';
-import { freePort, RoleProcess, type RoleScript } from './processes.js';
+import { cpuMsOfProcessesNamed, freePort, RoleProcess, type RoleScript } from './processes.js';
 import {
   goalsOf,
   HOT_PLAYER_SHARE,
@@ -40,6 +40,7 @@ import {
   type BaselineFigures,
   type CapacityFigures,
   type CapacityStep,
+  type CpuPerOrder,
   type Results,
   type ScalingRow,
 } from './report.js';
@@ -441,8 +442,23 @@ interface Pipeline {
   /** Which processes run, for the results. */
   processes: string;
   orders: OrderTable;
-  start: () => Promise<{ url: string; stop: () => Promise<{ accept: number; worker: number }> }>;
+  start: () => Promise<RunningPipeline>;
 }
+
+interface RunningPipeline {
+  url: string;
+  accept: RoleProcess;
+  workers: RoleProcess[];
+  stop: () => Promise<{ accept: number; worker: number }>;
+}
+
+/** CPU time used so far by each part of a running pipeline, and by PostgreSQL and Redis, in ms. */
+const cpuReading = (running: RunningPipeline): CpuPerOrder => ({
+  accept: running.accept.cpuMs(),
+  workers: running.workers.reduce((sum, worker) => sum + worker.cpuMs(), 0),
+  postgres: cpuMsOfProcessesNamed('postgres'),
+  redis: cpuMsOfProcessesNamed('redis-server'),
+});
 
 const armoryPipeline: Pipeline = {
   key: 'armory',
@@ -453,6 +469,8 @@ const armoryPipeline: Pipeline = {
     const workers = await startWorkers(options.workerProcesses);
     return {
       url: api.url,
+      accept: api.role,
+      workers: workers.map(({ role }) => role),
       stop: async () => ({ accept: await stopArmoryApi(api), worker: await stopWorkers(workers) }),
     };
   },
@@ -473,6 +491,8 @@ const naivePipeline: Pipeline = {
     );
     return {
       url: accept.url,
+      accept: accept.role,
+      workers: workers.map(({ role }) => role),
       stop: async () => ({
         accept: await stopRole(accept.role),
         worker: Math.max(...(await stopAll(workers))),
@@ -484,19 +504,25 @@ const naivePipeline: Pipeline = {
 /**
  * One rate: open-loop load for `seconds`, then every accepted order final. It passes when every
  * request was answered 2xx and in time (KEPT_UP_SHARE) and the p99 accept → final is within goal.
+ * Where the machine's CPU went meanwhile is divided by the orders accepted (the load generator's
+ * own share is the rest).
  */
 async function tryRate(
   pipeline: Pipeline,
-  url: string,
+  running: RunningPipeline,
   rate: number,
   tag: string,
   seconds: number,
 ): Promise<CapacityStep> {
-  const load = await acceptLoad(`${pipeline.key} at ${rate}/s`, url, taggedOrders(tag), {
+  const before = cpuReading(running);
+  const load = await acceptLoad(`${pipeline.key} at ${rate}/s`, running.url, taggedOrders(tag), {
     seconds,
     ratePerSecond: rate,
   });
   await drainOrders(db, pipeline.orders, tag, load.accepted);
+  const after = cpuReading(running);
+  const perOrder = (part: keyof CpuPerOrder) =>
+    round((after[part] - before[part]) / Math.max(1, load.accepted), 2);
   const latency = await acceptToFinalLatency(db, pipeline.orders, tag);
   const keptUp = load.errors === 0 && load.acceptedInTime >= KEPT_UP_SHARE * rate * seconds;
   return {
@@ -506,6 +532,12 @@ async function tryRate(
     errors: load.errors,
     http_p99_ms: load.latency.p99,
     accept_to_final_ms: latency,
+    cpu_ms_per_order: {
+      accept: perOrder('accept'),
+      workers: perOrder('workers'),
+      postgres: perOrder('postgres'),
+      redis: perOrder('redis'),
+    },
   };
 }
 
@@ -519,17 +551,17 @@ async function measureCapacity(pipeline: Pipeline, startRate: number): Promise<C
   );
   const running = await pipeline.start();
   // Unmeasured: fresh processes open their pooled connections and warm their JIT on first orders.
-  await tryRate(pipeline, running.url, startRate, `warm${pipeline.key}-`, options.capacitySeconds);
+  await tryRate(pipeline, running, startRate, `warm${pipeline.key}-`, options.capacitySeconds);
   let step = 0;
   const search = await searchCapacity(
     { startRate, maxSteps: options.capacitySteps, resolution: CAPACITY_RESOLUTION },
-    (rate) => tryRate(pipeline, running.url, rate, `e${step++}${pipeline.key}-`, options.capacitySeconds),
+    (rate) => tryRate(pipeline, running, rate, `e${step++}${pipeline.key}-`, options.capacitySeconds),
   );
   const halfRate = Math.max(1, Math.round(search.capacity / 2));
   log(`  ${pipeline.key}: capacity ${search.capacity}/s; accept → final at ${halfRate}/s (half)`);
   const halfLoad = await tryRate(
     pipeline,
-    running.url,
+    running,
     halfRate,
     `half${pipeline.key}-`,
     options.durationSeconds,

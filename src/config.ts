@@ -35,6 +35,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ - : { } only')
     .default('armory'),
   WORKER_CONCURRENCY: positiveInt(16),
+  /** Groups (transactions) one worker process runs at once; its jobs are shared among them. */
+  WORKER_GROUPS_IN_FLIGHT: positiveInt(2),
   ADMIN_API_KEY: secret('dev-admin-key'),
   SERVER_API_KEY: secret('dev-server-key'),
   PLAYER_JWT_SECRET: secret('dev-player-secret'),

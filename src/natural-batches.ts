@@ -1,8 +1,9 @@
 /**
- * Batches that form by themselves. Calls made while no batch is in flight run at once, together
- * with the calls of the same tick (the batch starts on a microtask, not a timer); calls made while a
- * batch is in flight wait and run together in the next one, up to `maxBatch`. An idle system pays
- * no latency for it, and a busy one pays one round trip for many calls.
+ * Batches that form by themselves. A call made while fewer than `maxInFlight` batches are in flight
+ * starts one at once, together with the calls of the same tick (the batch starts on a microtask,
+ * not a timer); calls made while `maxInFlight` batches are in flight wait and run together in the
+ * next one to start, up to `maxBatch`. An idle system pays no latency for it, and a busy one pays
+ * one round trip for many calls.
  *
  * `run` answers one output per input, in order. When a batch of several fails, each of its inputs
  * runs again alone, so one input that cannot be processed fails only its own caller.
@@ -10,6 +11,7 @@
 export function naturalBatches<In, Out>(
   run: (inputs: In[]) => Promise<Out[]>,
   maxBatch: number,
+  maxInFlight = 1,
 ): (input: In) => Promise<Out> {
   interface Waiting {
     input: In;
@@ -17,7 +19,8 @@ export function naturalBatches<In, Out>(
     reject: (error: unknown) => void;
   }
   const waiting: Waiting[] = [];
-  let running = false;
+  let inFlight = 0;
+  let startScheduled = false;
 
   const settle = async (batch: Waiting[]): Promise<void> => {
     try {
@@ -28,16 +31,22 @@ export function naturalBatches<In, Out>(
       else await Promise.all(batch.map((one) => settle([one])));
     }
   };
-  const drain = async () => {
-    while (waiting.length > 0) await settle(waiting.splice(0, maxBatch));
-    running = false;
+  const start = () => {
+    startScheduled = false;
+    while (inFlight < maxInFlight && waiting.length > 0) {
+      inFlight++;
+      void settle(waiting.splice(0, maxBatch)).finally(() => {
+        inFlight--;
+        start();
+      });
+    }
   };
   return (input) =>
     new Promise<Out>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
-      if (!running) {
-        running = true;
-        queueMicrotask(() => void drain());
+      if (!startScheduled && inFlight < maxInFlight) {
+        startScheduled = true;
+        queueMicrotask(start);
       }
     });
 }

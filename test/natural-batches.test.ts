@@ -72,3 +72,23 @@ describe('naturalBatches', () => {
     expect(await second).toBe(20);
   });
 });
+
+describe('naturalBatches with maxInFlight', () => {
+  it('starts a batch at once while fewer than maxInFlight run, and batches the calls past that', async () => {
+    const runner = controlledRunner();
+    const call = naturalBatches(runner.run, 100, 2);
+    const first = call(1);
+    await Promise.resolve();
+    const second = call(2);
+    await Promise.resolve();
+    // Two in flight: the next calls wait, and go together once one of them finishes.
+    const rest = [call(3), call(4)];
+    await Promise.resolve();
+    expect(runner.batches).toEqual([[1], [2]]);
+    runner.releases.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runner.batches).toEqual([[1], [2], [3, 4]]);
+    await runner.releaseAll();
+    expect(await Promise.all([first, second, ...rest])).toEqual([10, 20, 30, 40]);
+  });
+});

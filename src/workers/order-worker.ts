@@ -82,32 +82,37 @@ function playerJobOf(job: Job<OrderJob>): PlayerJob {
 type ApplyInGroup = (request: GroupRequest) => Promise<RequestOutcome>;
 
 /**
- * The jobs a worker process holds at once are applied together: a job's request joins the next
- * group, which starts as soon as the one in flight commits (naturalBatches: no timer, so an idle
- * worker adds no latency). A group that fails is split, each request running alone, so one order
+ * The jobs a worker process holds at once are applied together: a job's request starts a group at
+ * once while fewer than WORKER_GROUPS_IN_FLIGHT are in flight, or else joins the next group, which
+ * starts as soon as one in flight commits (naturalBatches: no timer, so an idle worker adds no
+ * latency). A group that fails is split, each request running alone, so one order
  * the database refuses fails only its own player's request.
  */
 function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
   const { config } = deps;
-  return naturalBatches(async (requests: GroupRequest[]) => {
-    const started = performance.now();
-    const { finished, outcomes } = await applyOrderGroup(deps.orm.em.fork(), requests, {
-      catalogCache: deps.catalogCache,
-      maxOrders: config.ORDER_BATCH_SIZE,
-      promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
-      promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
-    }).catch((failure: unknown) => {
-      if (requests.length > 1) {
-        deps.logger.warn(
-          { requests: requests.length, err: causeOf(failure) },
-          'group failed; applying its requests one by one',
-        );
-      }
-      throw failure;
-    });
-    reportGroup(finished, Math.round(performance.now() - started), deps);
-    return outcomes;
-  }, config.WORKER_CONCURRENCY);
+  return naturalBatches(
+    async (requests: GroupRequest[]) => {
+      const started = performance.now();
+      const { finished, outcomes } = await applyOrderGroup(deps.orm.em.fork(), requests, {
+        catalogCache: deps.catalogCache,
+        maxOrders: config.ORDER_BATCH_SIZE,
+        promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
+        promotionFailureWindowSeconds: config.PROMO_FAILURE_WINDOW_SECONDS,
+      }).catch((failure: unknown) => {
+        if (requests.length > 1) {
+          deps.logger.warn(
+            { requests: requests.length, err: causeOf(failure) },
+            'group failed; applying its requests one by one',
+          );
+        }
+        throw failure;
+      });
+      reportGroup(finished, Math.round(performance.now() - started), deps);
+      return outcomes;
+    },
+    config.WORKER_CONCURRENCY,
+    config.WORKER_GROUPS_IN_FLIGHT,
+  );
 }
 
 /** How long a job waits before asking again for a player another transaction holds: it doubles, up to a cap. */

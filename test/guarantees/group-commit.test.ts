@@ -348,10 +348,15 @@ describe('a worker killed with SIGKILL mid-group', () => {
 
   beforeAll(async () => {
     // No worker in this process: only the child processes take jobs. Short job locks so that the
-    // dead worker's jobs are taken over quickly.
+    // dead worker's jobs are taken over quickly. One group at a time, so that the players held
+    // elsewhere are exactly those of the group waiting on the last order.
     h = await startHarness({
       worker: false,
-      env: { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' },
+      env: {
+        WORKER_LOCK_DURATION_MS: '2000',
+        WORKER_STALLED_INTERVAL_MS: '1000',
+        WORKER_GROUPS_IN_FLIGHT: '1',
+      },
       catalog: baseCatalog,
     });
   });
