@@ -14,6 +14,11 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
+# V8's heap limit. Left at its default (a share of the machine's memory), V8 lets a busy process's
+# heap grow by 100 MB or more before collecting; with this limit the API and a worker peak around
+# 150 MB under full load (bench/README.md). A process whose live data passes it stops with an
+# out-of-memory error: raise it for players with thousands of records each.
+ENV NODE_OPTIONS=--max-old-space-size=192
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist

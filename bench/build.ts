@@ -1,10 +1,21 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/**
+ * The NODE_OPTIONS the Dockerfile runs Armory with (its heap limit): the bench runs the compiled
+ * roles with the same, as production does.
+ */
+export function productionNodeOptions(): string {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const options = /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1];
+  if (options === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return options;
+}
 
 /**
  * Armory compiled as the Dockerfile ships it: `<dir>/dist/` beside `<dir>/package.json` and

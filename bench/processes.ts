@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { productionNodeOptions } from './build.js';
 
 /** A free TCP port on the loopback interface. */
 export async function freePort(): Promise<number> {
@@ -41,7 +42,11 @@ export class RoleProcess {
     waitFor: 'ready-line' | { url: string } | 'nothing',
   ): Promise<RoleProcess> {
     const child = spawn(process.execPath, nodeArguments(script), {
-      env: { ...process.env, ...env },
+      env: {
+        ...process.env,
+        ...('compiled' in script && { NODE_OPTIONS: productionNodeOptions() }),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const role = new RoleProcess(name, child);
