@@ -58,8 +58,12 @@ function ormOptions(
         // JIT compiles a plan whose estimated cost passes jit_above_cost, which a group's load
         // reaches once one player holds many records (the planner averages them over players):
         // tens of milliseconds of compiling to save microseconds. No statement here wants it.
-        connection.query(`set lock_timeout = ${Math.trunc(lockTimeoutMs)}; set jit = off`, (error) =>
-          done(error, connection),
+        // Prepared statements (runSql's `prepared`) are planned for each run's parameters, never
+        // with a generic plan: the write-back relies on the planner seeing each JSON document's
+        // real length (its LIMIT), and the lock and load on seeing the players' array.
+        connection.query(
+          `set lock_timeout = ${Math.trunc(lockTimeoutMs)}; set jit = off; set plan_cache_mode = force_custom_plan`,
+          (error) => done(error, connection),
         );
       },
     },

@@ -66,7 +66,9 @@ export async function loadGroupClaims(
   const keys = claimKeys(batches);
   if (keys.players.length === 0) return GroupClaims.empty();
   for (const [key] of keys.entitlements) {
-    await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 7213))`, [`entitlement:${key}`]);
+    await runSql(em, `select pg_advisory_xact_lock(hashtextextended(?, 7213))`, [`entitlement:${key}`], {
+      prepared: true,
+    });
   }
   const [row] = await runSql<
     {
@@ -104,6 +106,8 @@ export async function loadGroupClaims(
       JSON.stringify(keys.transientFills),
       JSON.stringify(keys.entitlements.map(([, entitlement]) => entitlement)),
     ],
+    // Two texts: with and without the promotions' row locks.
+    { prepared: true },
   );
   const own = new Map<string, OwnClaimsState>(
     keys.players.map((playerUuid) => [
@@ -136,15 +140,19 @@ export async function saveGroupClaims(em: EntityManager, claims: GroupClaims): P
   let usesNow = new Map<string, number>();
   if (usesAdded.size > 0) {
     const codes = [...usesAdded.keys()].sort();
-    await runSql(em, 'select 1 from promotion where code = any(?::text[]) order by code for update', [
-      sqlArray(codes),
-    ]);
+    await runSql(
+      em,
+      'select 1 from promotion where code = any(?::text[]) order by code for update',
+      [sqlArray(codes)],
+      { prepared: true },
+    );
     const rows = await runSql<{ code: string; uses: number }[]>(
       em,
       `update promotion p set uses = p.uses + r.added
          from jsonb_to_recordset(?::jsonb) as r(code text, added int) where p.code = r.code
        returning p.code, p.uses`,
       [JSON.stringify(codes.map((code) => ({ code, added: usesAdded.get(code) })))],
+      { prepared: true },
     );
     usesNow = new Map(rows.map((row) => [row.code, row.uses]));
   }
@@ -185,6 +193,7 @@ export async function saveGroupClaims(em: EntityManager, claims: GroupClaims): P
         })),
       ),
     ],
+    { prepared: true },
   );
   return usesNow;
 }

@@ -74,6 +74,7 @@ export async function lockPlayers(
       where player_uuid = any(?::uuid[])
       order by player_uuid for update skip locked`,
     [sqlArray(sorted)],
+    { prepared: true },
   );
   const held = new Map(locked.map((row) => [row.player_uuid, countersOf(row)]));
   const unheld = sorted.filter((playerUuid) => !held.has(playerUuid));
@@ -86,6 +87,7 @@ export async function lockPlayers(
        on conflict do nothing
        returning player_uuid, next_legacy_inventory_id, next_applied_seq`,
       [sqlArray(unheld)],
+      { prepared: true },
     );
     for (const row of created) held.set(row.player_uuid, countersOf(row));
   }
@@ -150,6 +152,7 @@ export async function loadGroupState(
       ),
       maxTotal,
     ],
+    { prepared: true },
   );
   const batches = new Map<string, PlayerBatch>(
     players.map(({ playerUuid, counters }) => [
@@ -251,6 +254,7 @@ export async function saveGroupState(
       JSON.stringify(outcomes),
       outcomes.length,
     ],
+    { prepared: true },
   );
   // Every order was loaded `queued` under its player's lock, so each must still be: if one is not,
   // something changed it without that lock, and the group is refused (rolled back) rather than
