@@ -110,7 +110,26 @@ export interface Submission {
   scope: SubmitterScope;
 }
 
-const ROW_PLACEHOLDERS = `(${ORDER_HEADER_KEYS.map(() => '?').join(', ')}, ?, ?, 'queued', ?::jsonb)`;
+/** Each header column's type, for reading accepted rows out of one JSON document. */
+const HEADER_TYPES = {
+  order_id: 'text',
+  player_uuid: 'uuid',
+  source: 'text',
+  client_order_ref_id: 'text',
+  portal_id: 'int',
+  portal_user_id: 'text',
+  instance_id: 'text',
+  match_id: 'text',
+  is_transaction: 'boolean',
+} satisfies Record<keyof OrderHeader, string>;
+const ACCEPTED_ROW_TYPE = [
+  'i int',
+  ...ORDER_HEADER_KEYS.map((key) => `${key} ${HEADER_TYPES[key]}`),
+  'ref_scope text',
+  'request_hash text',
+  'entries jsonb',
+].join(', ');
+const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, entries`;
 
 /**
  * Stores orders durably, once each, in one statement; the answers come in the order of
@@ -131,18 +150,28 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
     }));
     return { order, scope, hash: requestHash(create), entries };
   });
+  // The rows go as one JSON document, so the statement's text is the same for any batch and is
+  // prepared once per connection; `i` keeps them in the order given.
   const rows = await runSql<OrderRow[]>(
     em,
-    `insert into player_order (${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, status, entries)
-     values ${prepared.map(() => ROW_PLACEHOLDERS).join(', ')}
+    `insert into player_order (${ACCEPTED_COLUMNS}, status)
+     select ${ACCEPTED_COLUMNS}, 'queued'
+       from jsonb_to_recordset(?::jsonb) as r(${ACCEPTED_ROW_TYPE})
+      order by r.i
      on conflict do nothing
      returning ${ORDER_COLUMNS}`,
-    prepared.flatMap(({ order, scope, hash, entries }) => [
-      ...ORDER_HEADER_KEYS.map((key) => order[key]),
-      scope,
-      hash,
-      JSON.stringify(entries),
-    ]),
+    [
+      JSON.stringify(
+        prepared.map(({ order, scope, hash, entries }, i) => ({
+          i,
+          ...pick(order, ORDER_HEADER_KEYS),
+          ref_scope: scope,
+          request_hash: hash,
+          entries,
+        })),
+      ),
+    ],
+    { prepared: true },
   );
   const inserted = new Map(rows.map((row) => [row.order_id, row]));
   const results: AcceptResult[] = [];
