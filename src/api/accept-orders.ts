@@ -11,7 +11,7 @@ export type OrderAccepter = (submission: Submission) => Promise<AcceptResult>;
 
 /**
  * The accept path's store-and-enqueue, shared by every submit in this process: concurrent submits
- * are stored by one multi-row insert (which commits before anyone is answered, so no 202 goes out
+ * are stored by one insert (which commits before anyone is answered, so no 202 goes out
  * before its order is durable), then enqueued by one `addBulk`, and each caller gets its own answer.
  *
  * Not one transaction on purpose: a connection that dies inside one makes knex answer "Transaction
