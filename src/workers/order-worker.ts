@@ -215,8 +215,15 @@ async function giveUpOnNextOrder(
     },
     'order errored; the orders after it get a job of their own',
   );
-  if (errored.nextOrderId !== null) {
+  if (errored.nextOrderId === null) return;
+  try {
     await enqueueAgain(deps.queue, { order_id: errored.nextOrderId, player_uuid: target.playerUuid });
+  } catch (error) {
+    // The job still fails with the order's own error; the sweeper delivers the orders behind it.
+    deps.logger.warn(
+      { player_uuid: target.playerUuid, order_id: errored.nextOrderId, err: error },
+      'enqueue failed; left to the sweeper',
+    );
   }
 }
 

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createOrderQueue, createProducerConnection } from '../../src/queue/order-queue.js';
 import { markNextOrderErrored } from '../../src/stores/order-store.js';
+import { createOrderProcessor } from '../../src/workers/order-worker.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { results, statusesOf, waitForOrders } from '../helpers/orders.js';
-import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
+import { acceptOrder, jobFor, poisonOrders, processorDeps, processorFor } from '../helpers/processor.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -212,6 +217,36 @@ describe('the order processor, called as a function', () => {
     await processor()(job!);
     expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'errored', 'succeeded']);
     expect(await h.balance(player, GEMS)).toBe(200);
+  });
+
+  it("still fails with the order's own error when the orders behind it cannot be enqueued", async () => {
+    const player = newPlayer();
+    const poison = await poisonOrders(h);
+    const failing = await accept({ ...grantGems(player), order_id: `poison-${player}` });
+    const behind = await accept(grantGems(player));
+    // A queue whose connection to Redis drops once it is up.
+    const proxy = new TcpProxy('127.0.0.1', 6379);
+    await proxy.start();
+    const config = loadConfig({
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      QUEUE_PREFIX: h.config.QUEUE_PREFIX,
+    });
+    const connection = createProducerConnection(config);
+    connection.on('error', () => undefined);
+    const unreachable = createOrderQueue(config, connection, createLogger('silent', 'armory-test'));
+    await unreachable.waitUntilReady();
+    await proxy.cut();
+    try {
+      const processor = createOrderProcessor({ ...processorDeps(h), queue: unreachable });
+      await expect(processor(jobFor(h, failing, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
+        /poison order refused/,
+      );
+      expect(await statusesOf(h, failing, behind)).toEqual(['errored', 'queued']);
+    } finally {
+      await poison.cure();
+      connection.disconnect();
+      await proxy.stop();
+    }
   });
 
   it('never errors an order for the failure of the order ahead of it', async () => {

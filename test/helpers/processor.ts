@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { OrderJob } from '../../src/queue/order-queue.js';
 import { CatalogCache } from '../../src/stores/catalog-store.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
-import { createOrderProcessor } from '../../src/workers/order-worker.js';
+import { createOrderProcessor, type OrderProcessorDeps } from '../../src/workers/order-worker.js';
 import type { Harness } from './harness.js';
 
 /**
@@ -13,14 +13,20 @@ import type { Harness } from './harness.js';
  * process does: jobs handed to it in the same tick are applied in one group.
  */
 export const processorFor = (h: Harness, logger: Logger = createLogger('silent', 'armory-test')) =>
-  createOrderProcessor({
-    orm: h.orm,
-    config: h.config,
-    logger,
-    catalogCache: new CatalogCache(),
-    metrics: new Metrics(),
-    queue: h.queue,
-  });
+  createOrderProcessor(processorDeps(h, logger));
+
+/** What a worker process gives its order processor, on the harness's database and queue. */
+export const processorDeps = (
+  h: Harness,
+  logger: Logger = createLogger('silent', 'armory-test'),
+): OrderProcessorDeps => ({
+  orm: h.orm,
+  config: h.config,
+  logger,
+  catalogCache: new CatalogCache(),
+  metrics: new Metrics(),
+  queue: h.queue,
+});
 
 /** A job as BullMQ hands it to the processor: its data (the order that brought it, and its player), and how many attempts came before. */
 export const jobFor = (h: Harness, orderId: string, player: string, attemptsMade = 0) =>
