@@ -1,5 +1,5 @@
 import { naturalBatches } from '../natural-batches.js';
-import { enqueueOrdersPromptly } from '../queue/order-queue.js';
+import { enqueuePlayersPromptly } from '../queue/order-queue.js';
 import { acceptOrders, type AcceptResult, type Submission } from '../stores/order-store.js';
 import type { ApiDeps } from './deps.js';
 
@@ -12,7 +12,8 @@ export type OrderAccepter = (submission: Submission) => Promise<AcceptResult>;
 /**
  * The accept path's store-and-enqueue, shared by every submit in this process: concurrent submits
  * are stored by one insert (which commits before anyone is answered, so no 202 goes out
- * before its order is durable), then enqueued by one `addBulk`, and each caller gets its own answer.
+ * before its order is durable), then given one job naming their players, and each caller gets its
+ * own answer.
  *
  * Not one transaction on purpose: a connection that dies inside one makes knex answer "Transaction
  * query already complete" instead of the cause, and the caller a 500 instead of a 503. Should the
@@ -28,17 +29,19 @@ export function createOrderAccepter({
 }: Pick<ApiDeps, 'orm' | 'queue' | 'logger' | 'telemetry'>): OrderAccepter {
   return naturalBatches(async (submissions: Submission[]) => {
     const results = await acceptOrders(orm.em.fork(), submissions);
-    const jobs = results.flatMap(({ kind, order }) =>
-      kind === 'accepted' ? [{ order_id: order.order_id, player_uuid: order.player_uuid }] : [],
-    );
-    if (jobs.length > 0) {
-      telemetry.metrics.ordersAccepted.inc(jobs.length);
+    const accepted = results.flatMap(({ kind, order }) => (kind === 'accepted' ? [order] : []));
+    if (accepted.length > 0) {
+      telemetry.metrics.ordersAccepted.inc(accepted.length);
       try {
-        await enqueueOrdersPromptly(queue, jobs, ENQUEUE_TIMEOUT_MS);
+        await enqueuePlayersPromptly(
+          queue,
+          accepted.map((order) => order.player_uuid),
+          ENQUEUE_TIMEOUT_MS,
+        );
       } catch (error) {
         // The orders are durable; the sweeper delivers them once the queue is reachable again.
         logger.warn(
-          { order_ids: jobs.map((job) => job.order_id), err: error },
+          { order_ids: accepted.map((order) => order.order_id), err: error },
           'enqueue failed; left to the sweeper',
         );
       }

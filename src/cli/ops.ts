@@ -9,7 +9,7 @@ import { type PlayerOrderView } from '../domain/order.js';
 import { orderId as orderIdSchema } from '../domain/schema-types.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadConfigOrExit } from '../config.js';
-import { countJobs, createOrderQueue, jobStateOf, type OrderJob } from '../queue/order-queue.js';
+import { countJobs, createOrderQueue, liveJobOfPlayer, type OrderJob } from '../queue/order-queue.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../queue/retry-orders.js';
 
 /**
@@ -147,12 +147,12 @@ async function showOrder(connections: Connections, orderId: string): Promise<num
     warn(`no order ${orderId}`);
     return EXIT_FAILED;
   }
-  // PostgreSQL decides the order's status; the job state is shown only as a clue, and the order is
-  // still shown when Redis cannot be reached.
+  // PostgreSQL decides the order's status; the player's live job is shown only as a clue, and the
+  // order is still shown when Redis cannot be reached.
   let jobState: string;
   try {
-    const job = await jobStateOf(await connections.orderQueue(), order);
-    jobState = job === null ? 'none' : `${job.state} (${job.jobId})`;
+    const job = await liveJobOfPlayer(await connections.orderQueue(), order.player_uuid);
+    jobState = job === null ? 'none live for its player' : `${job.state} (${job.jobId})`;
   } catch (error) {
     jobState = `(queue unreachable: ${String(error)})`;
   }
@@ -160,9 +160,9 @@ async function showOrder(connections: Connections, orderId: string): Promise<num
   return EXIT_OK;
 }
 
-const enqueueFailed: EnqueueFailed = (orderId, error) =>
+const enqueueFailed: EnqueueFailed = (orderIds, error) =>
   warn(
-    `warning: ${orderId} is queued again but its job could not be added (${String(error)}); the sweeper will deliver it`,
+    `warning: ${orderIds.length === 1 ? orderIds[0] : `${orderIds.length} orders`} queued again but no job could be added (${String(error)}); the sweeper will deliver them`,
   );
 
 async function retryOne(connections: Connections, orderId: string): Promise<number> {

@@ -7,15 +7,19 @@ import type { Logger } from '../logger.js';
 
 export const ORDER_QUEUE = 'orders';
 
-/** A job only says where there is work: the order and its player. PostgreSQL holds the rest. */
-export const orderJobSchema = z.object({ order_id: orderId, player_uuid: uuid });
-export type OrderJob = z.infer<typeof orderJobSchema>;
-
 /**
- * BullMQ refuses custom ids that are numbers (an `order_id` may be all digits) or hold a `:` (a
- * platform's namespaced event id does; `.` appears in no order id, so the mapping stays one to one).
+ * A job only says where there is work: players with orders waiting, however many orders that is.
+ * PostgreSQL holds the orders; the worker applies everything each named player has waiting.
  */
-export const orderJobId = (orderId: string) => `order-${orderId.replace(':', '.')}`;
+export const orderJobSchema = z.union([
+  z.object({ player_uuids: z.array(uuid).min(1) }),
+  // Jobs from before jobs named players: one order and its player. Any still queued at an upgrade
+  // are applied the same way: the player's waiting orders, that one among them.
+  z
+    .object({ order_id: orderId, player_uuid: uuid })
+    .transform(({ player_uuid }) => ({ player_uuids: [player_uuid] })),
+]);
+export type OrderJob = z.output<typeof orderJobSchema>;
 
 export function orderJobOptions(config: Config): JobsOptions {
   return {
@@ -64,80 +68,60 @@ export function createOrderQueue(config: Config, connection: Redis, logger: Logg
   return queue;
 }
 
-export async function enqueueOrder(queue: Queue<OrderJob>, job: OrderJob): Promise<void> {
-  await enqueueOrders(queue, [job]);
+/**
+ * Gives players with orders waiting one job, in one round trip, however many players and orders:
+ * an accept batch, a sweep or a batch of ops retries is one job. No job is deduplicated: an order
+ * stored after its player's running job last looked gets the job that names it here, and a job that
+ * finds its players with nothing waiting (a sibling applied them first) completes at once.
+ */
+export async function enqueuePlayers(queue: Queue<OrderJob>, playerUuids: Iterable<string>): Promise<void> {
+  const player_uuids = [...new Set(playerUuids)];
+  if (player_uuids.length === 0) return;
+  await queue.add('apply-orders', { player_uuids });
 }
 
 /**
- * A job means "this player has orders waiting": the worker applies all of them, so a player needs
- * one job, not one per order. BullMQ deduplicates on the player: an add while the player's job is
- * waiting or delayed is dropped (that job will find the order in PostgreSQL); an add while it is
- * active is kept (keepLastIfActive) and becomes the player's next job the moment the active one
- * finishes, so an order stored after the active job last looked is never left without a job.
+ * The creation time (ms since the epoch) of the oldest job that will still run or is running, or
+ * null when there is none. Every live job was added at or after it, so an order stored well before
+ * it (its job is added just after its commit) has no live job: what the sweeper looks for.
  */
-const playerJobOptions = (job: OrderJob): JobsOptions => ({
-  jobId: orderJobId(job.order_id),
-  deduplication: { id: job.player_uuid, keepLastIfActive: true },
-});
-
-/** Gives each order's player a job, in one round trip. */
-export async function enqueueOrders(queue: Queue<OrderJob>, jobs: OrderJob[]): Promise<void> {
-  await queue.addBulk(jobs.map((job) => ({ name: 'apply-order', data: job, opts: playerJobOptions(job) })));
+export async function oldestLiveJobTime(queue: Queue<OrderJob>): Promise<number | null> {
+  const [oldestWaiting, activeAndDelayed] = await Promise.all([
+    queue.getJobs(['waiting', 'prioritized'], 0, 0, true),
+    queue.getJobs(['active', 'delayed'], 0, LIVE_JOBS_READ - 1),
+  ]);
+  const times = [...oldestWaiting, ...activeAndDelayed].map((job) => job.timestamp);
+  return times.length === 0 ? null : Math.min(...times);
 }
 
-/** Job states in which the job will still run, or is running. */
-const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+/** Active jobs are at most the workers' concurrency; delayed ones are retries, few unless much fails. */
+const LIVE_JOBS_READ = 1000;
 
 /**
- * Gives an order's player a job again (the sweeper's orders, an ops retry), unless a job that will
- * apply it is live: the player's job that has yet to start (it reads PostgreSQL when it does), or
- * the order's own job. Otherwise the order's old job, if BullMQ still keeps it finished, is removed
- * (BullMQ ignores an add whose job id exists), and a job is added, deduplicated like any other: it
- * becomes the player's next job if their job is active, since that one may have looked already.
- * Returns whether a job was added. Racing another caller is harmless: at worst the player gets a
- * second job, which finds nothing to do.
+ * A job that will still run, or is running, and names the player, with its state: found among the
+ * newest LIVE_JOBS_READ jobs of each live state. Null when none is.
  */
-export async function enqueueAgain(queue: Queue<OrderJob>, order: OrderJob): Promise<boolean> {
-  const jobId = orderJobId(order.order_id);
-  const playerJob = await queue.getDeduplicationJobId(order.player_uuid);
-  if (playerJob !== null) {
-    const state = await queue.getJobState(playerJob);
-    if (LIVE_JOB_STATES.has(state) && (state !== 'active' || playerJob === jobId)) return false;
-  }
-  if (playerJob !== jobId) {
-    const state = await queue.getJobState(jobId);
-    if (LIVE_JOB_STATES.has(state)) return false;
-    if (state !== 'unknown') await queue.remove(jobId);
-  }
-  const job = { order_id: order.order_id, player_uuid: order.player_uuid };
-  await queue.add('apply-order', job, playerJobOptions(job));
-  return true;
-}
-
-/**
- * The job that will apply an order, and its state: the order's own job, or else its player's live
- * job (the order's own add was deduplicated into it). Null when neither exists.
- */
-export async function jobStateOf(
+export async function liveJobOfPlayer(
   queue: Queue<OrderJob>,
-  order: OrderJob,
+  playerUuid: string,
 ): Promise<{ jobId: string; state: string } | null> {
-  const own = orderJobId(order.order_id);
-  const ownState = await queue.getJobState(own);
-  if (ownState !== 'unknown') return { jobId: own, state: ownState };
-  const playerJob = await queue.getDeduplicationJobId(order.player_uuid);
-  if (playerJob === null) return null;
-  const state = await queue.getJobState(playerJob);
-  return state === 'unknown' ? null : { jobId: playerJob, state };
+  for (const state of ['active', 'waiting', 'delayed', 'prioritized'] as const) {
+    const jobs = await queue.getJobs([state], 0, LIVE_JOBS_READ - 1);
+    const job = jobs.find((one) =>
+      orderJobSchema.safeParse(one.data).data?.player_uuids.includes(playerUuid),
+    );
+    if (job?.id !== undefined) return { jobId: job.id, state };
+  }
+  return null;
 }
 
 /**
  * Enqueues, but gives up waiting after `timeoutMs`: an accept must answer promptly even while Redis
  * is away. The order is already durable; the sweeper delivers what this could not.
  */
-export async function enqueueOrdersPromptly(
+export async function enqueuePlayersPromptly(
   queue: Queue<OrderJob>,
-  jobs: OrderJob[],
+  playerUuids: Iterable<string>,
   timeoutMs: number,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -145,7 +129,7 @@ export async function enqueueOrdersPromptly(
     timer = setTimeout(() => reject(new Error(`enqueue took over ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([enqueueOrders(queue, jobs), timeout]);
+    await Promise.race([enqueuePlayers(queue, playerUuids), timeout]);
   } finally {
     clearTimeout(timer);
   }

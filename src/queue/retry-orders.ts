@@ -1,7 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
-import { requeueErroredBatch, requeueErroredOrder, type RequeueResult } from '../stores/order-store.js';
-import { enqueueAgain, type OrderJob } from './order-queue.js';
+import {
+  requeueErroredBatch,
+  requeueErroredOrder,
+  type RequeuedOrder,
+  type RequeueResult,
+} from '../stores/order-store.js';
+import { enqueuePlayers, type OrderJob } from './order-queue.js';
 
 /**
  * Ops' retries of `errored` orders, shared by the admin API and the ops CLI. PostgreSQL decides
@@ -10,15 +15,25 @@ import { enqueueAgain, type OrderJob } from './order-queue.js';
  * sweeper delivers it, as for an order whose first enqueue failed.
  */
 
-/** Told about an order that was re-queued in PostgreSQL but could not be given a job just now. */
-export type EnqueueFailed = (orderId: string, error: unknown) => void;
+/** Told about orders that were re-queued in PostgreSQL but could not be given a job just now. */
+export type EnqueueFailed = (orderIds: string[], error: unknown) => void;
 
-async function deliver(queue: Queue<OrderJob>, order: OrderJob, onEnqueueFailed?: EnqueueFailed) {
+/** What delivering an order needs: its id (for the report) and its player (for the job). */
+type Deliverable = Pick<RequeuedOrder, 'order_id' | 'player_uuid'>;
+
+/** Gives the orders' players one job; answers whether it was added. */
+async function deliver(queue: Queue<OrderJob>, orders: Deliverable[], onEnqueueFailed?: EnqueueFailed) {
   try {
-    await enqueueAgain(queue, order);
+    await enqueuePlayers(
+      queue,
+      orders.map((order) => order.player_uuid),
+    );
     return true;
   } catch (error) {
-    onEnqueueFailed?.(order.order_id, error);
+    onEnqueueFailed?.(
+      orders.map((order) => order.order_id),
+      error,
+    );
     return false;
   }
 }
@@ -31,7 +46,7 @@ export async function retryErroredOrder(
   onEnqueueFailed?: EnqueueFailed,
 ): Promise<RequeueResult> {
   const outcome = await requeueErroredOrder(orm.em.fork(), orderId);
-  if (outcome.kind === 'requeued') await deliver(queue, outcome.order, onEnqueueFailed);
+  if (outcome.kind === 'requeued') await deliver(queue, [outcome.order], onEnqueueFailed);
   return outcome;
 }
 
@@ -64,11 +79,10 @@ export async function retryErroredOrders(
     const batch = await requeueErroredBatch(orm.em.fork(), afterSeq, batchSize);
     if (batch.length === 0) return progress;
     afterSeq = batch[batch.length - 1]!.accept_seq;
-    // One batch's adds go to Redis together: the worker keeps each player's accept order whatever
-    // order the jobs arrive in, since it applies a player's queued orders by accept_seq.
-    const delivered = await Promise.all(batch.map((order) => deliver(queue, order, onEnqueueFailed)));
+    // One job for the batch: the worker applies each player's queued orders by accept_seq.
+    const delivered = await deliver(queue, batch, onEnqueueFailed);
     progress.retried += batch.length;
-    progress.enqueueFailed += delivered.filter((ok) => !ok).length;
+    if (!delivered) progress.enqueueFailed += batch.length;
     onProgress?.({ ...progress });
   }
 }

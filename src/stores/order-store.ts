@@ -289,55 +289,74 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
   };
 }
 
+/** What a failed attempt did to the order it was for. */
+export interface FailedAttempt {
+  orderId: string;
+  /** Whether that was its last attempt: it is `errored` now, for ops. */
+  errored: boolean;
+  /** The player's order waiting next behind it, if any. */
+  nextOrderId: string | null;
+}
+
 /**
- * Gives up on a player's next order after the last attempt of the player's job: `errored`, with a
- * one-line reason for ops. `orderId`, when given, must be that next order (the one whose failure it
- * was); an order waiting behind another is never errored for that one's failure. It does not wait
- * for the player's lock (that lock may be what keeps failing): a group applying the order meanwhile
- * either commits first, and then there is nothing to give up on, or finds it no longer queued at its
- * write and rolls back (saveGroupState). Answers the order errored, if any, and the player's order
- * waiting next behind it, if any.
+ * Counts a failed attempt against a player's next order, with a one-line reason for ops, and gives
+ * up on it at its `maxAttempts`-th: `errored`. An order's attempts are its own, whichever jobs made
+ * them. `orderId`, when given, must be that next order (the one whose failure it was); an order
+ * waiting behind another is never charged for that one's failure. It does not wait for the player's
+ * lock (that lock may be what keeps failing): a group applying the order meanwhile either commits
+ * first, and then there is nothing to charge, or finds it no longer queued at its write and rolls
+ * back (saveGroupState). Null when there was no such order.
  */
-export async function markNextOrderErrored(
+export async function recordFailedAttempt(
   em: EntityManager,
   playerUuid: string,
   reason: string,
-  orderId: string | null = null,
-): Promise<{ orderId: string; nextOrderId: string | null } | null> {
-  const [row] = await runSql<{ order_id: string; next_order_id: string | null }[]>(
+  orderId: string | null,
+  maxAttempts: number,
+): Promise<FailedAttempt | null> {
+  const [row] = await runSql<{ order_id: string; errored: boolean; next_order_id: string | null }[]>(
     em,
     `with next as (
        select order_id, accept_seq from player_order
         where player_uuid = ? and status = 'queued' order by accept_seq limit 1
      )
      update player_order o
-        set status = 'errored', last_error = ?, attempts = attempts + 1, completed_time = clock_timestamp()
+        set attempts = o.attempts + 1, last_error = ?,
+            status = case when o.attempts + 1 >= ? then 'errored' else o.status end,
+            completed_time = case when o.attempts + 1 >= ? then clock_timestamp() end
        from next
       where o.order_id = next.order_id and o.player_uuid = ? and o.status = 'queued'
         and (?::text is null or o.order_id = ?)
-      returning o.order_id,
+      returning o.order_id, o.status = 'errored' as errored,
         (select behind.order_id from player_order behind
           where behind.player_uuid = o.player_uuid and behind.status = 'queued'
             and behind.accept_seq > next.accept_seq
           order by behind.accept_seq limit 1) as next_order_id`,
-    [playerUuid, reason.slice(0, 500), playerUuid, orderId, orderId],
+    [playerUuid, reason.slice(0, 500), maxAttempts, maxAttempts, playerUuid, orderId, orderId],
   );
-  return row ? { orderId: row.order_id, nextOrderId: row.next_order_id } : null;
+  return row ? { orderId: row.order_id, errored: row.errored, nextOrderId: row.next_order_id } : null;
 }
 
-/** Orders stored a while ago that are still waiting: candidates for another delivery. */
-export async function findStaleQueuedOrders(
+/**
+ * Players with orders stored a while ago that are still waiting, oldest first: candidates for
+ * another delivery. Only orders older than `minAgeMs` by the database's clock, and stored before
+ * `storedBefore` when it is given.
+ */
+export async function findPlayersWithStaleOrders(
   em: EntityManager,
-  olderThanMs: number,
+  minAgeMs: number,
+  storedBefore: Date | null,
   limit: number,
-): Promise<{ order_id: string; player_uuid: string }[]> {
-  return runSql(
+): Promise<string[]> {
+  const rows = await runSql<{ player_uuid: string }[]>(
     em,
-    `select order_id, player_uuid from player_order
+    `select player_uuid from player_order
       where status = 'queued' and created_time < clock_timestamp() - make_interval(secs => ?)
-      order by accept_seq limit ?`,
-    [olderThanMs / 1000, limit],
+        and (?::timestamptz is null or created_time < ?::timestamptz)
+      group by player_uuid order by min(accept_seq) limit ?`,
+    [minAgeMs / 1000, storedBefore, storedBefore, limit],
   );
+  return rows.map((row) => row.player_uuid);
 }
 
 export type RequeueResult =
@@ -346,17 +365,17 @@ export type RequeueResult =
   | { kind: 'not_found' };
 
 /**
- * Puts an `errored` order back to `queued` for ops, with its error and completion time cleared. The
- * conditional update decides: of two retries at once, one flips it and the other finds it no longer
- * `errored`; an order that is queued or final is never touched, so it cannot be applied twice. The
- * order keeps its accept_seq, so among the player's orders still queued it goes first; the orders
- * applied while it was errored stay applied, and it takes effect after them, with the next
- * applied_seq. Enqueueing is the caller's job, after this.
+ * Puts an `errored` order back to `queued` for ops, with its error and completion time cleared and
+ * its attempts given afresh. The conditional update decides: of two retries at once, one flips it
+ * and the other finds it no longer `errored`; an order that is queued or final is never touched, so
+ * it cannot be applied twice. The order keeps its accept_seq, so among the player's orders still
+ * queued it goes first; the orders applied while it was errored stay applied, and it takes effect
+ * after them, with the next applied_seq. Enqueueing is the caller's job, after this.
  */
 export async function requeueErroredOrder(em: EntityManager, orderId: string): Promise<RequeueResult> {
   const rows = await runSql<OrderRow[]>(
     em,
-    `update player_order set status = 'queued', last_error = null, completed_time = null
+    `update player_order set status = 'queued', last_error = null, completed_time = null, attempts = 0
       where order_id = ? and status = 'errored'
       returning ${ORDER_COLUMNS}`,
     [orderId],
@@ -391,7 +410,7 @@ export async function requeueErroredBatch(
         order by accept_seq limit ?
         for update skip locked
      )
-     update player_order o set status = 'queued', last_error = null, completed_time = null
+     update player_order o set status = 'queued', last_error = null, completed_time = null, attempts = 0
        from picked
       where o.order_id = picked.order_id and o.status = 'errored'
       returning o.order_id, o.player_uuid, o.accept_seq`,

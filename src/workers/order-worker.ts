@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
-import { markNextOrderErrored } from '../stores/order-store.js';
+import { recordFailedAttempt, type FailedAttempt } from '../stores/order-store.js';
 import {
   applyOrderGroup,
   BatchFailedError,
@@ -16,7 +16,7 @@ import { naturalBatches } from '../natural-batches.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { enqueueAgain, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
+import { enqueuePlayers, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
 
 export interface OrderProcessorDeps {
   orm: Orm;
@@ -59,24 +59,18 @@ function reportGroup(
   }
 }
 
-/** The player a job is for, the order that brought it (for logs), and where it stands in its attempts. */
+/** One player of a job, the job (for logs), and where the job stands in its attempts. */
 interface PlayerJob {
   playerUuid: string;
-  orderId: string;
+  jobId: string | undefined;
   attempt: number;
   lastAttempt: boolean;
 }
 
-function playerJobOf(job: Job<OrderJob>): PlayerJob {
+function playersOf(job: Job<OrderJob>): string[] {
   const parsed = orderJobSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
-  const attempt = job.attemptsMade + 1;
-  return {
-    playerUuid: parsed.data.player_uuid,
-    orderId: parsed.data.order_id,
-    attempt,
-    lastAttempt: attempt >= (job.opts.attempts ?? 1),
-  };
+  return parsed.data.player_uuids;
 }
 
 type ApplyInGroup = (request: GroupRequest) => Promise<RequestOutcome>;
@@ -110,7 +104,8 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
       reportGroup(finished, Math.round(performance.now() - started), deps);
       return outcomes;
     },
-    config.WORKER_CONCURRENCY,
+    // A request loads at least one order, so a group never needs more requests than it holds orders.
+    config.ORDER_BATCH_SIZE,
     config.WORKER_GROUPS_IN_FLIGHT,
   );
 }
@@ -173,7 +168,7 @@ function attemptFailed(logger: Logger, target: PlayerJob, failure: unknown): unk
   logger.warn(
     {
       player_uuid: target.playerUuid,
-      job_order_id: target.orderId,
+      job_id: target.jobId,
       failed_order_id: failure instanceof BatchFailedError ? (failure.orderIds[0] ?? null) : null,
       attempt: target.attempt,
       last_attempt: target.lastAttempt,
@@ -185,66 +180,105 @@ function attemptFailed(logger: Logger, target: PlayerJob, failure: unknown): unk
 }
 
 /**
- * On the job's last attempt: errors the player's next order, if the failure is that order's own
- * (the group that failed was that order alone, or the player could not even be locked), and gives
- * the orders behind it a job of their own, with attempts of their own: an errored order holds
- * nothing back. BullMQ starts that job the moment this one fails (see enqueueOrders).
+ * Charges a player's failed attempt to the order whose failure it was (the group that failed was
+ * that order alone, or the player could not even be locked). An order's attempts are its own,
+ * counted in PostgreSQL whichever jobs made them; at JOB_ATTEMPTS it is errored, and holds nothing
+ * back. On the job's last attempt, the player's orders still waiting (that one, if it has attempts
+ * left, or those behind it) get a job of their own.
  */
-async function giveUpOnNextOrder(
+async function chargeFailedAttempt(
   deps: OrderProcessorDeps,
   target: PlayerJob,
   failure: unknown,
 ): Promise<void> {
-  if (!target.lastAttempt) return;
+  const { logger, config } = deps;
   const failedOrders = failure instanceof BatchFailedError ? failure.orderIds : [];
   if (failedOrders.length > 1) return;
-  const errored = await markNextOrderErrored(
-    deps.orm.em.fork(),
-    target.playerUuid,
-    summarizeError(causeOf(failure)),
-    failedOrders[0] ?? null,
-  );
-  if (errored === null) return;
-  deps.metrics.orderFinished('errored');
-  deps.logger.error(
-    {
-      order_id: errored.orderId,
-      player_uuid: target.playerUuid,
-      next_order_id: errored.nextOrderId,
-      err: causeOf(failure),
-    },
-    'order errored; the orders after it get a job of their own',
-  );
-  if (errored.nextOrderId === null) return;
+  let charged: FailedAttempt | null;
   try {
-    await enqueueAgain(deps.queue, { order_id: errored.nextOrderId, player_uuid: target.playerUuid });
-  } catch (error) {
-    // The job still fails with the order's own error; the sweeper delivers the orders behind it.
-    deps.logger.warn(
-      { player_uuid: target.playerUuid, order_id: errored.nextOrderId, err: error },
-      'enqueue failed; left to the sweeper',
+    charged = await recordFailedAttempt(
+      deps.orm.em.fork(),
+      target.playerUuid,
+      summarizeError(causeOf(failure)),
+      failedOrders[0] ?? null,
+      config.JOB_ATTEMPTS,
     );
+  } catch (error) {
+    // PostgreSQL itself is failing: nothing is charged; the job's retries, or the sweeper, come back.
+    logger.warn({ player_uuid: target.playerUuid, err: error }, 'could not record the failed attempt');
+    return;
+  }
+  if (charged === null) return;
+  if (charged.errored) {
+    deps.metrics.orderFinished('errored');
+    logger.error(
+      {
+        order_id: charged.orderId,
+        player_uuid: target.playerUuid,
+        next_order_id: charged.nextOrderId,
+        err: causeOf(failure),
+      },
+      'order errored; the orders after it are not held back',
+    );
+  }
+  const stillWaiting = !charged.errored || charged.nextOrderId !== null;
+  if (!target.lastAttempt || !stillWaiting) return;
+  try {
+    await enqueuePlayers(deps.queue, [target.playerUuid]);
+  } catch (error) {
+    // The job still fails with the order's own error; the sweeper delivers what is waiting.
+    logger.warn({ player_uuid: target.playerUuid, err: error }, 'enqueue failed; left to the sweeper');
   }
 }
 
 /**
- * A job means "this player has orders waiting" (enqueueOrders keeps one per player): the worker
- * applies everything the player has waiting, in accept order, until nothing is left. A failed
- * attempt is retried by the queue with backoff; the player's orders accepted meanwhile wait for
- * that retry, behind the order that failed. The last attempt errors that order, if the failure is
- * its own, and hands the player's later orders to a new job; the job then fails with the error,
- * for ops to see.
+ * A failed attempt's retry names only the players it failed for: the others' orders are final, and
+ * their players' later orders have jobs of their own. If the job cannot be changed, the retry names
+ * them all again and finds nothing waiting for the rest.
+ */
+async function narrowRetryTo(deps: OrderProcessorDeps, job: Job<OrderJob>, playerUuids: string[]) {
+  try {
+    await job.updateData({ player_uuids: playerUuids });
+  } catch (error) {
+    deps.logger.warn({ job_id: job.id, err: error }, 'could not narrow the retry to the players that failed');
+  }
+}
+
+/**
+ * A job names players with orders waiting (enqueuePlayers): for each, the worker applies everything
+ * they have waiting, in accept order, until nothing is left, all players at once, in the groups of
+ * the process. A failed attempt is charged to the order that failed (chargeFailedAttempt) and
+ * retried by the queue with backoff, for the players it failed for; their orders accepted meanwhile
+ * wait behind the order that failed. The job then fails with the error, for ops to see.
  */
 export function createOrderProcessor(deps: OrderProcessorDeps) {
   const applyInGroup = createGroupApplier(deps);
   return async (job: Job<OrderJob>): Promise<void> => {
-    const target = playerJobOf(job);
-    try {
-      await applyPlayerQueue(deps, applyInGroup, target);
-    } catch (failure) {
-      await giveUpOnNextOrder(deps, target, failure);
-      throw causeOf(failure);
+    const players = playersOf(job);
+    const attempt = job.attemptsMade + 1;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    const failures = await Promise.all(
+      players.map(async (playerUuid) => {
+        const target: PlayerJob = { playerUuid, jobId: job.id, attempt, lastAttempt };
+        try {
+          await applyPlayerQueue(deps, applyInGroup, target);
+          return null;
+        } catch (failure) {
+          await chargeFailedAttempt(deps, target, failure);
+          return { playerUuid, failure };
+        }
+      }),
+    );
+    const failed = failures.filter((one) => one !== null);
+    if (failed.length === 0) return;
+    if (!lastAttempt && failed.length < players.length) {
+      await narrowRetryTo(
+        deps,
+        job,
+        failed.map((one) => one.playerUuid),
+      );
     }
+    throw causeOf(failed[0]!.failure);
   };
 }
 

@@ -1,21 +1,28 @@
 import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
-import { findStaleQueuedOrders } from '../stores/order-store.js';
+import { findPlayersWithStaleOrders } from '../stores/order-store.js';
 import type { Logger } from '../logger.js';
-import { enqueueAgain, type OrderJob } from '../queue/order-queue.js';
+import { enqueuePlayers, oldestLiveJobTime, type OrderJob } from '../queue/order-queue.js';
 
 /**
- * PostgreSQL is the source of truth; Redis only delivers. An order that is stored but has no live
- * job (the enqueue failed, the process died between commit and enqueue, Redis lost its data) is
- * enqueued again. A second job for an order that is already final finds nothing to do.
+ * Allowed difference between the clocks of the processes that stamp jobs (Redis clients) and of
+ * PostgreSQL, plus the time from an accept's commit to its job's add.
+ */
+const CLOCK_MARGIN_MS = 1000;
+
+/**
+ * PostgreSQL is the source of truth; Redis only delivers. Orders that are stored but have no live
+ * job (the enqueue failed, the process died between commit and enqueue, Redis lost its data) are
+ * given one job naming their players. An order stored after the oldest live job was added may be
+ * waiting for that job's successors, so only orders stored before it are taken; a job for a player
+ * who has nothing waiting any more finds nothing to do. Answers the number of players.
  */
 export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeMs: number): Promise<number> {
-  const stale = await findStaleQueuedOrders(orm.em.fork(), minAgeMs, 500);
-  let enqueued = 0;
-  for (const order of stale) {
-    if (await enqueueAgain(queue, order)) enqueued++;
-  }
-  return enqueued;
+  const oldestJob = await oldestLiveJobTime(queue);
+  const storedBefore = oldestJob === null ? null : new Date(oldestJob - CLOCK_MARGIN_MS);
+  const players = await findPlayersWithStaleOrders(orm.em.fork(), minAgeMs, storedBefore, 500);
+  await enqueuePlayers(queue, players);
+  return players.length;
 }
 
 export function startSweeper(deps: {
@@ -29,8 +36,8 @@ export function startSweeper(deps: {
   const timer = setInterval(() => {
     running = running.then(async () => {
       try {
-        const enqueued = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
-        if (enqueued > 0) deps.logger.warn({ enqueued }, 'sweeper re-enqueued stored orders that had no job');
+        const players = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
+        if (players > 0) deps.logger.warn({ players }, 'sweeper gave a job to players whose orders had none');
       } catch (error) {
         deps.logger.warn({ err: error }, 'sweep failed; will try again');
       }

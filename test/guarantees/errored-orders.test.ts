@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createOrderQueue, createProducerConnection } from '../../src/queue/order-queue.js';
-import { markNextOrderErrored } from '../../src/stores/order-store.js';
+import { createOrderQueue, createProducerConnection, liveJobOfPlayer } from '../../src/queue/order-queue.js';
+import { recordFailedAttempt } from '../../src/stores/order-store.js';
 import { createOrderProcessor } from '../../src/workers/order-worker.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
-import { results, statusesOf, waitForOrders } from '../helpers/orders.js';
+import { attemptsOf, results, statusesOf, waitForOrders } from '../helpers/orders.js';
 import { acceptOrder, jobFor, poisonOrders, processorDeps, processorFor } from '../helpers/processor.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/wait.js';
@@ -95,9 +95,8 @@ describe('an order that errors, then is retried', () => {
     } finally {
       await poison.cure();
     }
-    // One failed job per failing order, each having used every attempt.
-    const failed = (await h.queue.getFailed()).filter((job) => job.data.player_uuid === player);
-    expect(failed.map((job) => job.attemptsMade)).toEqual([2, 2]);
+    // Each failing order used every attempt of its own, whichever jobs made them.
+    expect(await attemptsOf(h, ids[0]!, ids[1]!)).toEqual([2, 2]);
     expect(await h.balance(player, GEMS)).toBe(100);
   });
 
@@ -144,7 +143,7 @@ describe('the order processor, called as a function', () => {
     await h.sql(`create trigger refuse_batches after update on player_order referencing new table as changed
                  for each statement execute function refuse_batches()`);
     try {
-      await processor()(jobFor(h, first, player, 0));
+      await processor()(jobFor(h, player, 0));
     } finally {
       await h.sql('drop trigger refuse_batches on player_order');
       await h.sql('drop function refuse_batches()');
@@ -158,8 +157,9 @@ describe('the order processor, called as a function', () => {
     const player = newPlayer();
     const orderId = await accept(grantGems(player));
     // Ops (or a job's last attempt) gave up on it while a batch was applying it.
-    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'gave up')).toEqual({
+    expect(await recordFailedAttempt(h.orm.em.fork(), player, 'gave up', null, 1)).toEqual({
       orderId,
+      errored: true,
       nextOrderId: null,
     });
     const write = h.orm.em.fork().transactional(async (tx) => {
@@ -190,33 +190,52 @@ describe('the order processor, called as a function', () => {
     expect(await h.balance(player, GEMS)).toBe(0);
   });
 
-  it('errors only the order that fails, on the last attempt, and hands the orders behind it a job', async () => {
+  it('errors only the order that fails, at its last attempt, and hands the orders behind it a job', async () => {
     const player = newPlayer();
     const poison = await poisonOrders(h);
     const before = await accept(grantGems(player));
     const failing = await accept({ ...grantGems(player), order_id: `poison-${player}` });
     const behind = await accept(grantGems(player));
+    const jobs = await h.queue.getJobs(['waiting']);
     try {
-      // An attempt before the last applies what comes before the failing order, and errors nothing.
-      await expect(processor()(jobFor(h, before, player, 0))).rejects.toThrow(/poison order refused/);
-      expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'queued', 'queued']);
-
-      const lastAttempt = h.config.JOB_ATTEMPTS - 1;
-      await expect(processor()(jobFor(h, before, player, lastAttempt))).rejects.toThrow(
+      // Attempts before the last apply what comes before the failing order, and error nothing.
+      for (let attempt = 0; attempt < h.config.JOB_ATTEMPTS - 1; attempt++) {
+        await expect(processor()(jobFor(h, player, attempt))).rejects.toThrow(/poison order refused/);
+        expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'queued', 'queued']);
+        expect(await attemptsOf(h, failing)).toEqual([attempt + 1]);
+      }
+      await expect(processor()(jobFor(h, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
         /poison order refused/,
       );
       expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'errored', 'queued']);
+      expect(await attemptsOf(h, failing)).toEqual([h.config.JOB_ATTEMPTS]);
     } finally {
       await poison.cure();
     }
-    // The player still has a job waiting in the queue, and it applies the order behind.
-    const jobId = await h.queue.getDeduplicationJobId(player);
-    expect(jobId).not.toBeNull();
-    expect(await h.queue.getJobState(jobId!)).toBe('waiting');
-    const job = await h.queue.getJob(jobId!);
-    await processor()(job!);
+    // The player has a new job waiting in the queue, and it applies the order behind.
+    const handedOff = await liveJobOfPlayer(h.queue, player);
+    expect(handedOff?.state).toBe('waiting');
+    expect(jobs.map((job) => job.id)).not.toContain(handedOff!.jobId);
+    await processor()((await h.queue.getJob(handedOff!.jobId))!);
     expect(await statusesOf(h, before, failing, behind)).toEqual(['succeeded', 'errored', 'succeeded']);
     expect(await h.balance(player, GEMS)).toBe(200);
+  });
+
+  it("hands the player a job on the job's last attempt when the failing order has attempts left", async () => {
+    const player = newPlayer();
+    const poison = await poisonOrders(h);
+    const failing = await accept({ ...grantGems(player), order_id: `poison-${player}` });
+    try {
+      // Its first attempt was the last of a job that had failed on something else before.
+      await expect(processor()(jobFor(h, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
+        /poison order refused/,
+      );
+      expect(await statusesOf(h, failing)).toEqual(['queued']);
+      expect(await attemptsOf(h, failing)).toEqual([1]);
+      expect((await liveJobOfPlayer(h.queue, player))?.state).toBe('waiting');
+    } finally {
+      await poison.cure();
+    }
   });
 
   it("still fails with the order's own error when the orders behind it cannot be enqueued", async () => {
@@ -237,8 +256,12 @@ describe('the order processor, called as a function', () => {
     await unreachable.waitUntilReady();
     await proxy.cut();
     try {
+      await h.sql('update player_order set attempts = ? where order_id = ?', [
+        h.config.JOB_ATTEMPTS - 1,
+        failing,
+      ]);
       const processor = createOrderProcessor({ ...processorDeps(h), queue: unreachable });
-      await expect(processor(jobFor(h, failing, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
+      await expect(processor(jobFor(h, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
         /poison order refused/,
       );
       expect(await statusesOf(h, failing, behind)).toEqual(['errored', 'queued']);
@@ -249,16 +272,21 @@ describe('the order processor, called as a function', () => {
     }
   });
 
-  it('never errors an order for the failure of the order ahead of it', async () => {
+  it('never charges an order for the failure of the order ahead of it', async () => {
     const player = newPlayer();
     const ahead = await accept(grantGems(player));
     const behind = await accept(grantGems(player));
+    const charge = (orderId: string, maxAttempts: number) =>
+      recordFailedAttempt(h.orm.em.fork(), player, 'its failure', orderId, maxAttempts);
     // The group that failed was applying `ahead`: `behind` is not the player's next order.
-    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'not its failure', behind)).toBeNull();
+    expect(await charge(behind, 1)).toBeNull();
     expect(await statusesOf(h, ahead, behind)).toEqual(['queued', 'queued']);
-    expect(await markNextOrderErrored(h.orm.em.fork(), player, 'its failure', ahead)).toEqual({
-      orderId: ahead,
-      nextOrderId: behind,
-    });
+    expect(await attemptsOf(h, ahead, behind)).toEqual([0, 0]);
+    // Charged, with attempts left: still queued.
+    expect(await charge(ahead, 2)).toEqual({ orderId: ahead, errored: false, nextOrderId: behind });
+    expect(await statusesOf(h, ahead, behind)).toEqual(['queued', 'queued']);
+    expect(await charge(ahead, 2)).toEqual({ orderId: ahead, errored: true, nextOrderId: behind });
+    expect(await statusesOf(h, ahead, behind)).toEqual(['errored', 'queued']);
+    expect(await attemptsOf(h, ahead, behind)).toEqual([2, 0]);
   });
 });

@@ -6,8 +6,8 @@ import { createLogger } from '../../src/logger.js';
 import {
   createOrderQueue,
   createProducerConnection,
-  enqueueOrder,
-  orderJobId,
+  enqueuePlayers,
+  liveJobOfPlayer,
 } from '../../src/queue/order-queue.js';
 import { uniqueName } from '../helpers/database.js';
 import { newPlayer, removeOrderQueue, startHarness, type Harness } from '../helpers/harness.js';
@@ -179,9 +179,9 @@ describe('a queue whose Redis drops while it starts', () => {
     try {
       await sleep(1500);
       await proxy.restore();
-      const job = { order_id: 'after-the-drop', player_uuid: newPlayer() };
-      await until(() => enqueueOrder(queue, job).then(() => true), 'the queue to take a job', 10_000);
-      expect(await queue.getJobState(orderJobId(job.order_id))).toBe('waiting');
+      const player = newPlayer();
+      await until(() => enqueuePlayers(queue, [player]).then(() => true), 'the queue to take a job', 10_000);
+      expect((await liveJobOfPlayer(queue, player))?.state).toBe('waiting');
     } finally {
       await queue.close();
       connection.disconnect();

@@ -7,6 +7,7 @@ import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { bundleAndClaimsCatalog, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { statusesOf, waitForOrders } from '../helpers/orders.js';
+import { liveJobOfPlayer } from '../../src/queue/order-queue.js';
 import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
 import { killStartedProcesses, startWorkerProcess } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
@@ -66,7 +67,7 @@ describe('the jobs a worker holds', () => {
       players.map(async (player) => ({ player, id: await accept(grantGems(player)) })),
     );
     const processor = processorFor(h);
-    await Promise.all(orders.map(({ player, id }) => processor(jobFor(h, id, player))));
+    await Promise.all(orders.map(({ player }) => processor(jobFor(h, player))));
 
     expect(await statusesOf(h, ...orders.map((order) => order.id))).toEqual(players.map(() => 'succeeded'));
     expect(
@@ -91,14 +92,19 @@ describe('the jobs a worker holds', () => {
     const poisonOrder = await accept({ ...grantGems(poisoned), order_id: `poison-${poisoned}` });
     const behindPoison = await accept(grantGems(poisoned));
     const lastOrder = await accept(grantGems(last));
+    // Its earlier attempts failed too: this one is its last.
+    await h.sql('update player_order set attempts = ? where order_id = ?', [
+      h.config.JOB_ATTEMPTS - 1,
+      poisonOrder,
+    ]);
     try {
       const processor = processorFor(h, logger);
       const lastAttempt = h.config.JOB_ATTEMPTS - 1;
 
       const [firstJob, poisonJob, lastJob] = await Promise.allSettled([
-        processor(jobFor(h, firstOrder, first, lastAttempt)),
-        processor(jobFor(h, poisonOrder, poisoned, lastAttempt)),
-        processor(jobFor(h, lastOrder, last, lastAttempt)),
+        processor(jobFor(h, first, lastAttempt)),
+        processor(jobFor(h, poisoned, lastAttempt)),
+        processor(jobFor(h, last, lastAttempt)),
       ]);
       expect(
         lines.find((line) => line.msg === 'group failed; applying its requests one by one'),
@@ -120,9 +126,10 @@ describe('the jobs a worker holds', () => {
     } finally {
       await poison.cure();
     }
-    // The order behind the poison is left to its player's job, which applies it.
-    const playerJob = await h.queue.getJob((await h.queue.getDeduplicationJobId(poisoned))!);
-    await processorFor(h)(playerJob!);
+    // The order behind the poison is handed to a job of its player's own, which applies it.
+    const handedOff = await liveJobOfPlayer(h.queue, poisoned);
+    expect(handedOff?.state).toBe('waiting');
+    await processorFor(h)((await h.queue.getJob(handedOff!.jobId))!);
     expect(await statusesOf(h, behindPoison)).toEqual(['succeeded']);
     expect([
       await h.balance(first, GEMS),
@@ -202,9 +209,7 @@ describe('two groups that share a player', () => {
       for (const player of players) orders.push({ player, id: await acceptOrder(h, grantGems(player)) });
     }
     const [one, two] = [processorFor(h), processorFor(h)];
-    await Promise.all(
-      orders.flatMap(({ player, id }) => [one(jobFor(h, id, player)), two(jobFor(h, id, player))]),
-    );
+    await Promise.all(orders.flatMap(({ player }) => [one(jobFor(h, player)), two(jobFor(h, player))]));
     for (const player of players) {
       const own = orders.filter((order) => order.player === player).map((order) => order.id);
       expect(await appliedSeqsOf(h, own)).toEqual([1, 2, 3, 4]);
@@ -242,7 +247,7 @@ describe('promotion counts, read without a lock', () => {
     await other.connect();
     await other.query('begin');
     await other.query('update promotion set uses = uses + 1 where code = $1', [PROMO.oneUse]);
-    const processed = processorFor(h)(jobFor(h, orderId, player));
+    const processed = processorFor(h)(jobFor(h, player));
     await until(async () => {
       const rows = await h.sql<{ n: number }>(
         `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
@@ -265,7 +270,7 @@ describe('promotion counts, read without a lock', () => {
         players.map(async (player) => ({ player, id: await acceptOrder(h, redeem(player, PROMO.open)) })),
       );
       const processor = processorFor(h);
-      await Promise.all(orders.map(({ player, id }) => processor(jobFor(h, id, player))));
+      await Promise.all(orders.map(({ player }) => processor(jobFor(h, player))));
       return Promise.all(orders.map(({ id }) => resultOf(id)));
     };
     // PROMO.open allows one claim per player: each group holds all three players.
@@ -279,7 +284,7 @@ describe('promotion counts, read without a lock', () => {
       players.map(async (player) => ({ player, id: await acceptOrder(h, redeem(player, PROMO.hundred)) })),
     );
     const [one, two] = [processorFor(h), processorFor(h)];
-    await Promise.all(orders.map(({ player, id }, index) => (index % 2 ? one : two)(jobFor(h, id, player))));
+    await Promise.all(orders.map(({ player }, index) => (index % 2 ? one : two)(jobFor(h, player))));
 
     const results = await Promise.all(orders.map(({ id }) => resultOf(id)));
     expect(results.filter((result) => result === 'success')).toHaveLength(100);
@@ -291,7 +296,11 @@ describe('promotion counts, read without a lock', () => {
 describe('a player held elsewhere for longer than DB_LOCK_TIMEOUT_MS', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ worker: false, catalog: baseCatalog, env: { DB_LOCK_TIMEOUT_MS: '300' } });
+    h = await startHarness({
+      worker: false,
+      catalog: baseCatalog,
+      env: { DB_LOCK_TIMEOUT_MS: '300', JOB_ATTEMPTS: '2' },
+    });
   });
   afterAll(() => h.close());
 
@@ -300,14 +309,12 @@ describe('a player held elsewhere for longer than DB_LOCK_TIMEOUT_MS', () => {
     const orderId = await acceptOrder(h, grantGems(player));
     const holder = await holdPlayer(h, player);
     try {
-      await expect(processorFor(h)(jobFor(h, orderId, player))).rejects.toThrow(
+      await expect(processorFor(h)(jobFor(h, player))).rejects.toThrow(
         /player held by another transaction for over 300 ms/,
       );
       expect(await statusesOf(h, orderId)).toEqual(['queued']);
       const lastAttempt = h.config.JOB_ATTEMPTS - 1;
-      await expect(processorFor(h)(jobFor(h, orderId, player, lastAttempt))).rejects.toThrow(
-        /held by another/,
-      );
+      await expect(processorFor(h)(jobFor(h, player, lastAttempt))).rejects.toThrow(/held by another/);
       expect(await statusesOf(h, orderId)).toEqual(['errored']);
     } finally {
       await holder.release();

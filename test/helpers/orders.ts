@@ -73,3 +73,12 @@ export async function statusesOf(h: Harness, ...orderIds: string[]): Promise<str
   );
   return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.status ?? 'missing');
 }
+
+/** The attempts PostgreSQL counted for each order (failed ones, and the one that made it final). */
+export async function attemptsOf(h: Harness, ...orderIds: string[]): Promise<number[]> {
+  const rows = await h.sql<{ order_id: string; attempts: number }>(
+    'select order_id, attempts from player_order where order_id in (?)',
+    [orderIds],
+  );
+  return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.attempts ?? -1);
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { expect } from 'vitest';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -28,13 +29,23 @@ export const processorDeps = (
   queue: h.queue,
 });
 
-/** A job as BullMQ hands it to the processor: its data (the order that brought it, and its player), and how many attempts came before. */
-export const jobFor = (h: Harness, orderId: string, player: string, attemptsMade = 0) =>
-  ({
-    data: { order_id: orderId, player_uuid: player },
+/**
+ * A job as BullMQ hands it to the processor: its data (the players it names), how many attempts
+ * came before, and `updateData`, which changes the data the next attempt gets.
+ */
+export const jobFor = (h: Harness, players: string | string[], attemptsMade = 0) => {
+  const job = {
+    id: `test-${randomUUID()}`,
+    data: { player_uuids: typeof players === 'string' ? [players] : players },
     attemptsMade,
     opts: { attempts: h.config.JOB_ATTEMPTS },
-  }) as unknown as Job<OrderJob>;
+    updateData: (data: OrderJob) => {
+      job.data = data;
+      return Promise.resolve();
+    },
+  };
+  return job as unknown as Job<OrderJob>;
+};
 
 /** Submits an order with the server key, expecting 202; answers its id. */
 export async function acceptOrder(h: Harness, order: Record<string, unknown>): Promise<string> {

@@ -15,8 +15,8 @@ const bulkRetryQuery = z.object({ status: z.literal('errored').describe('The sta
 
 const enqueueFailed =
   (logger: Logger): EnqueueFailed =>
-  (order_id, error) =>
-    logger.warn({ order_id, err: error }, 'retried order not enqueued; left to the sweeper');
+  (order_ids, error) =>
+    logger.warn({ order_ids, err: error }, 'retried orders not enqueued; left to the sweeper');
 
 /**
  * Ops' view of every player's orders, and the retry of `errored` ones. The retry logic is shared

@@ -1,0 +1,170 @@
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_QUEUE, liveJobOfPlayer, type OrderJob } from '../../src/queue/order-queue.js';
+import { sweepStaleOrders } from '../../src/workers/sweeper.js';
+import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { attemptsOf, statusesOf } from '../helpers/orders.js';
+import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
+import { sleep, until } from '../helpers/wait.js';
+
+/**
+ * A job names players with orders waiting (src/queue/order-queue.ts, enqueuePlayers): one job per
+ * accept batch, sweep or batch of retries, and the worker applies everything each named player has
+ * waiting. What must hold: no order is ever left without a job that will apply it, whenever it
+ * arrives, and a job that fails for one player does not hold back the others.
+ */
+
+let h: Harness;
+beforeAll(async () => {
+  // No worker of the harness's own: each test delivers the jobs its way.
+  h = await startHarness({ worker: false, catalog: baseCatalog });
+});
+afterAll(() => h.close());
+
+const waitingJobs = () => h.queue.getJobs(['waiting']);
+
+/** Applies what the waiting jobs name and removes them, leaving no order queued for the next test. */
+async function applyWaitingJobs() {
+  for (const job of await waitingJobs()) await processorFor(h)(job);
+  await h.queue.drain();
+}
+
+describe('jobs', () => {
+  it('are one per accept batch: orders accepted together share a job naming their players', async () => {
+    await h.queue.drain();
+    const players = Array.from({ length: 20 }, newPlayer);
+    const orders = await Promise.all(players.map((player) => acceptOrder(h, grantGems(player))));
+
+    const jobs = await waitingJobs();
+    expect(jobs.length).toBeLessThan(orders.length);
+    expect(jobs.flatMap((job) => job.data.player_uuids).sort()).toEqual([...players].sort());
+
+    const largest = jobs.reduce((most, job) =>
+      job.data.player_uuids.length > most.data.player_uuids.length ? job : most,
+    );
+    expect(largest.data.player_uuids.length).toBeGreaterThan(1);
+    await processorFor(h)(largest);
+    const applied = players.filter((player) => largest.data.player_uuids.includes(player));
+    for (const player of players) {
+      expect(await h.balance(player, GEMS)).toBe(applied.includes(player) ? 100 : 0);
+    }
+    expect(await statusesOf(h, ...orders)).toEqual(
+      players.map((player) => (applied.includes(player) ? 'succeeded' : 'queued')),
+    );
+    await applyWaitingJobs();
+  });
+
+  it("are added for orders accepted while their player's job runs, which are applied", async () => {
+    const player = newPlayer();
+    const processor = processorFor(h);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let firstJob = true;
+    // A real BullMQ worker on the harness's queue, whose first job stays active after applying
+    // everything, until the test lets it finish.
+    const connection = new Redis(h.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const worker = new Worker<OrderJob>(
+      ORDER_QUEUE,
+      async (job: Job<OrderJob>) => {
+        if (!job.data.player_uuids.includes(player)) return;
+        await processor(job);
+        if (firstJob) {
+          firstJob = false;
+          await released;
+        }
+      },
+      { connection, prefix: h.config.QUEUE_PREFIX, concurrency: 4 },
+    );
+    try {
+      const first = await acceptOrder(h, grantGems(player));
+      await until(async () => (await statusesOf(h, first))[0] === 'succeeded', 'the first order to apply');
+
+      // Both arrive while the job that applied the first is still active: neither waits for it.
+      const second = await acceptOrder(h, grantGems(player));
+      const third = await acceptOrder(h, grantGems(player));
+      await until(
+        async () => (await statusesOf(h, second, third)).join() === 'succeeded,succeeded',
+        'the orders accepted meanwhile to apply',
+      );
+      expect(await h.balance(player, GEMS)).toBe(300);
+    } finally {
+      release();
+      await worker.close();
+      connection.disconnect();
+    }
+  });
+
+  it('that fail for one of their players apply the others, and retry only that player', async () => {
+    const [first, poisoned, last] = [newPlayer(), newPlayer(), newPlayer()];
+    const poison = await poisonOrders(h);
+    const firstOrder = await acceptOrder(h, grantGems(first));
+    const poisonOrder = await acceptOrder(h, { ...grantGems(poisoned), order_id: `poison-${poisoned}` });
+    const lastOrder = await acceptOrder(h, grantGems(last));
+    const job = jobFor(h, [first, poisoned, last]);
+    try {
+      await expect(processorFor(h)(job)).rejects.toThrow(/poison order refused/);
+    } finally {
+      await poison.cure();
+    }
+    expect(await statusesOf(h, firstOrder, poisonOrder, lastOrder)).toEqual([
+      'succeeded',
+      'queued',
+      'succeeded',
+    ]);
+    expect(await attemptsOf(h, poisonOrder)).toEqual([1]);
+    expect(job.data.player_uuids).toEqual([poisoned]);
+
+    // The retry, the poison cured: applies it.
+    await processorFor(h)(jobFor(h, job.data.player_uuids, 1));
+    expect(await statusesOf(h, poisonOrder)).toEqual(['succeeded']);
+    expect(await attemptsOf(h, poisonOrder)).toEqual([2]);
+  });
+
+  it('of the earlier shape (one order and its player) are applied the same way', async () => {
+    const player = newPlayer();
+    const orderId = await acceptOrder(h, grantGems(player));
+    const legacy = { ...jobFor(h, player), data: { order_id: orderId, player_uuid: player } };
+    await processorFor(h)(legacy as unknown as Job<OrderJob>);
+    expect(await statusesOf(h, orderId)).toEqual(['succeeded']);
+  });
+});
+
+describe('the sweeper', () => {
+  it('gives one job to the players whose orders have none, and none to orders a live job will reach', async () => {
+    await h.queue.drain();
+    const [lost, alsoLost, delivered] = [newPlayer(), newPlayer(), newPlayer()];
+    const lostOrders = [await acceptOrder(h, grantGems(lost)), await acceptOrder(h, grantGems(alsoLost))];
+    // Their jobs are gone, as if Redis had lost them.
+    await h.queue.drain();
+    // Stored over a second (the sweeper's clock margin) after them, with its job waiting.
+    await sleep(1200);
+    const deliveredOrder = await acceptOrder(h, grantGems(delivered));
+
+    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(2);
+    const jobs = await waitingJobs();
+    expect(jobs).toHaveLength(2);
+    const sweep = jobs.find((job) => !job.data.player_uuids.includes(delivered))!;
+    expect([...sweep.data.player_uuids].sort()).toEqual([lost, alsoLost].sort());
+
+    await processorFor(h)(sweep);
+    expect(await statusesOf(h, ...lostOrders, deliveredOrder)).toEqual(['succeeded', 'succeeded', 'queued']);
+    expect((await liveJobOfPlayer(h.queue, delivered))?.state).toBe('waiting');
+    await applyWaitingJobs();
+    expect(await statusesOf(h, deliveredOrder)).toEqual(['succeeded']);
+  });
+
+  it('gives a job to every stale order when no job is live', async () => {
+    await h.queue.drain();
+    const player = newPlayer();
+    const orderId = await acceptOrder(h, grantGems(player));
+    await h.queue.drain();
+    expect(await sweepStaleOrders(h.orm, h.queue, 60_000)).toBe(0);
+    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(1);
+    const [job] = await waitingJobs();
+    expect(job!.data.player_uuids).toEqual([player]);
+    await processorFor(h)(job!);
+    expect(await statusesOf(h, orderId)).toEqual(['succeeded']);
+  });
+});
