@@ -22,7 +22,7 @@ import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../qu
 
 const USAGE = `usage: npm run ops -- <command>
 
-  orders:show <order_id>             an order: status, error, entries, and the job that applies it
+  orders:show <order_id>             an order: status, error, entries, and a live job naming its player
   orders:retry <order_id>            re-queue one errored order
   orders:retry-errored [--dry-run]   re-queue every errored order (--dry-run: list them, change nothing)
   queue:stats                        jobs in the queue by state, and orders waiting in PostgreSQL
