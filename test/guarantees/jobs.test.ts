@@ -1,12 +1,13 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_QUEUE, liveJobOfPlayer, type OrderJob } from '../../src/queue/order-queue.js';
+import { enqueuePlayers, liveJobOfPlayer, ORDER_QUEUE, type OrderJob } from '../../src/queue/order-queue.js';
+import { createOrderWorker } from '../../src/workers/order-worker.js';
 import { sweepStaleOrders } from '../../src/workers/sweeper.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { attemptsOf, statusesOf } from '../helpers/orders.js';
-import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
+import { acceptOrder, jobFor, poisonOrders, processorDeps, processorFor } from '../helpers/processor.js';
 import { sleep, until } from '../helpers/wait.js';
 
 /**
@@ -120,6 +121,49 @@ describe('jobs', () => {
     await processorFor(h)(jobFor(h, job.data.player_uuids, 1));
     expect(await statusesOf(h, poisonOrder)).toEqual(['succeeded']);
     expect(await attemptsOf(h, poisonOrder)).toEqual([2]);
+  });
+
+  it('retried by BullMQ name only the players they failed for, and apply them once they can', async () => {
+    const [first, poisoned, last] = [newPlayer(), newPlayer(), newPlayer()];
+    const poison = await poisonOrders(h);
+    let cured = false;
+    const connection = new Redis(h.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const worker = createOrderWorker(processorDeps(h), connection);
+    await worker.waitUntilReady();
+    await worker.pause();
+    try {
+      const firstOrder = await acceptOrder(h, grantGems(first));
+      const poisonOrder = await acceptOrder(h, { ...grantGems(poisoned), order_id: `poison-${poisoned}` });
+      const lastOrder = await acceptOrder(h, grantGems(last));
+      // One job for the three players, as one accept batch would give them.
+      await h.queue.drain();
+      await enqueuePlayers(h.queue, [first, poisoned, last]);
+      const [job] = await waitingJobs();
+      await worker.resume();
+
+      await until(
+        async () => (await statusesOf(h, firstOrder, lastOrder)).join() === 'succeeded,succeeded',
+        'the two other players to apply',
+      );
+      await until(async () => {
+        const now = await h.queue.getJob(job!.id!);
+        return now !== undefined && now.attemptsMade >= 1 && now.data.player_uuids.join() === poisoned;
+      }, 'the retry to name only the poisoned player');
+      expect(await statusesOf(h, poisonOrder)).toEqual(['queued']);
+
+      await poison.cure();
+      cured = true;
+      await until(async () => (await statusesOf(h, poisonOrder))[0] === 'succeeded', 'the retry to apply it');
+      expect([
+        await h.balance(first, GEMS),
+        await h.balance(poisoned, GEMS),
+        await h.balance(last, GEMS),
+      ]).toEqual([100, 100, 100]);
+    } finally {
+      if (!cured) await poison.cure();
+      await worker.close();
+      connection.disconnect();
+    }
   });
 
   it('of the earlier shape (one order and its player) are applied the same way', async () => {
