@@ -13,9 +13,9 @@ const CLOCK_MARGIN_MS = 1000;
 /**
  * PostgreSQL is the source of truth; Redis only delivers. Orders that are stored but have no live
  * job (the enqueue failed, the process died between commit and enqueue, Redis lost its data) are
- * given one job naming their players. An order stored after the oldest live job was added may be
- * waiting for that job's successors, so only orders stored before it are taken; a job for a player
- * who has nothing waiting any more finds nothing to do. Answers the number of players.
+ * given one job naming their players. An order stored after the oldest live job was added may still
+ * have a live job of its own, so only orders stored before it are taken; a job for a player who has
+ * nothing waiting any more finds nothing to do. Answers the number of players.
  */
 export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeMs: number): Promise<number> {
   const oldestJob = await oldestLiveJobTime(queue);
