@@ -87,12 +87,17 @@ export async function enqueuePlayers(queue: Queue<OrderJob>, playerUuids: Iterab
  */
 export async function oldestLiveJobTime(queue: Queue<OrderJob>): Promise<number | null> {
   const [oldestWaiting, activeAndDelayed] = await Promise.all([
-    queue.getJobs(['waiting', 'prioritized'], 0, 0, true),
-    queue.getJobs(['active', 'delayed'], 0, LIVE_JOBS_READ - 1),
+    queue.getJobs(QUEUED_STATES, 0, 0, true),
+    queue.getJobs(RUNNING_STATES, 0, LIVE_JOBS_READ - 1),
   ]);
   const times = [...oldestWaiting, ...activeAndDelayed].map((job) => job.timestamp);
   return times.length === 0 ? null : Math.min(...times);
 }
+
+/** Live jobs that wait their turn, oldest first: the oldest was added first. */
+const QUEUED_STATES: JobState[] = ['waiting', 'prioritized'];
+/** Live jobs that run or will run again; they were taken in any order, so all are read. */
+const RUNNING_STATES: JobState[] = ['active', 'delayed'];
 
 /** Active jobs are at most the workers' concurrency; delayed ones are retries, few unless much fails. */
 const LIVE_JOBS_READ = 1000;
@@ -105,7 +110,7 @@ export async function liveJobOfPlayer(
   queue: Queue<OrderJob>,
   playerUuid: string,
 ): Promise<{ jobId: string; state: string } | null> {
-  for (const state of ['active', 'waiting', 'delayed', 'prioritized'] as const) {
+  for (const state of [...RUNNING_STATES, ...QUEUED_STATES]) {
     const jobs = await queue.getJobs([state], 0, LIVE_JOBS_READ - 1);
     const job = jobs.find((one) =>
       orderJobSchema.safeParse(one.data).data?.player_uuids.includes(playerUuid),

@@ -8,7 +8,7 @@ import { createOrderProcessor } from '../../src/workers/order-worker.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
-import { attemptsOf, results, statusesOf, waitForOrders } from '../helpers/orders.js';
+import { attemptsOf, results, spendAllButLastAttempt, statusesOf, waitForOrders } from '../helpers/orders.js';
 import { acceptOrder, jobFor, poisonOrders, processorDeps, processorFor } from '../helpers/processor.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/wait.js';
@@ -256,10 +256,7 @@ describe('the order processor, called as a function', () => {
     await unreachable.waitUntilReady();
     await proxy.cut();
     try {
-      await h.sql('update player_order set attempts = ? where order_id = ?', [
-        h.config.JOB_ATTEMPTS - 1,
-        failing,
-      ]);
+      await spendAllButLastAttempt(h, failing);
       const processor = createOrderProcessor({ ...processorDeps(h), queue: unreachable });
       await expect(processor(jobFor(h, player, h.config.JOB_ATTEMPTS - 1))).rejects.toThrow(
         /poison order refused/,

@@ -6,7 +6,7 @@ import { CatalogCache } from '../../src/stores/catalog-store.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { bundleAndClaimsCatalog, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
-import { statusesOf, waitForOrders } from '../helpers/orders.js';
+import { spendAllButLastAttempt, statusesOf, waitForOrders } from '../helpers/orders.js';
 import { liveJobOfPlayer } from '../../src/queue/order-queue.js';
 import { acceptOrder, jobFor, poisonOrders, processorFor } from '../helpers/processor.js';
 import { killStartedProcesses, startWorkerProcess } from '../helpers/processes.js';
@@ -93,10 +93,7 @@ describe('the jobs a worker holds', () => {
     const behindPoison = await accept(grantGems(poisoned));
     const lastOrder = await accept(grantGems(last));
     // Its earlier attempts failed too: this one is its last.
-    await h.sql('update player_order set attempts = ? where order_id = ?', [
-      h.config.JOB_ATTEMPTS - 1,
-      poisonOrder,
-    ]);
+    await spendAllButLastAttempt(h, poisonOrder);
     try {
       const processor = processorFor(h, logger);
       const lastAttempt = h.config.JOB_ATTEMPTS - 1;

@@ -82,3 +82,11 @@ export async function attemptsOf(h: Harness, ...orderIds: string[]): Promise<num
   );
   return orderIds.map((orderId) => rows.find((row) => row.order_id === orderId)?.attempts ?? -1);
 }
+
+/** Gives an order all but its last attempt, as if its earlier attempts had failed. */
+export async function spendAllButLastAttempt(h: Harness, orderId: string): Promise<void> {
+  await h.sql('update player_order set attempts = ? where order_id = ?', [
+    h.config.JOB_ATTEMPTS - 1,
+    orderId,
+  ]);
+}
