@@ -1,8 +1,8 @@
 import type { Catalog } from './catalog.js';
-import { EntryDetails, type Detail } from './details.js';
+import type { Detail } from './details.js';
 import type { StoredEntry } from './order.js';
 import { entryHandlers } from './entries/index.js';
-import type { PlayerInventory } from './inventory.js';
+import { DEFAULT_COLLECTION, DEFAULT_STACK, type PlayerInventory } from './inventory.js';
 import type { PlayerClaims } from './claims.js';
 import type { EntryContext, EntryHandler } from './entries/entry-context.js';
 import { isKnownEntryType, type EntryOf, type QueuedOrder } from './order.js';
@@ -58,7 +58,11 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
 
   for (const entry of order.entries) {
     const entryCheckpoint = checkpoint();
-    inventory.details = new EntryDetails();
+    inventory.beginEntry({
+      collectionId: entry.collection_id ?? DEFAULT_COLLECTION,
+      stackId: entry.stack_id ?? DEFAULT_STACK,
+      keepEmptyStacks: entry.keep_empty_stacks ?? false,
+    });
     let result: ResultCode;
     try {
       result = isKnownEntryType(entry.type)
@@ -75,7 +79,7 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
       break;
     }
   }
-  inventory.details = new EntryDetails();
+  inventory.beginEntry();
 
   if (failedAt >= 0) {
     restore(orderCheckpoint);

@@ -17,12 +17,23 @@ export const couponSchema = z.strictObject({
   max_quantity: quantity.default(1),
 });
 
+/**
+ * A second name for an item or a loot, unique among items (or among loot): the compatible APIs
+ * (PlayFab's `AlternateId` of type FriendlyId, LootLocker's asset names) address the catalog by it.
+ */
+const friendlyId = text(1, 128)
+  .nullish()
+  .transform((value) => value ?? null);
+
 export const itemSchema = z.strictObject({
   id,
   name: text(1, 256),
+  friendly_id: friendlyId,
   active: z.boolean().default(true),
   unique: z.boolean().default(false),
   always_owned: z.boolean().default(false),
+  /** A currency: PlayFab's item `Type` is `currency` for these, `catalogItem` for the rest. */
+  currency: z.boolean().default(false),
   coupon: couponSchema.nullish().transform((value) => value ?? null),
 });
 
@@ -37,6 +48,7 @@ export const vendorSchema = z.strictObject({
 export const lootSchema = z.strictObject({
   id,
   name: text(1, 256),
+  friendly_id: friendlyId,
   active: z.boolean().default(true),
   vendor_id: id.nullish().transform((value) => value ?? null),
   fillable_from_client: z.boolean().default(false),
@@ -171,6 +183,14 @@ export interface Catalog {
   loot: Map<number, Loot>;
   promotions: Map<string, Promotion>;
   alwaysOwnedItems: Item[];
+  itemsByFriendlyId: Map<string, Item>;
+  lootByFriendlyId: Map<string, Loot>;
+}
+
+function byFriendlyId<T extends { friendly_id: string | null }>(list: T[]): Map<string, T> {
+  return new Map(
+    list.filter((value) => value.friendly_id !== null).map((value) => [value.friendly_id!, value]),
+  );
 }
 
 export function indexCatalog(
@@ -184,6 +204,8 @@ export function indexCatalog(
     loot: new Map(parts.loot.map((loot) => [loot.id, loot])),
     promotions: new Map(parts.promotions.map((promotion) => [promotion.code, promotion])),
     alwaysOwnedItems: parts.items.filter((item) => item.always_owned).sort((a, b) => a.id - b.id),
+    itemsByFriendlyId: byFriendlyId(parts.items),
+    lootByFriendlyId: byFriendlyId(parts.loot),
   };
 }
 
@@ -234,6 +256,34 @@ export function findCatalogProblems(update: CatalogUpdate, merged: Catalog): Cat
     }
   });
   update.promotions?.forEach((promotion, i) => requireLoot(promotion.loot_id, ['promotions', i, 'loot_id']));
+  problems.push(
+    ...friendlyIdClashes('items', update.items, merged.items),
+    ...friendlyIdClashes('loot', update.loot, merged.loot),
+  );
+  return problems;
+}
+
+/** A friendly id names one item (or one loot): the update's may not be taken by another id. */
+function friendlyIdClashes(
+  list: 'items' | 'loot',
+  updated: { id: number; friendly_id: string | null }[] | undefined,
+  merged: Map<number, { id: number; friendly_id: string | null }>,
+): CatalogProblem[] {
+  const owners = new Map<string, number[]>();
+  for (const value of merged.values()) {
+    if (value.friendly_id !== null)
+      owners.set(value.friendly_id, [...(owners.get(value.friendly_id) ?? []), value.id]);
+  }
+  const problems: CatalogProblem[] = [];
+  updated?.forEach((value, i) => {
+    const others = (owners.get(value.friendly_id ?? '') ?? []).filter((id) => id !== value.id);
+    if (value.friendly_id !== null && others.length > 0) {
+      problems.push({
+        loc: [list, i, 'friendly_id'],
+        msg: `friendly_id ${value.friendly_id} is already used by id ${others.join(', ')}`,
+      });
+    }
+  });
   return problems;
 }
 

@@ -16,6 +16,9 @@ export const inventoryRecordSchema = z.object({
   expires: z.string().nullable(),
   custom_data: z.record(z.string(), z.string()),
   item_id: z.number().int(),
+  collection_id: z.string(),
+  stack_id: z.string(),
+  display_properties: z.record(z.string(), z.unknown()).nullable(),
 });
 export type InventoryRecordView = z.infer<typeof inventoryRecordSchema>;
 

@@ -2,12 +2,47 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Catalog } from './catalog.js';
 import { EntryDetails, type InventoryRecordView } from './details.js';
 import {
+  MAX_COLLECTIONS_PER_PLAYER,
   MAX_COUNT,
   MAX_RECORDS_PER_PLAYER,
   type Bucket,
   type InventoryType,
   type ResultCode,
 } from './vocabulary.js';
+
+/** Where records go unless an entry names another collection or stack. */
+export const DEFAULT_COLLECTION = 'default';
+export const DEFAULT_STACK = 'default';
+
+/**
+ * The part of the inventory an entry works in: it sees, spends and changes the records of its
+ * collection only, and its grants go into its stack.
+ */
+export interface EntryScope {
+  collectionId: string;
+  stackId: string;
+  /** A stack the entry empties stays, at 0 (PlayFab's default); else an emptied record is removed. */
+  keepEmptyStacks: boolean;
+}
+
+const DEFAULT_SCOPE: EntryScope = {
+  collectionId: DEFAULT_COLLECTION,
+  stackId: DEFAULT_STACK,
+  keepEmptyStacks: false,
+};
+
+export interface TakeOptions {
+  /** Take from this stack only (else from every stack of the entry's collection). */
+  stackId?: string;
+  /** Keep an emptied stack at 0 (else as the entry says). */
+  keepEmptyStacks?: boolean;
+}
+
+/** What spending took from one record: how a transfer knows what it moves. */
+export interface Taken {
+  record: InventoryRecordView;
+  count: number;
+}
 
 export interface Checkpoint {
   records: Map<string, InventoryRecordView>;
@@ -24,6 +59,11 @@ export interface Grant {
   customData?: Record<string, string>;
   /** Always make a record of its own instead of adding to an existing one. */
   separateRecord?: boolean;
+  /** Where the grant goes when not into the entry's own collection and stack (a transfer's receiving end). */
+  collectionId?: string;
+  stackId?: string;
+  /** The stack's display properties, if the grant creates the stack. */
+  newStackDisplayProperties?: Record<string, unknown>;
 }
 
 export interface RecordChanges {
@@ -57,6 +97,9 @@ export function alwaysOwnedRecord(playerUuid: string, itemId: number): Inventory
     expires: null,
     custom_data: {},
     item_id: itemId,
+    collection_id: DEFAULT_COLLECTION,
+    stack_id: DEFAULT_STACK,
+    display_properties: null,
   };
 }
 
@@ -81,6 +124,7 @@ export class PlayerInventory {
   private readonly initialNextLegacyId: number;
   private nextLegacyId: number;
   private readonly nowIso: string;
+  private scope: EntryScope = DEFAULT_SCOPE;
   details = new EntryDetails();
 
   constructor(
@@ -95,6 +139,17 @@ export class PlayerInventory {
     this.nextLegacyId = nextLegacyId;
     this.initialNextLegacyId = nextLegacyId;
     this.nowIso = now.toISOString();
+  }
+
+  /** Starts an entry: fresh details, and the collection and stack it works in. */
+  beginEntry(scope: EntryScope = DEFAULT_SCOPE): void {
+    this.scope = scope;
+    this.details = new EntryDetails();
+  }
+
+  /** Always-owned items belong to the default collection only. */
+  private get seesAlwaysOwned(): boolean {
+    return this.scope.collectionId === DEFAULT_COLLECTION;
   }
 
   checkpoint(): Checkpoint {
@@ -112,7 +167,8 @@ export class PlayerInventory {
 
   findById(inventoryId: string): InventoryRecordView | undefined {
     const stored = this.records.get(inventoryId);
-    if (stored) return stored;
+    if (stored) return stored.collection_id === this.scope.collectionId ? stored : undefined;
+    if (!this.seesAlwaysOwned) return undefined;
     const owned = this.catalog.alwaysOwnedItems.find(
       (item) => alwaysOwnedInventoryId(this.playerUuid, item.id) === inventoryId,
     );
@@ -120,24 +176,56 @@ export class PlayerInventory {
   }
 
   findByLegacyId(legacyId: number): InventoryRecordView | undefined {
-    for (const record of this.records.values()) if (record.legacy_inventory_id === legacyId) return record;
+    for (const record of this.records.values()) {
+      if (record.legacy_inventory_id === legacyId && record.collection_id === this.scope.collectionId)
+        return record;
+    }
     return undefined;
   }
 
-  private liveRecordsOf(itemId: number): InventoryRecordView[] {
+  /** The unexpired records of an item in a collection (the entry's unless named), of one stack if named. */
+  private liveRecordsOf(
+    itemId: number,
+    stackId?: string,
+    collectionId = this.scope.collectionId,
+  ): InventoryRecordView[] {
     return [...this.records.values()].filter(
-      (record) => record.item_id === itemId && !this.isExpired(record),
+      (record) =>
+        record.item_id === itemId &&
+        record.collection_id === collectionId &&
+        (stackId === undefined || record.stack_id === stackId) &&
+        !this.isExpired(record),
     );
   }
 
-  /** How many of an item the player can spend: unexpired stored records only. */
-  spendableCount(itemId: number): number {
-    return this.liveRecordsOf(itemId).reduce((sum, record) => sum + record.count, 0);
+  /** How many of an item the player can spend in the entry's collection (of one stack if named). */
+  spendableCount(itemId: number, stackId?: string): number {
+    return this.liveRecordsOf(itemId, stackId).reduce((sum, record) => sum + record.count, 0);
   }
 
   /** How many of an item the player holds, an always-owned item counting as one. */
   heldCount(itemId: number): number {
-    return this.spendableCount(itemId) + (this.catalog.items.get(itemId)?.always_owned ? 1 : 0);
+    const alwaysOwned = this.seesAlwaysOwned && this.catalog.items.get(itemId)?.always_owned;
+    return this.spendableCount(itemId) + (alwaysOwned ? 1 : 0);
+  }
+
+  /**
+   * A stack's records in the entry's collection, expired ones too: a stack is there while any of its
+   * records is, and its amount is what its unexpired records hold.
+   */
+  stackRecords(itemId: number, stackId: string): InventoryRecordView[] {
+    return [...this.records.values()].filter(
+      (record) =>
+        record.item_id === itemId &&
+        record.collection_id === this.scope.collectionId &&
+        record.stack_id === stackId,
+    );
+  }
+
+  private isNewCollectionOverLimit(collectionId: string): boolean {
+    const collections = new Set<string>();
+    for (const record of this.records.values()) collections.add(record.collection_id);
+    return !collections.has(collectionId) && collections.size >= MAX_COLLECTIONS_PER_PLAYER;
   }
 
   private liveRecordCount(): number {
@@ -151,18 +239,51 @@ export class PlayerInventory {
    * the player holds less, nothing is taken and the answer is `shortfall`, the code of what was
    * being paid (a price, a coupon, a consumed requirement).
    */
-  spend(itemId: number, quantity: number, lootId: number | null, shortfall: ResultCode): ResultCode | null {
-    if (quantity === 0) return null;
-    const candidates = this.liveRecordsOf(itemId).sort(compareForSpending);
-    if (candidates.reduce((sum, record) => sum + record.count, 0) < quantity) return shortfall;
+  spend(
+    itemId: number,
+    quantity: number,
+    lootId: number | null,
+    shortfall: ResultCode,
+    options: TakeOptions = {},
+  ): ResultCode | null {
+    const taken = this.take(itemId, quantity, lootId, options);
+    return taken ? null : shortfall;
+  }
+
+  /**
+   * Spends `quantity` of an item (from one stack if named), as `spend` does, and answers what it took
+   * from each record; null, taking nothing, when the player holds less.
+   */
+  take(itemId: number, quantity: number, lootId: number | null, options: TakeOptions = {}): Taken[] | null {
+    if (quantity === 0) return [];
+    const keepEmptyStacks = options.keepEmptyStacks ?? this.scope.keepEmptyStacks;
+    const candidates = this.liveRecordsOf(itemId, options.stackId).sort(compareForSpending);
+    if (candidates.reduce((sum, record) => sum + record.count, 0) < quantity) return null;
+    const taken: Taken[] = [];
     let left = quantity;
     for (const record of candidates) {
       if (left === 0) break;
-      const taken = Math.min(record.count, left);
-      left -= taken;
-      this.put(record, record.count === taken ? null : { ...record, count: record.count - taken }, lootId);
+      const count = Math.min(record.count, left);
+      left -= count;
+      taken.push({ record, count });
+      const emptied = record.count === count;
+      // A stack kept empty keeps one record, at 0, once none of its others is left.
+      const keep = emptied && keepEmptyStacks && this.stackRecords(itemId, record.stack_id).length === 1;
+      this.put(record, emptied && !keep ? null : { ...record, count: record.count - count }, lootId);
     }
-    return null;
+    return taken;
+  }
+
+  /** Removes a stack: every record of it. */
+  deleteStack(itemId: number, stackId: string): void {
+    for (const record of this.stackRecords(itemId, stackId)) this.put(record, null, null);
+  }
+
+  /** Sets the display properties of every record of a stack (they are the stack's, one value). */
+  setStackDisplayProperties(itemId: number, stackId: string, properties: Record<string, unknown>): void {
+    for (const record of this.stackRecords(itemId, stackId)) {
+      this.put(record, { ...record, display_properties: properties }, null);
+    }
   }
 
   /**
@@ -178,13 +299,16 @@ export class PlayerInventory {
       if (this.heldCount(grant.itemId) > 0) return null;
       quantity = Math.min(quantity, 1);
     }
-    // A record's count stays within 1..MAX_COUNT.
-    if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_COUNT) {
+    // A record's count stays within 0..MAX_COUNT; a grant of 0 makes an empty stack where none is.
+    if (!Number.isSafeInteger(quantity) || quantity < 0 || quantity > MAX_COUNT) {
       return 'failed_to_modify_inventory';
     }
+    const collectionId = grant.collectionId ?? this.scope.collectionId;
+    const stackId = grant.stackId ?? this.scope.stackId;
+    const stack = this.liveRecordsOf(grant.itemId, stackId, collectionId);
 
     if (!grant.separateRecord && grant.expires === null) {
-      const existing = this.liveRecordsOf(grant.itemId).find(
+      const existing = stack.find(
         (record) => record.type === grant.type && record.bucket === grant.bucket && record.expires === null,
       );
       if (existing) {
@@ -193,8 +317,9 @@ export class PlayerInventory {
         return null;
       }
     }
-    // A player holds at most MAX_RECORDS_PER_PLAYER live records.
+    // A player holds at most MAX_RECORDS_PER_PLAYER live records, in at most MAX_COLLECTIONS_PER_PLAYER collections.
     if (this.liveRecordCount() >= MAX_RECORDS_PER_PLAYER) return 'failed_to_modify_inventory';
+    if (this.isNewCollectionOverLimit(collectionId)) return 'failed_to_modify_inventory';
     const record: InventoryRecordView = {
       inventory_id: randomUUID(),
       type: grant.type,
@@ -205,6 +330,11 @@ export class PlayerInventory {
       expires: grant.expires,
       custom_data: grant.customData ?? {},
       item_id: grant.itemId,
+      collection_id: collectionId,
+      stack_id: stackId,
+      // A stack's display properties are one value: a new record of a stack that is there takes its.
+      display_properties:
+        stack.length > 0 ? stack[0]!.display_properties : (grant.newStackDisplayProperties ?? null),
     };
     this.put(null, record, grant.lootId);
     return null;

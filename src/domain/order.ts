@@ -2,7 +2,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import { z } from 'zod';
 import { detailSchema, type Detail } from './details.js';
-import { chosenOrderId, customData, id, int32, text, uuid, zonedDateTime } from './schema-types.js';
+import {
+  chosenOrderId,
+  collectionId,
+  customData,
+  displayProperties,
+  id,
+  int32,
+  stackId,
+  text,
+  uuid,
+  zonedDateTime,
+} from './schema-types.js';
 import {
   BUCKETS,
   ENTRY_TYPES,
@@ -25,6 +36,8 @@ const purchasePrice = z.object({
   price_item_id: id,
   price: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   price_coupon_item_id: id.nullish(),
+  /** The stack the price is paid from; any stack of the entry's collection when absent. */
+  price_stack_id: stackId.nullish(),
 });
 
 /** Fields an entry type cannot be processed without; missing one is a validation error. */
@@ -40,6 +53,11 @@ const REQUIRED_FIELDS = {
   update_existing_persistent_inventory: [],
   update_existing_transient_inventory: [],
   update_inventory: [],
+  add_inventory_stack: ['item_id', 'quantity'],
+  subtract_inventory_stack: ['item_id', 'quantity'],
+  set_inventory_stack: ['item_id', 'quantity'],
+  delete_inventory_stack: ['item_id'],
+  transfer_inventory_stack: ['item_id', 'quantity'],
 } as const satisfies Record<EntryType, readonly (keyof EntryCreate)[]>;
 
 /** An entry of type `T` with every field its type requires (entryCreateSchema checked them). */
@@ -60,6 +78,10 @@ const MIN_QUANTITY: Partial<Record<EntryType, number>> = {
   update_existing_persistent_inventory: 0,
   update_existing_transient_inventory: 0,
   update_inventory: 0,
+  add_inventory_stack: 0,
+  subtract_inventory_stack: 0,
+  set_inventory_stack: 0,
+  transfer_inventory_stack: 0,
 };
 
 const UPDATE_TYPES: readonly string[] = [
@@ -70,6 +92,15 @@ const UPDATE_TYPES: readonly string[] = [
 
 export function isKnownEntryType(type: string): type is EntryType {
   return (ENTRY_TYPES as readonly string[]).includes(type);
+}
+
+type Place = Partial<
+  Record<'collection_id' | 'stack_id' | 'to_collection_id' | 'to_stack_id', string | null>
+>;
+function isTransferToItself(entry: Place): boolean {
+  const collection = entry.collection_id ?? 'default';
+  const stack = entry.stack_id ?? 'default';
+  return (entry.to_collection_id ?? collection) === collection && (entry.to_stack_id ?? stack) === stack;
 }
 
 export const entryCreateSchema = z
@@ -92,6 +123,17 @@ export const entryCreateSchema = z
     item_id: id.nullish(),
     expires: zonedDateTime.nullish(),
     custom_data: customData.nullish(),
+    /** The collection the entry works in: what it sees, spends and grants. `default` when absent. */
+    collection_id: collectionId.nullish(),
+    /** The stack its grants go into (and a stack entry's stack). `default` when absent. */
+    stack_id: stackId.nullish(),
+    /** A stack this entry empties stays, at 0; without it an emptied record is removed. */
+    keep_empty_stacks: z.boolean().nullish(),
+    /** A stack's display properties: set by set_inventory_stack, given to a stack the entry creates. */
+    display_properties: displayProperties.nullish(),
+    /** Where transfer_inventory_stack moves to: another collection, another stack, or both. */
+    to_collection_id: collectionId.nullish(),
+    to_stack_id: stackId.nullish(),
   })
   .superRefine((entry, ctx) => {
     if (!isKnownEntryType(entry.type)) return;
@@ -112,6 +154,14 @@ export const entryCreateSchema = z
         path: ['quantity'],
         message: `must be at least ${minQuantity} for ${entry.type}`,
         params: { type: 'too_small' },
+      });
+    }
+    if (entry.type === 'transfer_inventory_stack' && isTransferToItself(entry)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to_stack_id'],
+        message: 'a transfer moves to another collection or stack (to_collection_id, to_stack_id)',
+        params: { type: 'invalid' },
       });
     }
     if (

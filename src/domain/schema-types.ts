@@ -82,6 +82,24 @@ export const customData = z.preprocess(
   z.record(text(1, 256), text(0, 4096)),
 );
 
+/** The most bytes a stack's display properties may take, as JSON (PlayFab's limit). */
+export const MAX_DISPLAY_PROPERTIES_BYTES = 1000;
+
+/** A stack's display properties: a JSON object (as parsed from a body) of at most MAX_DISPLAY_PROPERTIES_BYTES. */
+export const displayProperties = z
+  .record(z.string(), z.unknown())
+  .refine(
+    (value) => new TextEncoder().encode(JSON.stringify(value)).length <= MAX_DISPLAY_PROPERTIES_BYTES,
+    `must take at most ${MAX_DISPLAY_PROPERTIES_BYTES} bytes as JSON`,
+  );
+
+/**
+ * A collection: one of a player's inventories (PlayFab's `CollectionId`), `default` unless named.
+ * A stack tells apart records of one item in one collection (PlayFab's `StackId`).
+ */
+export const collectionId = text(1, 75);
+export const stackId = text(1, 128);
+
 /** An order id a game server or an admin may choose, and what generated ids look like. */
 export const chosenOrderId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 _ -');
 

@@ -98,6 +98,12 @@ export const ENTRY_TYPES = [
   'create_new_transient_inventory',
   'update_existing_transient_inventory',
   'update_inventory',
+  // Armory's stack entries, beyond the Player Order API's list: what PlayFab's inventory calls become.
+  'add_inventory_stack',
+  'subtract_inventory_stack',
+  'set_inventory_stack',
+  'delete_inventory_stack',
+  'transfer_inventory_stack',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
@@ -182,5 +188,7 @@ export const FINAL_STATUSES: readonly OrderStatus[] = ['succeeded', 'partially_s
 export const MAX_COUNT = 2_147_483_647;
 /** The most inventory records one player may hold (PlayFab Economy v2's limit). */
 export const MAX_RECORDS_PER_PLAYER = 3500;
+/** The most collections one player may hold records in (PlayFab Economy v2's limit). */
+export const MAX_COLLECTIONS_PER_PLAYER = 1000;
 export const MAX_CUSTOM_ATTRIBUTES = 20;
 export const MAX_ENTRIES_PER_ORDER = 100;

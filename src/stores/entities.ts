@@ -24,8 +24,8 @@ export const InventoryRecord = defineEntity({
   name: 'InventoryRecord',
   uniques: [{ properties: ['playerUuid', 'legacyInventoryId'] }],
   indexes: [{ properties: ['playerUuid', 'itemId'] }],
-  // The last line of defence for guarantee 3: no count below one (a record at zero is removed).
-  checks: [{ name: 'inventory_record_count_check', expression: 'count >= 1 and count <= 2147483647' }],
+  // The last line of defence for guarantee 3: no count below zero (a stack may be kept at zero).
+  checks: [{ name: 'inventory_record_count_check', expression: 'count >= 0 and count <= 2147483647' }],
   properties: {
     inventoryId: p.uuid().primary(),
     playerUuid: p.uuid(),
@@ -37,6 +37,9 @@ export const InventoryRecord = defineEntity({
     acquired: p.datetime(),
     expires: p.datetime().nullable(),
     customData: p.json<Record<string, string>>(),
+    collectionId: p.string().length(75).default('default'),
+    stackId: p.string().length(128).default('default'),
+    displayProperties: p.json<Record<string, unknown>>().nullable(),
   },
 });
 

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './sql.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { InventoryPage, InventoryRecordView } from '../domain/details.js';
-import { alwaysOwnedRecord } from '../domain/inventory.js';
+import { alwaysOwnedRecord, DEFAULT_COLLECTION } from '../domain/inventory.js';
 import { RECORD_COLUMNS, toInventoryRecordView, type InventoryRow } from './player-store.js';
 import type { Bucket, InventoryType } from '../domain/vocabulary.js';
 
@@ -11,6 +11,7 @@ export interface InventoryQuery {
   itemId?: number;
   bucket?: Bucket;
   type?: InventoryType;
+  collectionId: string;
   limit: number;
   /** `a.<item id>` inside the always-owned records, `r.<legacy id>` inside the stored ones. */
   cursor?: string;
@@ -20,8 +21,9 @@ export interface InventoryQuery {
 export const INVENTORY_CURSOR = /^(a|r)\.(\d{1,15})$/;
 
 /**
- * A player's inventory: always-owned records first (they are not stored, every player has them),
- * then stored records in the order they were made. Expired records are left out unless asked for.
+ * One collection of a player's inventory: always-owned records first (they are not stored, every
+ * player has them, in the default collection), then stored records in the order they were made.
+ * Expired records are left out unless asked for.
  */
 export async function listInventory(
   em: EntityManager,
@@ -33,7 +35,8 @@ export async function listInventory(
   const wanted = query.limit + 1;
   const records: InventoryRecordView[] = [];
 
-  if (kind !== 'r' && !query.bucket && (!query.type || query.type === 'always_owned')) {
+  const alwaysOwnedWanted = !query.bucket && (!query.type || query.type === 'always_owned');
+  if (kind !== 'r' && alwaysOwnedWanted && query.collectionId === DEFAULT_COLLECTION) {
     for (const item of catalog.alwaysOwnedItems) {
       if (records.length === wanted) break;
       if (query.itemId !== undefined && item.id !== query.itemId) continue;
@@ -45,6 +48,7 @@ export async function listInventory(
     const filters: [string, unknown][] = [
       ['player_uuid = ?', query.playerUuid],
       ['legacy_inventory_id > ?', kind === 'r' ? after : 0],
+      ['collection_id = ?', query.collectionId],
     ];
     if (query.itemId !== undefined) filters.push(['item_id = ?', query.itemId]);
     if (query.bucket) filters.push(['bucket = ?', query.bucket]);

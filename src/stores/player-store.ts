@@ -25,6 +25,9 @@ const RECORD_COLUMN_TYPES = {
   expires: 'timestamptz',
   custom_data: 'jsonb',
   item_id: 'int',
+  collection_id: 'text',
+  stack_id: 'text',
+  display_properties: 'jsonb',
 } as const satisfies Record<keyof InventoryRecordView, string>;
 
 const recordColumns = Object.keys(RECORD_COLUMN_TYPES) as (keyof InventoryRecordView)[];

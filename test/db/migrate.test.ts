@@ -85,3 +85,54 @@ it('numbers the orders already final by when they completed, and sets each playe
     await orm.close();
   }
 });
+
+const collections = uniqueName('armory_migrate');
+afterAll(() => dropDatabase(collections));
+
+it('puts every record stored before collections in default/default, and completes stored catalog definitions', async () => {
+  const orm = await openOrm(databaseUrl(collections), { poolSize: 2 });
+  try {
+    await orm.getMigrator().up({ to: 'Migration20261202030000QueuedIndex' });
+    const sql = (text: string, params: unknown[] = []) => orm.em.fork().execute(text, params);
+    const player = '00000000-0000-4000-8000-00000000000a';
+    await sql(
+      `insert into inventory_record (inventory_id, player_uuid, legacy_inventory_id, item_id, type, bucket, count, acquired, custom_data)
+       values (gen_random_uuid(), ?, 1, 1, 'persistent', 'free', 5, now(), '{}')`,
+      [player],
+    );
+    await sql(
+      `insert into catalog_item (id, definition) values (1, '{"id": 1, "name": "Gems", "active": true}')`,
+    );
+    await sql(
+      `insert into catalog_loot (id, definition) values (2, '{"id": 2, "name": "Pack", "active": true}')`,
+    );
+
+    await orm.getMigrator().up();
+    const [record] = await sql(
+      'select collection_id, stack_id, display_properties, count from inventory_record',
+    );
+    expect(record).toEqual({
+      collection_id: 'default',
+      stack_id: 'default',
+      display_properties: null,
+      count: 5,
+    });
+    // A stack may now be kept at 0, and never below.
+    await sql('update inventory_record set count = 0');
+    await expect(sql('update inventory_record set count = -1')).rejects.toThrow(
+      /inventory_record_count_check/,
+    );
+    const [item] = await sql('select definition from catalog_item');
+    expect(item!.definition).toEqual({
+      id: 1,
+      name: 'Gems',
+      active: true,
+      friendly_id: null,
+      currency: false,
+    });
+    const [loot] = await sql('select definition from catalog_loot');
+    expect(loot!.definition).toEqual({ id: 2, name: 'Pack', active: true, friendly_id: null });
+  } finally {
+    await orm.close();
+  }
+});

@@ -156,6 +156,38 @@ describe('findCatalogProblems', () => {
       }),
     ).toEqual([]);
   });
+
+  it('a friendly id names one item and one loot: another id may not take it, in the update or stored', () => {
+    const before = { ...stored, items: [...stored.items!, { id: 3, name: 'Gold', friendly_id: 'GD' }] };
+    expect(problemsOf({ items: [{ id: 1, name: 'Gems', friendly_id: 'GD' }] }, before)).toEqual([
+      { loc: ['items', 0, 'friendly_id'], msg: 'friendly_id GD is already used by id 3' },
+    ]);
+    expect(
+      problemsOf({
+        loot: [
+          { id: 101, name: 'A', friendly_id: 'pack' },
+          { id: 102, name: 'B', friendly_id: 'pack' },
+        ],
+      }),
+    ).toEqual([
+      { loc: ['loot', 0, 'friendly_id'], msg: 'friendly_id pack is already used by id 102' },
+      { loc: ['loot', 1, 'friendly_id'], msg: 'friendly_id pack is already used by id 101' },
+    ]);
+    // an item and a loot may share one; an item may keep its own, or hand it on in the same write
+    expect(problemsOf({ loot: [{ id: 100, name: 'Sword pack', friendly_id: 'GD' }] }, before)).toEqual([]);
+    expect(problemsOf({ items: [{ id: 3, name: 'Gold', friendly_id: 'GD' }] }, before)).toEqual([]);
+    expect(
+      problemsOf(
+        {
+          items: [
+            { id: 3, name: 'Gold', friendly_id: 'GLD' },
+            { id: 1, name: 'Gems', friendly_id: 'GD' },
+          ],
+        },
+        before,
+      ),
+    ).toEqual([]);
+  });
 });
 
 describe('catalog schemas', () => {
@@ -242,5 +274,24 @@ describe('indexCatalog', () => {
     expect(catalog.items.get(1)?.name).toBe('Gems');
     expect(catalog.promotions.get('CODE')?.loot_id).toBe(1);
     expect(catalog.alwaysOwnedItems.map((item) => item.id)).toEqual([4, 9]);
+  });
+
+  it('indexes items and loot by friendly id, leaving out those without one', () => {
+    const parsed = catalogUpdateSchema.parse({
+      items: [
+        { id: 1, name: 'Gold', friendly_id: 'GD', currency: true },
+        { id: 2, name: 'Sword' },
+      ],
+      loot: [{ id: 100, name: 'Pack', friendly_id: 'starter_pack' }],
+    });
+    const catalog = indexCatalog(1, {
+      items: parsed.items!,
+      vendors: [],
+      loot: parsed.loot!,
+      promotions: [],
+    });
+    expect([...catalog.itemsByFriendlyId.keys()]).toEqual(['GD']);
+    expect(catalog.itemsByFriendlyId.get('GD')).toMatchObject({ id: 1, currency: true });
+    expect(catalog.lootByFriendlyId.get('starter_pack')?.id).toBe(100);
   });
 });

@@ -174,6 +174,9 @@ describe('the order processor, called as a function', () => {
         expires: null,
         custom_data: {},
         item_id: GEMS,
+        collection_id: 'default',
+        stack_id: 'default',
+        display_properties: null,
       };
       await saveGroupState(tx, [
         {

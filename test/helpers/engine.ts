@@ -49,6 +49,9 @@ export interface Holding {
   expires?: string | null;
   acquired?: string;
   custom_data?: Record<string, string>;
+  collection?: string;
+  stack?: string;
+  display_properties?: Record<string, unknown>;
 }
 
 /** What earlier batches left in PostgreSQL beyond the inventory (the claims tables). */
@@ -264,6 +267,9 @@ function recordOf(holding: Holding, legacyId: number): InventoryRecordView {
     expires: holding.expires ?? null,
     custom_data: holding.custom_data ?? {},
     item_id: holding.item,
+    collection_id: holding.collection ?? 'default',
+    stack_id: holding.stack ?? 'default',
+    display_properties: holding.display_properties ?? null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { inventoryPageSchema } from '../../domain/details.js';
 import { orderPageSchema } from '../../domain/order.js';
-import { uuid } from '../../domain/schema-types.js';
+import { collectionId, uuid } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
 import type { ResponseDoc } from '../../http/routes.js';
 import { INVENTORY_CURSOR, listInventory } from '../../stores/inventory-store.js';
@@ -17,6 +17,7 @@ export const inventoryQuery = z.object({
   item_id: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
   bucket: z.enum(BUCKETS).optional(),
   type: z.enum(INVENTORY_TYPES).optional(),
+  collection_id: collectionId.default('default').describe('The collection to list (`default` unless named)'),
   limit,
   cursor: cursor(INVENTORY_CURSOR).optional(),
   include_expired: z.stringbool().default(false).describe('`true` to list expired records too'),
@@ -51,6 +52,7 @@ export async function readInventoryPage(
     itemId: query.item_id,
     bucket: query.bucket,
     type: query.type,
+    collectionId: query.collection_id,
     limit: query.limit,
     cursor: query.cursor,
     includeExpired: query.include_expired,

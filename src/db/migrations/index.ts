@@ -5,6 +5,7 @@ import { Migration20261202000000OrderIdNamespaces } from './Migration20261202000
 import { Migration20261202010000AppliedSeq } from './Migration20261202010000AppliedSeq.js';
 import { Migration20261202020000RefScope } from './Migration20261202020000RefScope.js';
 import { Migration20261202030000QueuedIndex } from './Migration20261202030000QueuedIndex.js';
+import { Migration20261203000000CollectionsAndStacks } from './Migration20261203000000CollectionsAndStacks.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202010000AppliedSeq', class: Migration20261202010000AppliedSeq },
   { name: 'Migration20261202020000RefScope', class: Migration20261202020000RefScope },
   { name: 'Migration20261202030000QueuedIndex', class: Migration20261202030000QueuedIndex },
+  {
+    name: 'Migration20261203000000CollectionsAndStacks',
+    class: Migration20261203000000CollectionsAndStacks,
+  },
 ];

@@ -7,6 +7,13 @@ import { promotionCode } from './promotion-code.js';
 import { purchaseDynamicBundle } from './purchase-dynamic-bundle.js';
 import { purchaseLoot } from './purchase-loot.js';
 import {
+  addInventoryStack,
+  deleteInventoryStack,
+  setInventoryStack,
+  subtractInventoryStack,
+  transferInventoryStack,
+} from './stacks.js';
+import {
   updateAnyInventory,
   updateExistingPersistentInventory,
   updateExistingTransientInventory,
@@ -25,4 +32,9 @@ export const entryHandlers: EntryHandlers = {
   promotion_code: promotionCode,
   fill_loot_single_transient: fillLootSingleTransient,
   fill_entitled_loot: fillEntitledLoot,
+  add_inventory_stack: addInventoryStack,
+  subtract_inventory_stack: subtractInventoryStack,
+  set_inventory_stack: setInventoryStack,
+  delete_inventory_stack: deleteInventoryStack,
+  transfer_inventory_stack: transferInventoryStack,
 };

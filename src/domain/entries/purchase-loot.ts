@@ -13,6 +13,8 @@ export function discounted(total: number, discountPercent: number): number {
 
 interface Payment {
   priceItemId: number;
+  /** The stack the price is paid from; every stack of the collection when absent. */
+  priceStackId: string | undefined;
   total: number;
   couponItemId: number | null;
 }
@@ -46,16 +48,26 @@ export function checkPayment(
     if (quantity > coupon.max_quantity) return { refused: 'coupon_item_not_applicable_for_quantity' };
     due = discounted(total, coupon.discount_percent);
   }
-  if (inventory.spendableCount(shown.price_item_id) < due) return { refused: 'cannot_afford_price' };
+  if (inventory.spendableCount(shown.price_item_id, shown.price_stack_id ?? undefined) < due)
+    return { refused: 'cannot_afford_price' };
   if (couponItemId !== null && inventory.spendableCount(couponItemId) < 1)
     return { refused: 'cannot_afford_coupon' };
-  return { payment: { priceItemId: shown.price_item_id, total: due, couponItemId } };
+  return {
+    payment: {
+      priceItemId: shown.price_item_id,
+      priceStackId: shown.price_stack_id ?? undefined,
+      total: due,
+      couponItemId,
+    },
+  };
 }
 
 export function pay(context: EntryContext, lootId: number, payment: Payment): ResultCode | null {
   const { inventory } = context;
   return (
-    inventory.spend(payment.priceItemId, payment.total, lootId, 'failed_to_spend_price') ??
+    inventory.spend(payment.priceItemId, payment.total, lootId, 'failed_to_spend_price', {
+      stackId: payment.priceStackId,
+    }) ??
     (payment.couponItemId === null
       ? null
       : inventory.spend(payment.couponItemId, 1, lootId, 'failed_to_spend_coupon'))

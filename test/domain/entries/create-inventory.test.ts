@@ -49,6 +49,9 @@ describe('create_new_*_inventory makes a record', () => {
       expires,
       custom_data: { colour: 'red' },
       item_id: SWORD,
+      collection_id: 'default',
+      stack_id: 'default',
+      display_properties: null,
     });
     expect(entry.details).toEqual([
       {
