@@ -63,6 +63,8 @@ const envSchema = z.object({
   /** Requests one player client may make per minute (per API process). */
   PLAYER_RATE_LIMIT_PER_MINUTE: positiveInt(600),
   PROMO_FAILURE_WINDOW_SECONDS: positiveInt(3600),
+  /** How long a PlayFab write waits for its order to be final before answering 202 with an OperationToken. */
+  PLAYFAB_WAIT_SECONDS: z.coerce.number().min(0).max(60).default(10),
 });
 
 /** The settings that are secrets: required, long and not a placeholder in production. */

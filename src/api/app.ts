@@ -4,6 +4,7 @@ import { observeRequests } from '../http/probes.js';
 import { mountRoutes } from '../http/routes.js';
 import { guardsFor } from './guards.js';
 import type { ApiDeps } from './deps.js';
+import { createPlayFabRouter } from './playfab/router.js';
 import { apiRoutes } from './routes/index.js';
 
 /** The HTTP API: thin handlers that validate, call the domain, and shape the answer. */
@@ -13,6 +14,8 @@ export function createApp(deps: ApiDeps): Express {
   app.set('etag', false);
   // First: every request is logged and timed.
   app.use(observeRequests(deps));
+  // PlayFab's API, with its own body parser and error envelopes (contract section 9).
+  app.use('/playfab', createPlayFabRouter(deps));
   const guard = guardsFor(deps.config);
   // Before the JSON parser: a signed webhook's signature covers the raw bytes, so it reads them itself.
   const raw = Router();

@@ -25,7 +25,7 @@ function bearerToken(header: string | undefined): string | null {
  * A player token: HS256 only (`alg: none` and every other algorithm are refused), signed with
  * PLAYER_JWT_SECRET, `exp` in the future, `sub` the player's uuid.
  */
-async function verifyPlayerToken(config: Config, token: string): Promise<Caller> {
+export async function verifyPlayerToken(config: Config, token: string): Promise<Caller> {
   let sub: unknown;
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(config.PLAYER_JWT_SECRET), {

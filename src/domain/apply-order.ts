@@ -65,9 +65,11 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
     });
     let result: ResultCode;
     try {
-      result = isKnownEntryType(entry.type)
-        ? applyEntry({ ...session, order, entry: entry as EntryOf<typeof entry.type> })
-        : 'invalid_entry_type';
+      result = !isKnownEntryType(entry.type)
+        ? 'invalid_entry_type'
+        : entry.collection_etag != null && entry.collection_etag !== inventory.collectionEtag()
+          ? 'collection_etag_does_not_match'
+          : applyEntry({ ...session, order, entry: entry as EntryOf<typeof entry.type> });
     } catch (error) {
       unexpectedErrors.push({ entryId: entry.entry_id, error });
       result = 'internal_error';

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import type { Catalog } from './catalog.js';
 import { EntryDetails, type InventoryRecordView } from './details.js';
 import {
@@ -103,6 +104,18 @@ export function alwaysOwnedRecord(playerUuid: string, itemId: number): Inventory
   };
 }
 
+/**
+ * A collection's ETag: a digest of its records (what they hold, not when they were read), so it
+ * changes with every change to the collection and a caller holding it knows its view is current.
+ */
+export function collectionEtag(records: Iterable<InventoryRecordView>): string {
+  const sorted = [...records].sort((a, b) => (a.inventory_id < b.inventory_id ? -1 : 1));
+  return createHash('sha256')
+    .update(stringify(sorted) ?? '')
+    .digest('base64url')
+    .slice(0, 22);
+}
+
 function compareForSpending(a: InventoryRecordView, b: InventoryRecordView): number {
   if (a.expires !== b.expires) {
     if (a.expires === null) return 1;
@@ -150,6 +163,13 @@ export class PlayerInventory {
   /** Always-owned items belong to the default collection only. */
   private get seesAlwaysOwned(): boolean {
     return this.scope.collectionId === DEFAULT_COLLECTION;
+  }
+
+  /** The ETag of the entry's collection as it is now. */
+  collectionEtag(): string {
+    return collectionEtag(
+      [...this.records.values()].filter((record) => record.collection_id === this.scope.collectionId),
+    );
   }
 
   checkpoint(): Checkpoint {

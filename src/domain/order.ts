@@ -134,6 +134,8 @@ export const entryCreateSchema = z
     /** Where transfer_inventory_stack moves to: another collection, another stack, or both. */
     to_collection_id: collectionId.nullish(),
     to_stack_id: stackId.nullish(),
+    /** The ETag of the entry's collection the caller last saw: when it is not current, nothing is done. */
+    collection_etag: text(1, 64).nullish(),
   })
   .superRefine((entry, ctx) => {
     if (!isKnownEntryType(entry.type)) return;
@@ -344,9 +346,10 @@ export const isFinal = (status: OrderStatus) => FINAL_STATUSES.includes(status);
  * Who submitted an order, for its idempotency keys: a game server or admin (`server`), a player
  * client (`client`), or a platform (`steam`, `psn`, `xbox`). `client_order_ref_id` is unique per
  * player within one scope, so no kind of caller can take, and so block, a key another kind will
- * use: a player cannot squat the reference a game server will send for its entry fee.
+ * use: a player cannot squat the reference a game server will send for its entry fee. PlayFab's
+ * `IdempotencyId` is per player, whoever calls (`playfab`).
  */
-export type SubmitterScope = 'server' | 'client' | PlatformName;
+export type SubmitterScope = 'server' | 'client' | PlatformName | 'playfab';
 
 /** The platforms that send signed orders; each name is also the namespace of its event ids. */
 export const PLATFORM_NAMES = ['steam', 'psn', 'xbox'] as const;

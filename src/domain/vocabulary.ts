@@ -157,6 +157,8 @@ export const RESULT_CODES = [
   'available_until_is_in_past',
   'rollback',
   'not_started',
+  // Armory's, beyond the Player Order API's list: the entry's `collection_etag` is not current.
+  'collection_etag_does_not_match',
 ] as const;
 export type ResultCode = (typeof RESULT_CODES)[number];
 

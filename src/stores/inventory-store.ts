@@ -74,3 +74,27 @@ export async function listInventory(
       : null;
   return { inventory: page, next_cursor: nextCursor };
 }
+
+/** Every record of one collection of a player, expired ones too, in the order they were made. */
+export async function collectionRecords(
+  em: EntityManager,
+  playerUuid: string,
+  collectionId: string,
+): Promise<InventoryRecordView[]> {
+  const rows = await runSql<InventoryRow[]>(
+    em,
+    `select ${RECORD_COLUMNS} from inventory_record where player_uuid = ? and collection_id = ? order by legacy_inventory_id`,
+    [playerUuid, collectionId],
+  );
+  return rows.map(toInventoryRecordView);
+}
+
+/** The collections a player holds records in, by name. */
+export async function collectionIds(em: EntityManager, playerUuid: string): Promise<string[]> {
+  const rows = await runSql<{ collection_id: string }[]>(
+    em,
+    `select distinct collection_id from inventory_record where player_uuid = ? order by collection_id`,
+    [playerUuid],
+  );
+  return rows.map((row) => row.collection_id);
+}

@@ -179,6 +179,9 @@ const scenarios: Record<AnsweredCode, Scenario> = {
   too_many_requests: { claims: { recentFailedCodes: 10 }, order: claim('OPEN') },
   price_does_not_match: { holdings: gems(100), order: buy({ price: 49 }) },
   vendor_version_does_not_match: { holdings: gems(100), order: buy({}, { vendor_version: 99 }) },
+  collection_etag_does_not_match: {
+    order: one({ type: 'add_inventory_stack', item_id: GEMS, quantity: 1, collection_etag: 'stale' }),
+  },
   dynamic_bundle_ltis_do_not_match: { holdings: gems(100), order: buyBundle([]) },
   cannot_afford_price: { order: buy({}) },
   cannot_afford_coupon: { holdings: gems(100), order: buy({ price_coupon_item_id: COUPON_HALF }) },

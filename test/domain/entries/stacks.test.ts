@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { collectionEtag } from '../../../src/domain/inventory.js';
 import { BADGE, baseCatalog, GEMS, OLD_ITEM, SWORD, SWORD_PACK } from '../../helpers/catalog-fixture.js';
 import {
   engineFor,
@@ -345,5 +346,26 @@ describe('purchase_loot pays from a named stack and may keep it at 0', () => {
     expect(stackRecords(engine, GEMS, 'wallet').map((r) => r.count)).toEqual([0]);
     expect(stackAmount(engine, GEMS)).toBe(500);
     expectRefused(engine, buy('wallet'), 'cannot_afford_price');
+  });
+});
+
+describe('collection_etag', () => {
+  it('an entry runs only while its collection is as the caller saw it; every change moves the ETag', () => {
+    const engine = engineWith([
+      { item: GEMS, count: 5 },
+      { item: GEMS, count: 5, collection: 'vault' },
+    ]);
+    const etagOf = (collection: string) =>
+      collectionEtag(engine.records().filter((r) => r.collection_id === collection));
+    const seen = etagOf('default');
+    const vault = etagOf('vault');
+    expect(seen).not.toBe(vault);
+    const add = (collection_etag: string, collection_id = 'default') =>
+      one({ type: 'add_inventory_stack', item_id: GEMS, quantity: 1, collection_etag, collection_id });
+    expectSuccess(engine, add(seen));
+    expect(etagOf('default')).not.toBe(seen);
+    expect(etagOf('vault')).toBe(vault);
+    expectRefused(engine, add(seen), 'collection_etag_does_not_match');
+    expectSuccess(engine, add(vault, 'vault'));
   });
 });

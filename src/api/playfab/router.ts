@@ -1,0 +1,346 @@
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
+import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
+import { PlayFabError, statusText } from '../../domain/playfab/errors.js';
+import { errorOfResult } from '../../domain/playfab/errors.js';
+import { parseItemFilter } from '../../domain/playfab/filter.js';
+import {
+  checkBatchLimits,
+  continuationKey,
+  continuationToken,
+  entryOfOperation,
+  pageOf,
+  playerOfEntity,
+  stacksOf,
+  transferEntry,
+} from '../../domain/playfab/operations.js';
+import { requestSchemas, type EntityKey, type InventoryOperation } from '../../domain/playfab/requests.js';
+import { DATABASE_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../../http/errors.js';
+import type { Logger } from '../../logger.js';
+import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
+import { findOrder } from '../../stores/order-store.js';
+import type { ApiDeps } from '../deps.js';
+import { waitForFinal } from '../prefer-wait.js';
+import { checkSecretKey, identifyEntity, mintTitleToken, type EntityCaller } from './entity-tokens.js';
+
+/**
+ * PlayFab's Economy v2 inventory calls under /playfab, in PlayFab's envelopes, on Armory's engine:
+ * every write is a transactional Player Order (source SYSTEM for a title token, CLIENT for a
+ * player's), answered once final. Every failure here, a bad body or an unknown call included, is a
+ * PlayFab error, which PlayFab's SDKs read.
+ */
+
+const IF_MATCH = 'x-playfab-economy-if-match';
+const IF_NONE_MATCH = 'x-playfab-economy-if-none-match';
+/** An OperationToken resolves for a day, as PlayFab's do. */
+const OPERATION_TOKEN_MS = 24 * 3600 * 1000;
+
+interface CallInput<B> {
+  body: B;
+  caller: EntityCaller;
+  req: Request;
+  res: Response;
+}
+/** `data` of the answer, and its HTTP status when not 200. */
+type CallAnswer = { data: Record<string, unknown>; status?: number } | { notModified: true };
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const details: Record<string, string[]> = {};
+  for (const issue of parsed.error.issues) {
+    const path = issue.path.join('.') || 'body';
+    (details[path] ??= []).push(issue.message);
+  }
+  const first = parsed.error.issues[0]!;
+  throw new PlayFabError('InvalidParams', `${first.path.join('.') || 'body'}: ${first.message}`, details);
+}
+
+/** The player a call reaches: a title token names one in `Entity`; a player token reaches its own only. */
+function targetPlayer(caller: EntityCaller, entity: EntityKey | null | undefined): string {
+  if (caller.kind === 'title') {
+    if (!entity) throw new PlayFabError('InvalidParams', 'Entity is required with a title entity token');
+    return playerOfEntity(entity);
+  }
+  if (!entity) return caller.playerUuid;
+  if (playerOfEntity(entity) !== caller.playerUuid) {
+    throw new PlayFabError('NotAuthorized', "a player's entity token reaches its own inventory only");
+  }
+  return caller.playerUuid;
+}
+
+export function createPlayFabRouter(deps: ApiDeps): Router {
+  const { config, orm, catalogCache, acceptOrder, telemetry } = deps;
+  const router = Router();
+  router.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }));
+
+  /**
+   * Runs a write as one transactional order and answers when it is final: the write's data, or the
+   * PlayFab error of the entry that failed. Past PLAYFAB_WAIT_SECONDS: 202 with an OperationToken.
+   */
+  async function write(
+    { caller, req, res }: Omit<CallInput<unknown>, 'body'>,
+    player: string,
+    entries: Record<string, unknown>[],
+    idempotencyId: string | null | undefined,
+    etag: string | null | undefined,
+  ): Promise<CallAnswer> {
+    const expected = req.get(IF_MATCH) ?? etag;
+    const create = orderCreateSchema.safeParse({
+      player_uuid: player,
+      source: caller.kind === 'title' ? 'SYSTEM' : 'CLIENT',
+      is_transaction: true,
+      client_order_ref_id: idempotencyId,
+      // The ETag is the collection's before the write: the first entry checks it.
+      entries: entries.map((entry, index) =>
+        index === 0 && expected ? { ...entry, collection_etag: expected } : entry,
+      ),
+    });
+    if (!create.success) {
+      const issue = create.error.issues[0]!;
+      throw new PlayFabError('InvalidParams', `${issue.path.join('.')}: ${issue.message}`);
+    }
+    const outcome = await acceptOrder({ create: create.data, scope: 'playfab' });
+    if (outcome.kind === 'conflict') {
+      throw new PlayFabError(
+        'InvalidParams',
+        `IdempotencyId ${idempotencyId} was used for another request; send a new one for a new request`,
+      );
+    }
+    let callerGone = false;
+    res.once('close', () => (callerGone = true));
+    const order = await waitForFinal(
+      orm,
+      outcome.order,
+      config.PLAYFAB_WAIT_SECONDS,
+      () => callerGone || telemetry.readiness.isStopping,
+    );
+    res.locals.orderLog = { order_id: order.order_id, player_uuid: order.player_uuid };
+    const common = { ...(idempotencyId && { IdempotencyId: idempotencyId }) };
+    if (!isFinal(order.status)) {
+      return {
+        status: 202,
+        data: {
+          ...common,
+          OperationStatus: 'InProgress',
+          OperationToken: order.order_id,
+          TransactionIds: [],
+        },
+      };
+    }
+    throwIfFailed(order);
+    return { data: { ...common, TransactionIds: [order.order_id] } };
+  }
+
+  const calls: {
+    [C in keyof typeof requestSchemas]: (
+      input: CallInput<z.output<(typeof requestSchemas)[C]>>,
+    ) => Promise<CallAnswer>;
+  } = {
+    GetEntityToken: async ({ body, req }) => {
+      checkSecretKey(config, req.get('x-secretkey'));
+      const { token, expires } = await mintTitleToken(config, new Date());
+      return {
+        data: {
+          Entity: body.Entity ?? { Id: 'armory', Type: 'title', TypeString: 'title' },
+          EntityToken: token,
+          TokenExpiration: expires.toISOString(),
+        },
+      };
+    },
+
+    AddInventoryItems: async (input) => writeOne(input, { Add: input.body }),
+    SubtractInventoryItems: async (input) => writeOne(input, { Subtract: input.body }),
+    UpdateInventoryItems: async (input) => writeOne(input, { Update: input.body }),
+    DeleteInventoryItems: async (input) => writeOne(input, { Delete: input.body }),
+    PurchaseInventoryItems: async (input) => writeOne(input, { Purchase: input.body }),
+
+    ExecuteInventoryOperations: async (input) => {
+      const { body, caller } = input;
+      const player = targetPlayer(caller, body.Entity);
+      const catalog = await catalogCache.get(orm.em.fork());
+      checkBatchLimits(body.Operations, catalog);
+      const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
+      const entries = body.Operations.map((operation) =>
+        entryOfOperation(operation, { catalog, collectionId }),
+      );
+      return write(input, player, entries, body.IdempotencyId, body.ETag);
+    },
+
+    TransferInventoryItems: async (input) => {
+      const { body, caller } = input;
+      const giving = targetPlayer(caller, body.GivingEntity);
+      const receiving = body.ReceivingEntity ? targetPlayerForTransfer(caller, body.ReceivingEntity) : giving;
+      if (receiving !== giving) {
+        throw new PlayFabError(
+          'InventoryApiNotImplemented',
+          'transfers between two players are not served yet; transfer between collections or stacks of one player',
+        );
+      }
+      const catalog = await catalogCache.get(orm.em.fork());
+      const collectionId = body.GivingCollectionId ?? DEFAULT_COLLECTION;
+      const entry = transferEntry(
+        body,
+        { catalog, collectionId },
+        body.ReceivingCollectionId ?? collectionId,
+      );
+      const answer = await write(input, giving, [entry], body.IdempotencyId, body.GivingETag);
+      if ('notModified' in answer) return answer;
+      const ids = answer.data.TransactionIds;
+      const { TransactionIds: _ids, ...rest } = answer.data;
+      return {
+        ...answer,
+        data: {
+          ...rest,
+          GivingTransactionIds: ids,
+          ReceivingTransactionIds: ids,
+          OperationStatus: answer.status === 202 ? 'InProgress' : 'Completed',
+        },
+      };
+    },
+
+    GetInventoryItems: async ({ body, caller, req }) => {
+      const player = targetPlayer(caller, body.Entity);
+      const em = orm.em.fork();
+      const catalog = await catalogCache.get(em);
+      const records = await collectionRecords(em, player, body.CollectionId ?? DEFAULT_COLLECTION);
+      const etag = collectionEtag(records);
+      if (req.get(IF_NONE_MATCH) === etag) return { notModified: true };
+      const matches = body.Filter ? parseItemFilter(body.Filter) : () => true;
+      const items = stacksOf(records, catalog, new Date()).filter(matches);
+      const after = body.ContinuationToken ? continuationKey(body.ContinuationToken, isOffset) : 0;
+      const { page, next } = pageOf(items, body.Count ?? 10, after);
+      return {
+        data: {
+          Items: page,
+          ETag: etag,
+          ...(next !== null && { ContinuationToken: continuationToken(next) }),
+        },
+      };
+    },
+
+    GetInventoryCollectionIds: async ({ body, caller }) => {
+      const player = targetPlayer(caller, body.Entity);
+      const ids = await collectionIds(orm.em.fork(), player);
+      const after = body.ContinuationToken ? continuationKey(body.ContinuationToken, isOffset) : 0;
+      const { page, next } = pageOf(ids, body.Count ?? 10, after);
+      return {
+        data: { CollectionIds: page, ...(next !== null && { ContinuationToken: continuationToken(next) }) },
+      };
+    },
+
+    GetInventoryOperationStatus: async ({ body, caller }) => {
+      const player = targetPlayer(caller, body.Entity);
+      const order = await findOrder(orm.em.fork(), body.OperationToken);
+      const fresh = order && Date.now() - Date.parse(order.created_time) < OPERATION_TOKEN_MS;
+      if (!order || order.player_uuid !== player || !fresh) {
+        throw new PlayFabError('InvalidParams', 'OperationToken is unknown, or older than a day');
+      }
+      const status = !isFinal(order.status)
+        ? 'InProgress'
+        : order.status === 'succeeded'
+          ? 'Completed'
+          : 'Failed';
+      return { data: { OperationStatus: status } };
+    },
+  };
+
+  /** A transfer's receiving player: a player token may give only to itself, a title token to anyone. */
+  function targetPlayerForTransfer(caller: EntityCaller, entity: EntityKey): string {
+    return caller.kind === 'title' ? playerOfEntity(entity) : targetPlayer(caller, entity);
+  }
+
+  /** A single-operation write (Add, Subtract, Update, Delete, Purchase): one order of one entry. */
+  async function writeOne(
+    input: CallInput<{
+      Entity?: EntityKey | null;
+      CollectionId?: string | null;
+      IdempotencyId?: string | null;
+      ETag?: string | null;
+    }>,
+    operation: InventoryOperation,
+  ): Promise<CallAnswer> {
+    const { body, caller } = input;
+    const player = targetPlayer(caller, body.Entity);
+    const catalog = await catalogCache.get(orm.em.fork());
+    const entry = entryOfOperation(operation, {
+      catalog,
+      collectionId: body.CollectionId ?? DEFAULT_COLLECTION,
+    });
+    return write(input, player, [entry], body.IdempotencyId, body.ETag);
+  }
+
+  for (const name of Object.keys(calls) as (keyof typeof calls)[]) {
+    const path = name === 'GetEntityToken' ? '/Authentication/GetEntityToken' : `/Inventory/${name}`;
+    router.post(path, async (req, res) => {
+      const caller: EntityCaller =
+        name === 'GetEntityToken'
+          ? { kind: 'title' }
+          : await identifyEntity(config, req.get('x-entitytoken'));
+      const body = parseBody(requestSchemas[name], req.body);
+      const handler = calls[name] as (input: CallInput<unknown>) => Promise<CallAnswer>;
+      const answer = await handler({ body, caller, req, res });
+      if ('notModified' in answer) {
+        res.status(304).end();
+        return;
+      }
+      const status = answer.status ?? 200;
+      res.status(status).json({ code: status, status: statusText(status), data: answer.data });
+    });
+  }
+  router.use((req) => {
+    throw new PlayFabError(
+      'InventoryApiNotImplemented',
+      `Armory does not serve ${req.method} /playfab${req.path}`,
+    );
+  });
+  router.use(playFabErrorHandler(deps.logger));
+  return router;
+}
+
+const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** A failed order answers the PlayFab error of its entry that failed. */
+function throwIfFailed(order: PlayerOrderView): void {
+  if (order.status === 'succeeded') return;
+  const index = order.entries.findIndex((entry) => entry.result !== 'success' && entry.result !== 'rollback');
+  const entry = order.entries[index]!;
+  throw new PlayFabError(
+    errorOfResult(entry.result),
+    order.entries.length > 1 ? `operation ${index}: ${entry.result}` : entry.result,
+    { OrderId: [order.order_id], Result: [entry.result] },
+  );
+}
+
+/** Every failure under /playfab in PlayFab's error envelope; never a stack trace. */
+function playFabErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    let failure: PlayFabError;
+    if (error instanceof PlayFabError) failure = error;
+    else if (isBodyParserError(error)) {
+      failure = new PlayFabError(
+        'InvalidParams',
+        error.type === 'entity.too.large'
+          ? 'the request body is over 1 MiB'
+          : 'the request body is not valid JSON',
+      );
+    } else if (isDatabaseUnavailable(error)) {
+      res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      failure = new PlayFabError('ServiceUnavailable', 'the database cannot be reached; try again shortly');
+    } else {
+      logger.error({ err: error }, 'playfab call failed');
+      failure = new PlayFabError('InternalServerError', 'internal error');
+    }
+    res.locals.errorCode = failure.error;
+    res.status(failure.status).json(failure.body());
+  };
+}
+
+/** An error of Express's body parser (http-errors with a `type` such as `entity.parse.failed`). */
+function isBodyParserError(error: unknown): error is { type: string } {
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, expose } = error as { type?: unknown; expose?: unknown };
+  return typeof type === 'string' && typeof expose === 'boolean';
+}

@@ -1,0 +1,498 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { v5 as uuidV5 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { playerToken } from '../helpers/credentials.js';
+import { newPlayer, SERVER_KEY, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
+
+/**
+ * PlayFab's Economy v2 inventory calls under /playfab, spoken as PlayFab's wire format (PascalCase
+ * bodies, X-SecretKey, X-EntityToken, PlayFab's envelopes and error numbers), against the real
+ * service: each write is a transactional order on the engine.
+ */
+
+const GOLD = 1;
+const GEMS = 2;
+const SWORD = 10;
+const SHIELD = 11;
+const STORE = 5;
+const SWORD_OFFER = 100;
+const MEGA_BUNDLE = 101;
+
+const catalog = {
+  items: [
+    { id: GOLD, name: 'Gold', friendly_id: 'GD', currency: true },
+    { id: GEMS, name: 'Gems', friendly_id: 'GM', currency: true },
+    { id: SWORD, name: 'Sword', friendly_id: 'sword' },
+    { id: SHIELD, name: 'Shield' },
+    ...Array.from({ length: 300 }, (_, i) => ({ id: 1000 + i, name: `Trinket ${i}` })),
+  ],
+  vendors: [{ id: STORE, name: 'Store' }],
+  loot: [
+    {
+      id: SWORD_OFFER,
+      name: 'Sword and shield',
+      friendly_id: 'sword_offer',
+      vendor_id: STORE,
+      prices: [{ price_item_id: GOLD, price: 30 }],
+      contents: [
+        { item_id: SWORD, quantity: 1 },
+        { item_id: SHIELD, quantity: 1 },
+      ],
+    },
+    {
+      id: MEGA_BUNDLE,
+      name: '300 trinkets',
+      prices: [{ price_item_id: GOLD, price: 1 }],
+      contents: Array.from({ length: 300 }, (_, i) => ({ item_id: 1000 + i, quantity: 1 })),
+    },
+  ],
+};
+
+let h: Harness;
+let titleToken: string;
+beforeAll(async () => {
+  h = await startHarness({ catalog });
+  const token = await h.request('POST', '/playfab/Authentication/GetEntityToken', {
+    body: {},
+    headers: { 'X-SecretKey': SERVER_KEY },
+  });
+  titleToken = token.body.data.EntityToken;
+});
+afterAll(() => h.close());
+
+const entity = (id: string) => ({ Type: 'title_player_account', Id: id });
+
+function call(name: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return h.request('POST', `/playfab/Inventory/${name}`, {
+    body,
+    headers: { 'X-EntityToken': titleToken, ...headers },
+  });
+}
+
+/** A call that must succeed: its `data`. */
+async function ok(name: string, body: Record<string, unknown>, headers?: Record<string, string>) {
+  const response = await call(name, body, headers);
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  expect(response.body).toMatchObject({ code: 200, status: 'OK' });
+  return response.body.data;
+}
+
+/** A PlayFab error envelope. */
+function expectError(response: TestResponse, status: number, error: string, errorCode: number) {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(response.body).toMatchObject({ code: status, error, errorCode, errorMessage: expect.any(String) });
+}
+
+async function items(player: string, body: Record<string, unknown> = {}) {
+  return (await ok('GetInventoryItems', { Entity: entity(player), Count: 50, ...body })).Items as {
+    Id: string;
+    StackId: string;
+    Amount: number;
+    Type: string;
+    DisplayProperties?: unknown;
+  }[];
+}
+const amounts = async (player: string, body?: Record<string, unknown>) =>
+  (await items(player, body)).map((item) => [item.Id, item.StackId, item.Amount]);
+
+describe('GetEntityToken and entity tokens', () => {
+  it('gives a title token for the secret key only', async () => {
+    const wrong = await h.request('POST', '/playfab/Authentication/GetEntityToken', {
+      body: {},
+      headers: { 'X-SecretKey': 'not-the-key' },
+    });
+    expectError(wrong, 401, 'NotAuthenticated', 1074);
+    const missing = await h.request('POST', '/playfab/Authentication/GetEntityToken', { body: {} });
+    expectError(missing, 401, 'NotAuthenticated', 1074);
+    const good = await h.request('POST', '/playfab/Authentication/GetEntityToken', {
+      body: {},
+      headers: { 'X-SecretKey': SERVER_KEY },
+    });
+    expect(good.status).toBe(200);
+    expect(good.body.data).toMatchObject({ EntityToken: expect.any(String), Entity: { Type: 'title' } });
+    expect(Date.parse(good.body.data.TokenExpiration)).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+  });
+
+  it('refuses a missing, invalid or expired entity token, and an entity that is not a player', async () => {
+    const player = newPlayer();
+    const body = { Entity: entity(player) };
+    expectError(
+      await call('GetInventoryItems', body, { 'X-EntityToken': '' }),
+      401,
+      'NotAuthenticated',
+      1074,
+    );
+    expectError(
+      await call('GetInventoryItems', body, { 'X-EntityToken': 'garbage' }),
+      401,
+      'EntityTokenInvalid',
+      1335,
+    );
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(player)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(h.config.PLAYER_JWT_SECRET));
+    expectError(
+      await call('GetInventoryItems', body, { 'X-EntityToken': expired }),
+      401,
+      'EntityTokenExpired',
+      1336,
+    );
+    expectError(
+      await call('GetInventoryItems', { Entity: { Type: 'title', Id: 'x' } }),
+      400,
+      'InvalidEntityType',
+      1373,
+    );
+  });
+
+  it('a player token reads its own inventory only, and may not add to it', async () => {
+    const player = newPlayer();
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5 });
+    const token = await playerToken(h.config.PLAYER_JWT_SECRET, player);
+    const own = await call('GetInventoryItems', {}, { 'X-EntityToken': token });
+    expect(own.body.data.Items).toMatchObject([{ Id: String(GOLD), Amount: 5 }]);
+    const other = await call(
+      'GetInventoryItems',
+      { Entity: entity(newPlayer()) },
+      { 'X-EntityToken': token },
+    );
+    expectError(other, 403, 'NotAuthorized', 1089);
+    const add = await call(
+      'AddInventoryItems',
+      { Item: { Id: 'GD' }, Amount: 5 },
+      { 'X-EntityToken': token },
+    );
+    expectError(add, 403, 'NotAuthorized', 1089);
+    expect(await amounts(player)).toEqual([[String(GOLD), 'default', 5]]);
+  });
+
+  it('maps a PlayFab id that is not a uuid to a fixed player uuid (v5), the same on every call', async () => {
+    const playFabId = `A1B2C3${Date.now()}`;
+    const add = await ok('AddInventoryItems', { Entity: entity(playFabId), Item: { Id: 'GD' }, Amount: 3 });
+    const player = uuidV5(playFabId, '2fd004bd-86af-4a61-baa7-319d4cb22360');
+    const order = await h.server('GET', `/v1/orders/${add.TransactionIds[0]}`);
+    expect(order.body.player_uuid).toBe(player);
+    expect(await h.balance(player, GOLD)).toBe(3);
+    expect(await amounts(playFabId)).toEqual([[String(GOLD), 'default', 3]]);
+  });
+});
+
+describe('writes are transactional orders', () => {
+  it('Add, Subtract, Update and Delete change stacks, each one order with source SYSTEM', async () => {
+    const player = newPlayer();
+    const add = await ok('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { AlternateId: { Type: 'FriendlyId', Value: 'sword' }, StackId: 'blue' },
+      Amount: 2,
+      NewStackValues: { DisplayProperties: { colour: 'blue' } },
+    });
+    expect(add.TransactionIds).toHaveLength(1);
+    const order = await h.server('GET', `/v1/orders/${add.TransactionIds[0]}`);
+    expect(order.body).toMatchObject({
+      source: 'SYSTEM',
+      is_transaction: true,
+      status: 'succeeded',
+      entries: [{ type: 'add_inventory_stack', item_id: SWORD, stack_id: 'blue', result: 'success' }],
+    });
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: String(GOLD) }, Amount: 100 });
+    await ok('SubtractInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 100 });
+    await ok('UpdateInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'sword', StackId: 'red', Amount: 7, DisplayProperties: { colour: 'red' } },
+    });
+    expect(await items(player)).toEqual([
+      { Id: String(GOLD), StackId: 'default', Amount: 0, Type: 'currency' },
+      {
+        Id: String(SWORD),
+        StackId: 'blue',
+        Amount: 2,
+        Type: 'catalogItem',
+        DisplayProperties: { colour: 'blue' },
+      },
+      {
+        Id: String(SWORD),
+        StackId: 'red',
+        Amount: 7,
+        Type: 'catalogItem',
+        DisplayProperties: { colour: 'red' },
+      },
+    ]);
+    await ok('SubtractInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'sword', StackId: 'red' },
+      Amount: 7,
+      DeleteEmptyStacks: true,
+    });
+    await ok('DeleteInventoryItems', { Entity: entity(player), Item: { Id: 'GD' } });
+    expect(await amounts(player)).toEqual([[String(SWORD), 'blue', 2]]);
+    const orders = await h.server('GET', `/v1/players/${player}/orders`);
+    expect(orders.body.orders).toHaveLength(6);
+  });
+
+  it('subtracting more than the stack holds is InsufficientFunds and changes nothing', async () => {
+    const player = newPlayer();
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5 });
+    const response = await call('SubtractInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD' },
+      Amount: 6,
+    });
+    expectError(response, 400, 'InsufficientFunds', 1059);
+    expect(response.body.errorDetails.Result).toEqual(['cannot_afford_price']);
+    expect(await amounts(player)).toEqual([[String(GOLD), 'default', 5]]);
+  });
+
+  it('an item reference that names nothing is ItemNotFound; a bad amount or body is InvalidParams', async () => {
+    const player = newPlayer();
+    expectError(
+      await call('AddInventoryItems', { Entity: entity(player), Item: { Id: 'nope' }, Amount: 1 }),
+      400,
+      'ItemNotFound',
+      1047,
+    );
+    const negative = await call('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD' },
+      Amount: -1,
+    });
+    expectError(negative, 400, 'InvalidParams', 1000);
+    expect(negative.body.errorDetails.Amount).toHaveLength(1);
+    expectError(
+      await call('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 2_147_483_648 }),
+      400,
+      'InvalidParams',
+      1000,
+    );
+    expectError(
+      await h.request('POST', '/playfab/Inventory/AddInventoryItems', {
+        rawBody: '{"Entity":',
+        headers: { 'X-EntityToken': titleToken },
+      }),
+      400,
+      'InvalidParams',
+      1000,
+    );
+    expectError(await call('ExecuteTransferOperations', {}), 404, 'InventoryApiNotImplemented', 12000);
+    expect(await h.orderCount(player)).toBe(0);
+  });
+
+  it('Purchase pays the loot unit price from the named stack and grants its contents into the item stack', async () => {
+    const player = newPlayer();
+    await ok('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD', StackId: 'wallet' },
+      Amount: 70,
+    });
+    const purchase = (amount: number, price: number) =>
+      call('PurchaseInventoryItems', {
+        Entity: entity(player),
+        Item: { Id: 'sword_offer', StackId: 'bought' },
+        Amount: amount,
+        PriceAmounts: [{ ItemId: 'GD', Amount: price, StackId: 'wallet' }],
+        StoreId: String(STORE),
+      });
+    expectError(await purchase(1, 25), 400, 'InvalidParams', 1000);
+    expect((await purchase(2, 30)).status).toBe(200);
+    expectError(await purchase(1, 30), 400, 'InsufficientFunds', 1059);
+    expect(await amounts(player)).toEqual([
+      [String(GOLD), 'wallet', 10],
+      [String(SWORD), 'bought', 2],
+      [String(SHIELD), 'bought', 2],
+    ]);
+  });
+
+  it('Transfer moves between collections and stacks of one player, answering Completed', async () => {
+    const player = newPlayer();
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GM' }, Amount: 50 });
+    const transfer = await ok('TransferInventoryItems', {
+      GivingEntity: entity(player),
+      ReceivingEntity: entity(player),
+      GivingCollectionId: 'default',
+      ReceivingCollectionId: 'vault',
+      GivingItem: { Id: 'GM' },
+      ReceivingItem: { Id: 'GM', StackId: 'saved' },
+      Amount: 20,
+    });
+    expect(transfer).toMatchObject({
+      OperationStatus: 'Completed',
+      GivingTransactionIds: [expect.any(String)],
+    });
+    expect(await amounts(player)).toEqual([[String(GEMS), 'default', 30]]);
+    expect(await amounts(player, { CollectionId: 'vault' })).toEqual([[String(GEMS), 'saved', 20]]);
+    expect((await ok('GetInventoryCollectionIds', { Entity: entity(player) })).CollectionIds).toEqual([
+      'default',
+      'vault',
+    ]);
+    const tooMuch = await call('TransferInventoryItems', {
+      GivingEntity: entity(player),
+      ReceivingCollectionId: 'vault',
+      GivingItem: { Id: 'GM' },
+      Amount: 31,
+    });
+    expectError(tooMuch, 400, 'InsufficientFunds', 1059);
+  });
+
+  it('ExecuteInventoryOperations runs in order, all or nothing, within its limits', async () => {
+    const player = newPlayer();
+    const batch = (Operations: unknown[]) =>
+      call('ExecuteInventoryOperations', { Entity: entity(player), Operations });
+    const response = await batch([
+      { Add: { Item: { Id: 'GD' }, Amount: 10 } },
+      { Subtract: { Item: { Id: 'GD' }, Amount: 4 } },
+      { Update: { Item: { Id: 'sword', Amount: 1 } } },
+    ]);
+    expect(response.status).toBe(200);
+    const failing = await batch([
+      { Add: { Item: { Id: 'GD' }, Amount: 10 } },
+      { Subtract: { Item: { Id: 'GD' }, Amount: 100 } },
+    ]);
+    expectError(failing, 400, 'InsufficientFunds', 1059);
+    expect(failing.body.errorMessage).toMatch(/operation 1/);
+    expect(await amounts(player)).toEqual([
+      [String(GOLD), 'default', 6],
+      [String(SWORD), 'default', 1],
+    ]);
+    const fiftyOne = Array.from({ length: 51 }, () => ({ Add: { Item: { Id: 'GD' }, Amount: 1 } }));
+    expectError(await batch(fiftyOne), 400, 'InvalidParams', 1000);
+    expectError(
+      await batch([{ Add: { Item: { Id: 'GD' }, Amount: 1 }, Subtract: { Item: { Id: 'GD' }, Amount: 1 } }]),
+      400,
+      'InvalidParams',
+      1000,
+    );
+    const overLimit = await batch([
+      { Add: { Item: { Id: 'GD' }, Amount: 1 } },
+      {
+        Purchase: {
+          Item: { Id: String(MEGA_BUNDLE) },
+          Amount: 1,
+          PriceAmounts: [{ ItemId: 'GD', Amount: 1 }],
+        },
+      },
+    ]);
+    expectError(overLimit, 400, 'OverLimit', 1214);
+    expect(await h.orderCount(player)).toBe(2);
+  });
+});
+
+describe('reads, ETags and idempotency', () => {
+  it('GetInventoryItems pages with Count and ContinuationToken, filters by the OData subset, refuses others', async () => {
+    const player = newPlayer();
+    await ok('ExecuteInventoryOperations', {
+      Entity: entity(player),
+      Operations: [
+        { Add: { Item: { Id: 'GD' }, Amount: 1 } },
+        { Add: { Item: { Id: 'GM' }, Amount: 2 } },
+        { Add: { Item: { Id: 'sword', StackId: 'a' }, Amount: 3 } },
+        { Add: { Item: { Id: 'sword', StackId: 'b' }, Amount: 4 } },
+      ],
+    });
+    const first = await ok('GetInventoryItems', { Entity: entity(player), Count: 3 });
+    expect(first.Items).toHaveLength(3);
+    const second = await ok('GetInventoryItems', {
+      Entity: entity(player),
+      Count: 3,
+      ContinuationToken: first.ContinuationToken,
+    });
+    expect(second.Items.map((item: { StackId: string }) => item.StackId)).toEqual(['b']);
+    expect(second.ContinuationToken).toBeUndefined();
+    expect(await amounts(player, { Filter: "type eq 'currency'" })).toEqual([
+      [String(GOLD), 'default', 1],
+      [String(GEMS), 'default', 2],
+    ]);
+    expect(
+      await amounts(player, { Filter: `(id eq '${SWORD}' and stackId ne 'a') or id eq '${GEMS}'` }),
+    ).toEqual([
+      [String(GEMS), 'default', 2],
+      [String(SWORD), 'b', 4],
+    ]);
+    for (const Filter of ["amount gt '1'", 'type eq currency', "type eq 'x' xor id eq 'y'", "(type eq 'x'"]) {
+      expectError(
+        await call('GetInventoryItems', { Entity: entity(player), Filter }),
+        400,
+        'InvalidParams',
+        1000,
+      );
+    }
+    expectError(
+      await call('GetInventoryItems', { Entity: entity(player), Count: 51 }),
+      400,
+      'InvalidParams',
+      1000,
+    );
+  });
+
+  it('a stale ETag is PreconditionFailed (412) and changes nothing; the current one passes; If-None-Match is 304', async () => {
+    const player = newPlayer();
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5 });
+    const { ETag: seen } = await ok('GetInventoryItems', { Entity: entity(player) });
+    const notModified = await call(
+      'GetInventoryItems',
+      { Entity: entity(player) },
+      { 'X-PlayFab-Economy-If-None-Match': seen },
+    );
+    expect(notModified.status).toBe(304);
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1, ETag: seen });
+    const stale = await call('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD' },
+      Amount: 1,
+      ETag: seen,
+    });
+    expectError(stale, 412, 'PreconditionFailed', 1610);
+    const staleHeader = await call(
+      'SubtractInventoryItems',
+      { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1 },
+      { 'X-PlayFab-Economy-If-Match': seen },
+    );
+    expectError(staleHeader, 412, 'PreconditionFailed', 1610);
+    expect(await amounts(player)).toEqual([[String(GOLD), 'default', 6]]);
+    const { ETag: now } = await ok('GetInventoryItems', { Entity: entity(player) });
+    expect(now).not.toBe(seen);
+    expect(
+      (
+        await call(
+          'GetInventoryItems',
+          { Entity: entity(player) },
+          { 'X-PlayFab-Economy-If-None-Match': seen },
+        )
+      ).status,
+    ).toBe(200);
+  });
+
+  it('the same IdempotencyId and body answers the original and applies once; another body is InvalidParams', async () => {
+    const player = newPlayer();
+    const IdempotencyId = randomUUID();
+    const body = { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5, IdempotencyId };
+    const first = await ok('AddInventoryItems', body);
+    const again = await ok('AddInventoryItems', body);
+    expect(again).toEqual(first);
+    expect(first.IdempotencyId).toBe(IdempotencyId);
+    const other = await call('AddInventoryItems', { ...body, Amount: 6 });
+    expectError(other, 400, 'InvalidParams', 1000);
+    expect(other.body.errorMessage).toMatch(/IdempotencyId/);
+    // Ids are per player: another player may use the same one.
+    await ok('AddInventoryItems', { ...body, Entity: entity(newPlayer()) });
+    expect(await amounts(player)).toEqual([[String(GOLD), 'default', 5]]);
+  });
+
+  it('the 3,501st record is OverLimit and changes nothing', async () => {
+    const player = newPlayer();
+    await h.sql('insert into player (player_uuid, next_legacy_inventory_id) values (?, 3501)', [player]);
+    await h.sql(
+      `insert into inventory_record (inventory_id, player_uuid, legacy_inventory_id, item_id, type, bucket, count, acquired, custom_data, stack_id)
+       select gen_random_uuid(), ?, n, ${GOLD}, 'persistent', 'free', 1, now(), '{}', 's' || n from generate_series(1, 3500) n`,
+      [player],
+    );
+    const response = await call('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD', StackId: 'new' },
+      Amount: 1,
+    });
+    expectError(response, 400, 'OverLimit', 1214);
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD', StackId: 's1' }, Amount: 1 });
+  });
+});
