@@ -1,3 +1,4 @@
+import { counterpartiesOf } from '../domain/apply-order.js';
 import { naturalBatches } from '../natural-batches.js';
 import { enqueuePlayersPromptly } from '../queue/order-queue.js';
 import { acceptOrders, type AcceptResult, type Submission } from '../stores/order-store.js';
@@ -33,9 +34,10 @@ export function createOrderAccepter({
     if (accepted.length > 0) {
       telemetry.metrics.ordersAccepted.inc(accepted.length);
       try {
+        // A transfer's receiver is named too, so the worker locks both players in one statement.
         await enqueuePlayersPromptly(
           queue,
-          accepted.map((order) => order.player_uuid),
+          accepted.flatMap((order) => [order.player_uuid, ...counterpartiesOf(order)]),
           ENQUEUE_TIMEOUT_MS,
         );
       } catch (error) {

@@ -60,20 +60,36 @@ export interface GroupSession {
  * Applies each player's orders in turn, as consecutive transactions of those players would: each
  * player's inventory is their own, and what players share (promotion uses, fulfilled platform
  * transactions) passes from one to the next through the group's claims. Orders take effect in the
- * order given, which is the player's effect order (applied_seq).
+ * order given, which is the player's effect order (applied_seq). A transfer to another player
+ * changes that player's inventory, which must be in the group (a batch of its own, with or
+ * without orders).
  */
 export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession): AppliedPlayerBatch[] {
   const { catalog, now, promotionFailureLimit } = session;
-  return batches.map(({ playerUuid, counters, orders, records }) => {
-    const inventory = new PlayerInventory(playerUuid, records, counters.nextLegacyInventoryId, now, catalog);
+  // One inventory per player, shared by the player's own orders and by transfers to them from others.
+  const inventories = new Map(
+    batches.map(({ playerUuid, counters, records }) => [
+      playerUuid,
+      new PlayerInventory(playerUuid, records, counters.nextLegacyInventoryId, now, catalog),
+    ]),
+  );
+  const inventoryOf = (playerUuid: string) => inventories.get(playerUuid);
+  const appliedOf = batches.map(({ playerUuid, counters, orders }) => {
+    const inventory = inventories.get(playerUuid)!;
     const claims = session.claims.forPlayer(playerUuid);
-    const playerSession = { catalog, inventory, claims, now, promotionFailureLimit };
+    const playerSession = { catalog, inventory, claims, now, promotionFailureLimit, inventoryOf };
     const applied = orders.map((order, index) => ({
       order,
       appliedSeq: counters.nextAppliedSeq + index,
       ...applyOrder(order, playerSession),
     }));
     session.claims.settle(playerUuid, claims);
+    return applied;
+  });
+  // Written back once every batch ran: a later batch's transfer may have changed an earlier player.
+  return batches.map(({ playerUuid, counters }, index) => {
+    const inventory = inventories.get(playerUuid)!;
+    const applied = appliedOf[index]!;
     return {
       applied,
       changes: {

@@ -26,6 +26,19 @@ export interface PlayerSession {
   claims: PlayerClaims;
   now: Date;
   promotionFailureLimit: number;
+  /** Another player's inventory, for a transfer to them; undefined when not loaded with this one. */
+  inventoryOf?: (playerUuid: string) => PlayerInventory | undefined;
+}
+
+/** The other players an order's transfers give to. */
+export function counterpartiesOf(order: {
+  player_uuid: string;
+  entries: { to_player_uuid?: string | null }[];
+}): string[] {
+  const others = order.entries
+    .map((entry) => entry.to_player_uuid)
+    .filter((uuid): uuid is string => uuid != null && uuid !== order.player_uuid);
+  return [...new Set(others)];
 }
 
 /** A rolled-back entry keeps what it did, and says that each promotion use it took was given back. */
@@ -46,9 +59,17 @@ function applyEntry<T extends EntryType>(context: EntryContext<T>): ResultCode {
 
 export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedOrder {
   const { inventory, claims } = session;
-  const checkpoint = () => ({ inventory: inventory.checkpoint(), claims: claims.checkpoint() });
+  // Every inventory the order may change: the player's own, and those its transfers give to.
+  const inventories = [
+    inventory,
+    ...counterpartiesOf(order).flatMap((uuid) => session.inventoryOf?.(uuid) ?? []),
+  ];
+  const checkpoint = () => ({
+    inventories: inventories.map((each) => each.checkpoint()),
+    claims: claims.checkpoint(),
+  });
   const restore = (saved: ReturnType<typeof checkpoint>) => {
-    inventory.restore(saved.inventory);
+    inventories.forEach((each, index) => each.restore(saved.inventories[index]!));
     claims.restore(saved.claims);
   };
   const orderCheckpoint = checkpoint();

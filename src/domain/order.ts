@@ -95,12 +95,17 @@ export function isKnownEntryType(type: string): type is EntryType {
 }
 
 type Place = Partial<
-  Record<'collection_id' | 'stack_id' | 'to_collection_id' | 'to_stack_id', string | null>
+  Record<'collection_id' | 'stack_id' | 'to_collection_id' | 'to_stack_id' | 'to_player_uuid', string | null>
 >;
-function isTransferToItself(entry: Place): boolean {
+/** A transfer that would give a stack to itself: same player, collection and stack. */
+function isTransferToItself(entry: Place, playerUuid: string): boolean {
   const collection = entry.collection_id ?? 'default';
   const stack = entry.stack_id ?? 'default';
-  return (entry.to_collection_id ?? collection) === collection && (entry.to_stack_id ?? stack) === stack;
+  return (
+    (entry.to_player_uuid ?? playerUuid) === playerUuid &&
+    (entry.to_collection_id ?? collection) === collection &&
+    (entry.to_stack_id ?? stack) === stack
+  );
 }
 
 export const entryCreateSchema = z
@@ -134,6 +139,8 @@ export const entryCreateSchema = z
     /** Where transfer_inventory_stack moves to: another collection, another stack, or both. */
     to_collection_id: collectionId.nullish(),
     to_stack_id: stackId.nullish(),
+    /** The player transfer_inventory_stack gives to: both players change in the order's one transaction. */
+    to_player_uuid: uuid.nullish(),
     /** The ETag of the entry's collection the caller last saw: when it is not current, nothing is done. */
     collection_etag: text(1, 64).nullish(),
   })
@@ -156,14 +163,6 @@ export const entryCreateSchema = z
         path: ['quantity'],
         message: `must be at least ${minQuantity} for ${entry.type}`,
         params: { type: 'too_small' },
-      });
-    }
-    if (entry.type === 'transfer_inventory_stack' && isTransferToItself(entry)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['to_stack_id'],
-        message: 'a transfer moves to another collection or stack (to_collection_id, to_stack_id)',
-        params: { type: 'invalid' },
       });
     }
     if (
@@ -196,13 +195,23 @@ export const orderCreateFields = z.object({
   entries: z.array(entryCreateSchema).min(1).max(MAX_ENTRIES_PER_ORDER),
 });
 
-/** Entry ids, where the caller chose them, are unique within the order. */
-export function checkEntryIdsUnique(
-  order: { entries: { entry_id?: string | null }[] },
+/** Entry ids, where the caller chose them, are unique within the order; a transfer moves somewhere. */
+export function checkOrderEntries(
+  order: { player_uuid?: string | null; entries: (Place & { type: string; entry_id?: string | null })[] },
   ctx: z.RefinementCtx,
 ) {
   const seen = new Set<string>();
   order.entries.forEach((entry, index) => {
+    // A transfer moves to another player, collection or stack (a player client's order is its own).
+    if (entry.type === 'transfer_inventory_stack' && isTransferToItself(entry, order.player_uuid ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entries', index, 'to_stack_id'],
+        message:
+          'a transfer moves to another player, collection or stack (to_player_uuid, to_collection_id, to_stack_id)',
+        params: { type: 'invalid' },
+      });
+    }
     if (!entry.entry_id) return;
     if (seen.has(entry.entry_id)) {
       ctx.addIssue({
@@ -215,7 +224,7 @@ export function checkEntryIdsUnique(
   });
 }
 
-export const orderCreateSchema = orderCreateFields.superRefine(checkEntryIdsUnique);
+export const orderCreateSchema = orderCreateFields.superRefine(checkOrderEntries);
 
 export type OrderCreate = z.infer<typeof orderCreateSchema>;
 

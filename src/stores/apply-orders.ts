@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { applyPlayerBatches } from '../domain/apply-group.js';
-import type { AppliedOrder } from '../domain/apply-order.js';
+import { applyPlayerBatches, type PlayerBatch, type PlayerCounters } from '../domain/apply-group.js';
+import { counterpartiesOf, type AppliedOrder } from '../domain/apply-order.js';
 import { promotionsPastMaxUses } from '../domain/claims.js';
 import type { CatalogCache } from './catalog-store.js';
 import { loadGroupClaims, saveGroupClaims } from './claims-store.js';
-import { loadGroupState, lockPlayers, saveGroupState, type GroupState } from './player-store.js';
+import { loadGroupState, loadRecords, lockPlayers, saveGroupState, type GroupState } from './player-store.js';
 
 export interface ApplyOptions {
   catalogCache: CatalogCache;
@@ -114,7 +114,8 @@ async function applyGroupOnce(
     const players = [...maxOrdersOf]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([playerUuid, maxOrders]) => ({ playerUuid, maxOrders, counters: held.get(playerUuid)! }));
-    const state = await loadGroupState(tx, players, options.maxOrders);
+    const loadedState = await loadGroupState(tx, players, options.maxOrders);
+    const { state, heldBack } = await joinCounterparties(tx, loadedState, held);
     const loaded = state.batches.flatMap((batch) => batch.orders.map((order) => order.order_id));
     const finished =
       loaded.length === 0
@@ -127,10 +128,56 @@ async function applyGroupOnce(
     const loadedOf = new Map(state.batches.map((batch) => [batch.playerUuid, batch.orders.length]));
     const outcomes = requests.map(({ playerUuid }): RequestOutcome => {
       if (!held.has(playerUuid)) return 'skipped';
+      // Orders held back behind a transfer to a player held elsewhere: ask again, as for a skip.
+      if (heldBack.has(playerUuid)) return loadedOf.get(playerUuid)! > 0 ? 'more' : 'skipped';
       return groupFull || loadedOf.get(playerUuid)! >= maxOrdersOf.get(playerUuid)! ? 'more' : 'done';
     });
     return { finished, outcomes };
   });
+}
+
+/**
+ * Brings into the group every player its orders give to (transfer_inventory_stack with
+ * `to_player_uuid`): locked (a job names them with the giver, so usually they are already, taken in
+ * uuid order with the rest), with their records, as batches of their own. A player's orders stop
+ * before the first that gives to a player held elsewhere (`heldBack`): orders of one player take
+ * effect in order, so none after it may go first.
+ */
+async function joinCounterparties(
+  tx: EntityManager,
+  state: GroupState,
+  held: Map<string, PlayerCounters>,
+): Promise<{ state: GroupState; heldBack: Set<string> }> {
+  const heldBack = new Set<string>();
+  const wanted = new Set(state.batches.flatMap((batch) => batch.orders.flatMap(counterpartiesOf)));
+  if (wanted.size === 0) return { state, heldBack };
+  const unlocked = [...wanted].filter((playerUuid) => !held.has(playerUuid));
+  const counters = new Map(held);
+  if (unlocked.length > 0)
+    for (const [uuid, more] of await lockPlayers(tx, unlocked)) counters.set(uuid, more);
+  const batches: PlayerBatch[] = state.batches.map((batch) => {
+    const stop = batch.orders.findIndex((order) =>
+      counterpartiesOf(order).some((uuid) => !counters.has(uuid)),
+    );
+    if (stop < 0) return batch;
+    heldBack.add(batch.playerUuid);
+    return { ...batch, orders: batch.orders.slice(0, stop) };
+  });
+  // Records are loaded with a player's orders; a receiver without orders here needs its own.
+  const needed = new Set(batches.flatMap((batch) => batch.orders.flatMap(counterpartiesOf)));
+  const withRecords = new Set(
+    batches.filter((batch) => batch.orders.length > 0).map((batch) => batch.playerUuid),
+  );
+  const toLoad = [...needed].filter((playerUuid) => !withRecords.has(playerUuid)).sort();
+  const records = await loadRecords(tx, toLoad);
+  const receivers = toLoad.map((playerUuid): PlayerBatch => ({
+    playerUuid,
+    counters: counters.get(playerUuid)!,
+    orders: [],
+    records: records.get(playerUuid)!,
+  }));
+  const others = batches.filter((batch) => !toLoad.includes(batch.playerUuid));
+  return { state: { ...state, batches: [...others, ...receivers] }, heldBack };
 }
 
 async function applyAndSave(
@@ -139,7 +186,9 @@ async function applyAndSave(
   options: ApplyOptions,
   lockPromotions: boolean,
 ): Promise<FinishedOrder[]> {
-  const batches = state.batches.filter((batch) => batch.orders.length > 0);
+  // A batch without orders is a receiver's, kept for its records; other empty ones have nothing to do.
+  const receivers = new Set(state.batches.flatMap((batch) => batch.orders.flatMap(counterpartiesOf)));
+  const batches = state.batches.filter((batch) => batch.orders.length > 0 || receivers.has(batch.playerUuid));
   const catalog = await options.catalogCache.atRevision(tx, state.catalogRevision);
   const claims = await loadGroupClaims(tx, batches, options.promotionFailureWindowSeconds, lockPromotions);
   const applied = applyPlayerBatches(batches, {

@@ -178,6 +178,26 @@ export async function loadGroupState(
   };
 }
 
+/** The records of players who have no orders in a group but receive a transfer in it. */
+export async function loadRecords(
+  em: EntityManager,
+  playerUuids: string[],
+): Promise<Map<string, InventoryRecordView[]>> {
+  if (playerUuids.length === 0) return new Map();
+  const rows = await runSql<(InventoryRow & { player_uuid: string })[]>(
+    em,
+    `select player_uuid, ${RECORD_COLUMNS} from inventory_record
+      where player_uuid = any(?::uuid[]) order by legacy_inventory_id`,
+    [sqlArray(playerUuids)],
+    { prepared: true },
+  );
+  const records = new Map(playerUuids.map((playerUuid) => [playerUuid, [] as InventoryRecordView[]]));
+  for (const { player_uuid: playerUuid, ...record } of rows) {
+    records.get(playerUuid)!.push(toInventoryRecordView(record));
+  }
+  return records;
+}
+
 /** An updated record's new values: every field but its key (what did not change is written as it was). */
 const RECORD_UPDATES = recordColumns
   .filter((column) => column !== 'inventory_id')

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
 import { GroupClaims, promotionsPastMaxUses } from '../../src/domain/claims.js';
 import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
-import { bundleAndClaimsCatalog, GRANT_HAT, HAT, PROMO } from '../fixtures/bundle-and-claims-catalog.js';
+import {
+  bundleAndClaimsCatalog,
+  COIN,
+  GRANT_HAT,
+  HAT,
+  PROMO,
+} from '../fixtures/bundle-and-claims-catalog.js';
 
 /**
  * applyPlayerBatches: the orders of several players, applied one player after another as one
@@ -121,5 +127,86 @@ describe('promotionsPastMaxUses', () => {
       [PROMO.unlimited, 1_000_000],
     ]);
     expect(promotionsPastMaxUses(catalog, usesNow)).toEqual([PROMO.oneUse]);
+  });
+});
+
+describe('a transfer between two players of the group', () => {
+  const coins = (batch: PlayerBatch, count: number): PlayerBatch => ({
+    ...batch,
+    counters: { ...batch.counters, nextLegacyInventoryId: 2 },
+    records: [
+      {
+        inventory_id: randomUUID(),
+        type: 'persistent',
+        legacy_inventory_id: 1,
+        bucket: 'steam',
+        count,
+        acquired: NOW.toISOString(),
+        expires: null,
+        custom_data: {},
+        item_id: COIN,
+        collection_id: 'default',
+        stack_id: 'default',
+        display_properties: null,
+      },
+    ],
+  });
+  const give = (to: string, quantity: number): OrderInput => ({
+    is_transaction: true,
+    entries: [
+      { type: 'transfer_inventory_stack', item_id: COIN, quantity, to_player_uuid: to, to_stack_id: 'gift' },
+    ],
+  });
+  const countsOf = (batch: ReturnType<typeof applyPlayerBatches>[number]) => {
+    const { inserted, updated, deleted } = batch.changes.inventory;
+    return {
+      inserted: inserted.map((r) => [r.stack_id, r.count, r.bucket]),
+      updated: updated.map((r) => [r.stack_id, r.count]),
+      deleted: deleted.length,
+    };
+  };
+
+  it('takes from the giver and grants the receiver in one order, whichever of them comes first', () => {
+    const receiver = batchOf([]);
+    const giver = coins(batchOf([give(receiver.playerUuid, 30)]), 100);
+    for (const order of [
+      [receiver, giver],
+      [giver, receiver],
+    ]) {
+      const { applied } = applyGroup(order);
+      const [forGiver, forReceiver] = order[0] === giver ? applied : [applied[1]!, applied[0]!];
+      expect(resultsOf(forGiver!)).toEqual([['success']]);
+      expect(countsOf(forGiver!)).toEqual({ inserted: [], updated: [['default', 70]], deleted: 0 });
+      // The part given keeps its bucket; the receiver's details are the entry's too.
+      expect(countsOf(forReceiver!)).toEqual({ inserted: [['gift', 30, 'steam']], updated: [], deleted: 0 });
+      expect(forGiver!.applied[0]!.entries[0]!.details).toHaveLength(2);
+      expect(forReceiver!.changes.outcomes).toEqual([]);
+    }
+  });
+
+  it('changes neither player when the giver holds too little, or the receiver cannot take it', () => {
+    const receiver = batchOf([]);
+    const giver = coins(batchOf([give(receiver.playerUuid, 101)]), 100);
+    const { applied } = applyGroup([giver, receiver]);
+    expect(resultsOf(applied[0]!)).toEqual([['cannot_afford_price']]);
+    expect(applied.map(countsOf)).toEqual([
+      { inserted: [], updated: [], deleted: 0 },
+      { inserted: [], updated: [], deleted: 0 },
+    ]);
+    const full = coins(batchOf([]), 2_147_483_647);
+    const second = coins(batchOf([give(full.playerUuid, 1)]), 100);
+    const overflow = applyGroup([
+      second,
+      { ...full, records: full.records.map((r) => ({ ...r, stack_id: 'gift' })) },
+    ]);
+    expect(resultsOf(overflow.applied[0]!)).toEqual([['failed_to_modify_inventory']]);
+    expect(overflow.applied.map(countsOf)[1]).toEqual({ inserted: [], updated: [], deleted: 0 });
+  });
+
+  it('a receiver that is not loaded with the giver is an internal error, changing nothing', () => {
+    const giver = coins(batchOf([give(randomUUID(), 1)]), 100);
+    const { applied } = applyGroup([giver]);
+    expect(resultsOf(applied[0]!)).toEqual([['internal_error']]);
+    expect(countsOf(applied[0]!)).toEqual({ inserted: [], updated: [], deleted: 0 });
   });
 });

@@ -1,8 +1,10 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * A TCP proxy in front of a real server, which a test can cut and restore to make the server
- * unreachable (connections refused and dropped) without stopping it for anyone else.
+ * unreachable (connections refused and dropped) without stopping it for anyone else. Given a key
+ * and certificate, it also ends TLS: a client that insists on https reaches a plain HTTP server.
  */
 export class TcpProxy {
   private server: net.Server | null = null;
@@ -12,10 +14,11 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly tlsOptions?: { key: string; cert: string },
   ) {}
 
   async start(port = 0): Promise<void> {
-    const server = net.createServer((client) => {
+    const onClient = (client: net.Socket) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -25,7 +28,8 @@ export class TcpProxy {
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
-    });
+    };
+    const server = this.tlsOptions ? tls.createServer(this.tlsOptions, onClient) : net.createServer(onClient);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', resolve);

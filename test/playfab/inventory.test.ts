@@ -335,6 +335,29 @@ describe('writes are transactional orders', () => {
     expectError(tooMuch, 400, 'InsufficientFunds', 1059);
   });
 
+  it('Transfer between two players changes both in one order of the giver', async () => {
+    const [giver, receiver] = [newPlayer(), `PF${Date.now()}`];
+    await ok('AddInventoryItems', { Entity: entity(giver), Item: { Id: 'GM' }, Amount: 50 });
+    const transfer = await ok('TransferInventoryItems', {
+      GivingEntity: entity(giver),
+      ReceivingEntity: entity(receiver),
+      GivingItem: { Id: 'GM' },
+      Amount: 15,
+      IdempotencyId: randomUUID(),
+    });
+    expect(transfer.GivingTransactionIds).toEqual(transfer.ReceivingTransactionIds);
+    expect(await amounts(giver)).toEqual([[String(GEMS), 'default', 35]]);
+    expect(await amounts(receiver)).toEqual([[String(GEMS), 'default', 15]]);
+    const token = await playerToken(h.config.PLAYER_JWT_SECRET, giver);
+    const byPlayer = await call(
+      'TransferInventoryItems',
+      { ReceivingEntity: entity(receiver), GivingItem: { Id: 'GM' }, Amount: 1 },
+      { 'X-EntityToken': token },
+    );
+    expectError(byPlayer, 403, 'NotAuthorized', 1089);
+    expect(await amounts(giver)).toEqual([[String(GEMS), 'default', 35]]);
+  });
+
   it('ExecuteInventoryOperations runs in order, all or nothing, within its limits', async () => {
     const player = newPlayer();
     const batch = (Operations: unknown[]) =>

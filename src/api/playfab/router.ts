@@ -173,18 +173,14 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
       const { body, caller } = input;
       const giving = targetPlayer(caller, body.GivingEntity);
       const receiving = body.ReceivingEntity ? targetPlayerForTransfer(caller, body.ReceivingEntity) : giving;
-      if (receiving !== giving) {
-        throw new PlayFabError(
-          'InventoryApiNotImplemented',
-          'transfers between two players are not served yet; transfer between collections or stacks of one player',
-        );
-      }
       const catalog = await catalogCache.get(orm.em.fork());
       const collectionId = body.GivingCollectionId ?? DEFAULT_COLLECTION;
+      const toCollection = body.ReceivingCollectionId ?? collectionId;
       const entry = transferEntry(
         body,
         { catalog, collectionId },
-        body.ReceivingCollectionId ?? collectionId,
+        toCollection,
+        receiving === giving ? undefined : receiving,
       );
       const answer = await write(input, giving, [entry], body.IdempotencyId, body.GivingETag);
       if ('notModified' in answer) return answer;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  checkEntryIdsUnique,
+  checkOrderEntries,
   entryCreateSchema,
   orderCreateFields,
   type OrderCreate,
@@ -33,7 +33,7 @@ const entryFields = entryCreateSchema.shape;
  */
 export const playerOrderCreateSchema = orderCreateFields
   .extend({ player_uuid: orderFields.player_uuid.nullish() })
-  .superRefine(checkEntryIdsUnique)
+  .superRefine(checkOrderEntries)
   .superRefine((order, ctx) => {
     if (order.order_id == null) return;
     ctx.addIssue({

@@ -15,6 +15,8 @@ export interface EntryContext<T extends EntryType = EntryType> {
   now: Date;
   /** The brute-force guard on promotion codes: most failed codes per player in the window. */
   promotionFailureLimit: number;
+  /** Another player's inventory, for a transfer to them (loaded with this player's). */
+  inventoryOf?: (playerUuid: string) => PlayerInventory | undefined;
 }
 
 /**

@@ -98,28 +98,39 @@ export function deleteInventoryStack(context: EntryContext<'delete_inventory_sta
 
 /**
  * Moves `quantity` from the stack to `to_stack_id` in `to_collection_id` (each the entry's own when
- * absent). Each record's part keeps its type, bucket and expiry; the receiving stack, if created,
- * takes `display_properties`. All or nothing.
+ * absent), of `to_player_uuid` when named: both players change in the order's one transaction.
+ * Each record's part keeps its type, bucket and expiry; the receiving stack, if created, takes
+ * `display_properties`. All or nothing.
  */
 export function transferInventoryStack(context: EntryContext<'transfer_inventory_stack'>): ResultCode {
-  const { entry, inventory } = context;
+  const { entry, inventory, order } = context;
   const refused = refuseClient(context) ?? itemKnown(context);
   if (refused) return refused;
+  const toPlayer = entry.to_player_uuid ?? order.player_uuid;
+  const receiving = toPlayer === order.player_uuid ? inventory : context.inventoryOf?.(toPlayer);
+  // The worker loads every player an order gives to with it; one missing is a bug, not a result.
+  if (!receiving) throw new Error(`player ${toPlayer} was not loaded for a transfer to them`);
   const taken = inventory.take(entry.item_id, entry.quantity, null, { stackId: stackOf(context) });
   if (!taken) return SHORTFALL;
+  const place = {
+    collectionId: entry.to_collection_id ?? entry.collection_id ?? 'default',
+    stackId: entry.to_stack_id ?? stackOf(context),
+  };
+  if (receiving !== inventory) receiving.beginEntry({ ...place, keepEmptyStacks: false });
   for (const { record, count } of taken) {
-    const grantRefused = inventory.grant({
+    const grantRefused = receiving.grant({
       itemId: entry.item_id,
       type: record.type === 'transient' ? 'transient' : 'persistent',
       bucket: record.bucket ?? 'free',
       quantity: count,
       expires: record.expires,
       lootId: null,
-      collectionId: entry.to_collection_id ?? entry.collection_id ?? 'default',
-      stackId: entry.to_stack_id ?? stackOf(context),
+      ...place,
       newStackDisplayProperties: entry.display_properties ?? undefined,
     });
     if (grantRefused) return grantRefused;
   }
+  // The receiving player's changes are details of this entry too.
+  if (receiving !== inventory) for (const detail of receiving.details.list) inventory.details.add(detail);
   return 'success';
 }

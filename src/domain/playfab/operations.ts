@@ -161,11 +161,15 @@ export function entryOfOperation(operation: InventoryOperation, scope: Operation
   return transferEntry(operation.Transfer, scope, scope.collectionId);
 }
 
-/** A transfer within one player: from a stack of `scope`'s collection to a stack of `toCollectionId`. */
+/**
+ * A transfer from a stack of `scope`'s collection to a stack of `toCollectionId`, of another player
+ * when `toPlayerUuid` is given.
+ */
 export function transferEntry(
   transfer: TransferOperation,
   scope: OperationScope,
   toCollectionId: string,
+  toPlayerUuid?: string,
 ): EntryInput {
   const itemId = resolveItem(scope.catalog, transfer.GivingItem);
   const receiving = transfer.ReceivingItem;
@@ -183,6 +187,7 @@ export function transferEntry(
     stack_id: stackOf(transfer.GivingItem),
     to_stack_id: receiving?.StackId ?? stackOf(transfer.GivingItem),
     to_collection_id: toCollectionId,
+    ...(toPlayerUuid && { to_player_uuid: toPlayerUuid }),
     keep_empty_stacks: keepEmpty(transfer.DeleteEmptyStacks),
     display_properties: transfer.NewStackValues?.DisplayProperties ?? undefined,
     ...(scope.collectionId === DEFAULT_COLLECTION ? {} : { collection_id: scope.collectionId }),

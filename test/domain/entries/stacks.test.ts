@@ -324,7 +324,7 @@ describe('transfer_inventory_stack', () => {
       engine.apply(
         one({ type: 'transfer_inventory_stack', item_id: GEMS, quantity: 1, to_collection_id: 'default' }),
       ),
-    ).toThrow(/another collection or stack/);
+    ).toThrow(/another player, collection or stack/);
   });
 });
 
