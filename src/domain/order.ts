@@ -239,6 +239,13 @@ export const orderHeaderSchema = z.object({
   instance_id: z.string().nullable(),
   match_id: z.string().nullable(),
   is_transaction: z.boolean(),
+  origin: z
+    .string()
+    .nullable()
+    .describe(
+      'The compatible-API call the order was made by (`playfab:AddInventoryItems`); null for an order ' +
+        'submitted as a Player Order.',
+    ),
 });
 export type OrderHeader = z.infer<typeof orderHeaderSchema>;
 export const ORDER_HEADER_KEYS = orderHeaderSchema.keyof().options;
@@ -303,8 +310,9 @@ export interface QueuedOrder extends OrderHeader {
  * A fingerprint of what the caller asked for, so that a replay of the same key with another body is
  * told apart (409) from a true retry (200). Taken before ids are generated, keys sorted.
  */
-export function requestHash(order: OrderCreate): string {
-  const canonical = withoutNulls({ ...order, is_transaction: order.is_transaction ?? false });
+export function requestHash(order: OrderCreate, origin: string | null = null): string {
+  // An origin is part of the request: the same key on another compatible-API call is another request.
+  const canonical = withoutNulls({ ...order, is_transaction: order.is_transaction ?? false, origin });
   return createHash('sha256')
     .update(stringify(canonical) ?? '')
     .digest('base64url');
@@ -329,8 +337,9 @@ const QUANTITY_ONE_TYPES: readonly string[] = [
   'fill_entitled_loot',
 ];
 
-export function queuedOrderOf(order: OrderCreate): QueuedOrder {
+export function queuedOrderOf(order: OrderCreate, origin: string | null = null): QueuedOrder {
   return {
+    origin,
     order_id: order.order_id ?? randomUUID(),
     player_uuid: order.player_uuid,
     source: order.source ?? null,

@@ -85,6 +85,8 @@ export const PlayerOrder = defineEntity({
     completedTime: p.datetime().nullable(),
     attempts: p.integer().default(0),
     lastError: p.text().nullable(),
+    /** The compatible-API call that made it (`playfab:AddInventoryItems`); null for a Player Order. */
+    origin: p.string().length(64).nullable(),
   },
 });
 

@@ -108,6 +108,8 @@ export type AcceptResult =
 export interface Submission {
   create: OrderCreate;
   scope: SubmitterScope;
+  /** The compatible-API call it is made by, if any (`playfab:AddInventoryItems`). */
+  origin?: string;
 }
 
 /** Each header column's type, for reading accepted rows out of one JSON document. */
@@ -121,6 +123,7 @@ const HEADER_TYPES = {
   instance_id: 'text',
   match_id: 'text',
   is_transaction: 'boolean',
+  origin: 'text',
 } satisfies Record<keyof OrderHeader, string>;
 const ACCEPTED_ROW_TYPE = [
   'i int',
@@ -141,14 +144,14 @@ const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_ha
  * Enqueueing is the caller's job, after this has committed.
  */
 export async function acceptOrders(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
-  const prepared = submissions.map(({ create, scope }) => {
-    const order = queuedOrderOf(create);
+  const prepared = submissions.map(({ create, scope, origin = null }) => {
+    const order = queuedOrderOf(create, origin);
     const entries: StoredEntry[] = order.entries.map((entry) => ({
       ...entry,
       result: 'not_started',
       details: [],
     }));
-    return { order, scope, hash: requestHash(create), entries };
+    return { order, scope, hash: requestHash(create, origin), entries };
   });
   // The rows go as one JSON document, so the statement's text is the same for any batch and is
   // prepared once per connection; `i` keeps them in the order given.
@@ -287,6 +290,28 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
     orders: page.map(toView),
     next_cursor: rows.length > query.limit ? page[page.length - 1]!.accept_seq : null,
   };
+}
+
+/**
+ * A player's final orders in effect order (applied_seq), from `fromSeq` on (inclusive), oldest or
+ * newest first: the player's history, page by page, through the (player_uuid, applied_seq) key.
+ */
+export async function ordersInEffectOrder(
+  em: EntityManager,
+  playerUuid: string,
+  fromSeq: number | null,
+  descending: boolean,
+  limit: number,
+): Promise<(PlayerOrderView & { applied_seq: number })[]> {
+  const from = fromSeq === null ? '' : descending ? 'and applied_seq <= ?' : 'and applied_seq >= ?';
+  const rows = await runSql<OrderRow[]>(
+    em,
+    `select ${ORDER_COLUMNS} from player_order
+      where player_uuid = ? and applied_seq is not null ${from}
+      order by applied_seq ${descending ? 'desc' : 'asc'} limit ?`,
+    [playerUuid, ...(fromSeq === null ? [] : [fromSeq]), limit],
+  );
+  return rows.map((row) => ({ ...toView(row), applied_seq: Number(row.applied_seq) }));
 }
 
 /** What a failed attempt did to the order it was for. */

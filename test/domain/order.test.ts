@@ -128,6 +128,15 @@ describe('requestHash', () => {
   it('ignores fields the schema drops', () => {
     expect(hashOf({ ...base, platform_extra: 1 })).toBe(hashOf(base));
   });
+
+  it('tells apart the compatible-API calls that made a request; no origin is the hash orders always had', () => {
+    const parsed = orderCreateSchema.parse(base);
+    expect(requestHash(parsed, null)).toBe(requestHash(parsed));
+    expect(requestHash(parsed, 'playfab:AddInventoryItems')).not.toBe(requestHash(parsed));
+    expect(requestHash(parsed, 'playfab:AddInventoryItems')).not.toBe(
+      requestHash(parsed, 'playfab:ExecuteInventoryOperations'),
+    );
+  });
 });
 
 describe('queuedOrderOf', () => {
@@ -147,6 +156,7 @@ describe('queuedOrderOf', () => {
       instance_id: null,
       match_id: null,
       is_transaction: false,
+      origin: null,
       entries: [{ type: 'fill_loot', loot_id: 1, quantity: 1, entry_id: expect.any(String) }],
     });
     expect(queued(order([{ type: 'x' }], { order_id: 'chosen-1' })).order_id).toBe('chosen-1');

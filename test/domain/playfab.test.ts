@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorOfResult, PlayFabError } from '../../src/domain/playfab/errors.js';
 import { parseItemFilter } from '../../src/domain/playfab/filter.js';
+import { parseHistoryFilter, transactionsOf, type Transaction } from '../../src/domain/playfab/history.js';
 import {
   entryOfOperation,
   itemsModified,
@@ -209,5 +210,107 @@ describe('errorOfResult', () => {
       errorCode: 1610,
       errorMessage: 'stale',
     });
+  });
+});
+
+describe('parseHistoryFilter', () => {
+  const transaction = (Timestamp: string, ApiName: string, OperationType: string): Transaction => ({
+    TransactionId: `o.${ApiName}`,
+    Timestamp,
+    ApiName,
+    OperationType,
+    ItemType: 'currency',
+    Operations: [],
+  });
+  const all = [
+    transaction('2030-01-01T00:00:00.000Z', 'AddInventoryItems', 'Add'),
+    transaction('2030-01-02T00:00:00.000Z', 'ExecuteInventoryOperations', 'Subtract'),
+    transaction('2030-01-03T00:00:00.000Z', 'AddInventoryItems', 'Add'),
+  ];
+  const days = (filter: string) =>
+    all.filter(parseHistoryFilter(filter)).map((t) => t.Timestamp.slice(8, 10));
+
+  it('compares timestamps and names, joined by and, in parentheses or not', () => {
+    expect(days('timestamp ge 2030-01-02T00:00Z')).toEqual(['02', '03']);
+    expect(days('timestamp gt 2030-01-02T00:00:00Z and timestamp le 2030-01-03T00:00:00Z')).toEqual(['03']);
+    expect(days("(timestamp lt 2030-01-03T00:00Z) and (apiname eq 'AddInventoryItems')")).toEqual(['01']);
+    expect(days("operationtype eq 'Subtract'")).toEqual(['02']);
+    expect(days("transactionid eq 'o.AddInventoryItems'")).toEqual(['01', '03']);
+  });
+
+  it('refuses other fields and operators, or, and names combined with each other', () => {
+    for (const filter of [
+      'timestamp eq 2030-01-01T00:00Z',
+      'timestamp ge yesterday',
+      "apiname ne 'x'",
+      'apiname eq x',
+      "itemid eq '1'",
+      "apiname eq 'a' or operationtype eq 'Add'",
+      "apiname eq 'a' and operationtype eq 'Add'",
+      "(apiname eq 'a'",
+    ]) {
+      expect(
+        refusal(() => parseHistoryFilter(filter)),
+        filter,
+      ).toBe('InvalidParams');
+    }
+  });
+});
+
+describe('transactionsOf', () => {
+  it('is one transaction per entry that changed the collection, with operations from its details', () => {
+    const engine = engineFor({
+      items: [...catalog.items.values()],
+      vendors: [...catalog.vendors.values()],
+      loot: [...catalog.loot.values()],
+      holdings: [{ item: GOLD, count: 100 }],
+    });
+    const applied = engine.apply({
+      is_transaction: true,
+      entries: [
+        {
+          type: 'purchase_loot',
+          loot_id: PACK,
+          quantity: 1,
+          purchase_price: { price_item_id: GOLD, price: 10 },
+        },
+        { type: 'add_inventory_stack', item_id: SWORD, quantity: 2, collection_id: 'vault' },
+      ],
+    });
+    const order = {
+      order_id: 'o1',
+      player_uuid: engine.playerUuid,
+      source: null,
+      client_order_ref_id: null,
+      portal_id: null,
+      portal_user_id: null,
+      instance_id: null,
+      match_id: null,
+      is_transaction: true,
+      origin: 'playfab:ExecuteInventoryOperations',
+      status: applied.status,
+      applied_seq: 1,
+      created_time: NOW.toISOString(),
+      completed_time: NOW.toISOString(),
+      entries: applied.entries,
+    };
+    expect(transactionsOf(order, 'default', catalog)).toEqual([
+      {
+        TransactionId: 'o1.0',
+        Timestamp: NOW.toISOString(),
+        ApiName: 'ExecuteInventoryOperations',
+        OperationType: 'Purchase',
+        ItemType: 'currency',
+        Operations: [
+          { Type: 'Subtract', ItemId: '1', ItemType: 'currency', StackId: 'default', Amount: 5 },
+          { Type: 'Add', ItemId: '10', ItemType: 'catalogItem', StackId: 'default', Amount: 1 },
+        ],
+        PurchaseDetails: { ItemId: String(PACK), StoreId: '5' },
+      },
+    ]);
+    expect(transactionsOf(order, 'vault', catalog).map((t) => [t.TransactionId, t.OperationType])).toEqual([
+      ['o1.1', 'Add'],
+    ]);
+    expect(transactionsOf({ ...order, origin: null }, 'vault', catalog)[0]!.ApiName).toBe('PlayerOrder');
   });
 });

@@ -62,6 +62,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const entity = (id: string) => ({ Type: 'title_player_account', Id: id });
+/** A transaction id is `<order_id>.<entry index>`. */
+const orderOf = (transactionId: string) => transactionId.slice(0, transactionId.lastIndexOf('.'));
 
 function call(name: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   return h.request('POST', `/playfab/Inventory/${name}`, {
@@ -173,7 +175,7 @@ describe('GetEntityToken and entity tokens', () => {
     const playFabId = `A1B2C3${Date.now()}`;
     const add = await ok('AddInventoryItems', { Entity: entity(playFabId), Item: { Id: 'GD' }, Amount: 3 });
     const player = uuidV5(playFabId, '2fd004bd-86af-4a61-baa7-319d4cb22360');
-    const order = await h.server('GET', `/v1/orders/${add.TransactionIds[0]}`);
+    const order = await h.server('GET', `/v1/orders/${orderOf(add.TransactionIds[0])}`);
     expect(order.body.player_uuid).toBe(player);
     expect(await h.balance(player, GOLD)).toBe(3);
     expect(await amounts(playFabId)).toEqual([[String(GOLD), 'default', 3]]);
@@ -190,8 +192,9 @@ describe('writes are transactional orders', () => {
       NewStackValues: { DisplayProperties: { colour: 'blue' } },
     });
     expect(add.TransactionIds).toHaveLength(1);
-    const order = await h.server('GET', `/v1/orders/${add.TransactionIds[0]}`);
+    const order = await h.server('GET', `/v1/orders/${orderOf(add.TransactionIds[0])}`);
     expect(order.body).toMatchObject({
+      origin: 'playfab:AddInventoryItems',
       source: 'SYSTEM',
       is_transaction: true,
       status: 'succeeded',
@@ -500,6 +503,65 @@ describe('reads, ETags and idempotency', () => {
     // Ids are per player: another player may use the same one.
     await ok('AddInventoryItems', { ...body, Entity: entity(newPlayer()) });
     expect(await amounts(player)).toEqual([[String(GOLD), 'default', 5]]);
+  });
+
+  it('GetTransactionHistory lists what changed the collection, oldest or newest first, filtered and paged', async () => {
+    const player = newPlayer();
+    const add = await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 50 });
+    await ok('ExecuteInventoryOperations', {
+      Entity: entity(player),
+      Operations: [
+        { Subtract: { Item: { Id: 'GD' }, Amount: 5 } },
+        { Add: { Item: { Id: 'sword' }, Amount: 1 } },
+        { Add: { Item: { Id: 'sword' }, Amount: 1 } },
+      ],
+    });
+    await ok('AddInventoryItems', {
+      Entity: entity(player),
+      CollectionId: 'vault',
+      Item: { Id: 'GD' },
+      Amount: 1,
+    });
+    const history = async (body: Record<string, unknown>) =>
+      ok('GetTransactionHistory', { Entity: entity(player), ...body });
+    const all = await history({ Count: 50 });
+    expect(
+      all.Transactions.map((t: { ApiName: string; OperationType: string }) => [t.ApiName, t.OperationType]),
+    ).toEqual([
+      ['AddInventoryItems', 'Add'],
+      ['ExecuteInventoryOperations', 'Subtract'],
+      ['ExecuteInventoryOperations', 'Add'],
+      ['ExecuteInventoryOperations', 'Add'],
+    ]);
+    expect(all.Transactions[0]).toMatchObject({
+      TransactionId: add.TransactionIds[0],
+      ItemType: 'currency',
+      Operations: [{ Type: 'Add', ItemId: String(GOLD), StackId: 'default', Amount: 50 }],
+    });
+    const newest = await history({ Count: 3, OrderBy: 'timestamp desc' });
+    expect(newest.Transactions.map((t: { TransactionId: string }) => t.TransactionId)).toEqual(
+      all.Transactions.slice(1)
+        .reverse()
+        .map((t: { TransactionId: string }) => t.TransactionId),
+    );
+    const rest = await history({
+      Count: 3,
+      OrderBy: 'timestamp desc',
+      ContinuationToken: newest.ContinuationToken,
+    });
+    expect(rest.Transactions.map((t: { TransactionId: string }) => t.TransactionId)).toEqual([
+      add.TransactionIds[0],
+    ]);
+    expect(rest.ContinuationToken).toBeUndefined();
+    const adds = await history({ Count: 50, Filter: "operationtype eq 'Add'" });
+    expect(adds.Transactions).toHaveLength(3);
+    expect((await history({ CollectionId: 'vault' })).Transactions).toHaveLength(1);
+    expectError(
+      await call('GetTransactionHistory', { Entity: entity(player), Filter: "apiname ne 'x'" }),
+      400,
+      'InvalidParams',
+      1000,
+    );
   });
 
   it('the 3,501st record is OverLimit and changes nothing', async () => {

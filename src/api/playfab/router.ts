@@ -7,6 +7,12 @@ import { PlayFabError, statusText } from '../../domain/playfab/errors.js';
 import { errorOfResult } from '../../domain/playfab/errors.js';
 import { parseItemFilter } from '../../domain/playfab/filter.js';
 import {
+  parseHistoryFilter,
+  transactionId,
+  transactionsOf,
+  type Transaction,
+} from '../../domain/playfab/history.js';
+import {
   checkBatchLimits,
   continuationKey,
   continuationToken,
@@ -20,7 +26,7 @@ import { requestSchemas, type EntityKey, type InventoryOperation } from '../../d
 import { DATABASE_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
-import { findOrder } from '../../stores/order-store.js';
+import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
 import type { ApiDeps } from '../deps.js';
 import { waitForFinal } from '../prefer-wait.js';
 import { checkSecretKey, identifyEntity, mintTitleToken, type EntityCaller } from './entity-tokens.js';
@@ -38,6 +44,8 @@ const IF_NONE_MATCH = 'x-playfab-economy-if-none-match';
 const OPERATION_TOKEN_MS = 24 * 3600 * 1000;
 
 interface CallInput<B> {
+  /** The PlayFab call's name (AddInventoryItems). */
+  call: string;
   body: B;
   caller: EntityCaller;
   req: Request;
@@ -81,7 +89,7 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
    * PlayFab error of the entry that failed. Past PLAYFAB_WAIT_SECONDS: 202 with an OperationToken.
    */
   async function write(
-    { caller, req, res }: Omit<CallInput<unknown>, 'body'>,
+    { caller, req, res, call }: Omit<CallInput<unknown>, 'body'>,
     player: string,
     entries: Record<string, unknown>[],
     idempotencyId: string | null | undefined,
@@ -102,7 +110,7 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
       const issue = create.error.issues[0]!;
       throw new PlayFabError('InvalidParams', `${issue.path.join('.')}: ${issue.message}`);
     }
-    const outcome = await acceptOrder({ create: create.data, scope: 'playfab' });
+    const outcome = await acceptOrder({ create: create.data, scope: 'playfab', origin: `playfab:${call}` });
     if (outcome.kind === 'conflict') {
       throw new PlayFabError(
         'InvalidParams',
@@ -131,7 +139,8 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
       };
     }
     throwIfFailed(order);
-    return { data: { ...common, TransactionIds: [order.order_id] } };
+    const transactionIds = order.entries.map((_, index) => transactionId(order.order_id, index));
+    return { data: { ...common, TransactionIds: transactionIds } };
   }
 
   const calls: {
@@ -227,6 +236,45 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
       };
     },
 
+    GetTransactionHistory: async ({ body, caller }) => {
+      const player = targetPlayer(caller, body.Entity);
+      const em = orm.em.fork();
+      const catalog = await catalogCache.get(em);
+      const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
+      const matches = body.Filter ? parseHistoryFilter(body.Filter) : () => true;
+      const descending = body.OrderBy === 'timestamp desc';
+      const count = body.Count ?? 10;
+      // Where the previous page ended: the order (applied_seq) and how many of its transactions it took.
+      const [fromSeq, skip] = body.ContinuationToken
+        ? continuationKey(body.ContinuationToken, isHistoryKey)
+        : [null, 0];
+      const found: { seq: number; index: number; transaction: Transaction }[] = [];
+      let next: number | null = fromSeq;
+      for (;;) {
+        const orders = await ordersInEffectOrder(em, player, next, descending, HISTORY_READ);
+        for (const order of orders) {
+          const inOrder = transactionsOf(order, collectionId, catalog);
+          const transactions = descending ? inOrder.reverse() : inOrder;
+          transactions.forEach((transaction, index) => {
+            if (order.applied_seq === fromSeq && index < skip) return;
+            if (matches(transaction)) found.push({ seq: order.applied_seq, index, transaction });
+          });
+        }
+        if (found.length > count || orders.length < HISTORY_READ) break;
+        const last = orders[orders.length - 1]!.applied_seq;
+        next = descending ? last - 1 : last + 1;
+      }
+      const page = found.slice(0, count);
+      const last = page[page.length - 1];
+      return {
+        data: {
+          Transactions: page.map((item) => item.transaction),
+          ...(found.length > count &&
+            last && { ContinuationToken: continuationToken([last.seq, last.index + 1]) }),
+        },
+      };
+    },
+
     GetInventoryOperationStatus: async ({ body, caller }) => {
       const player = targetPlayer(caller, body.Entity);
       const order = await findOrder(orm.em.fork(), body.OperationToken);
@@ -277,7 +325,7 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
           : await identifyEntity(config, req.get('x-entitytoken'));
       const body = parseBody(requestSchemas[name], req.body);
       const handler = calls[name] as (input: CallInput<unknown>) => Promise<CallAnswer>;
-      const answer = await handler({ body, caller, req, res });
+      const answer = await handler({ call: name, body, caller, req, res });
       if ('notModified' in answer) {
         res.status(304).end();
         return;
@@ -297,6 +345,10 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
 }
 
 const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isHistoryKey = (value: unknown): value is [number, number] =>
+  Array.isArray(value) && value.length === 2 && value.every(isOffset);
+/** Orders read at a time while a history page fills. */
+const HISTORY_READ = 100;
 
 /** A failed order answers the PlayFab error of its entry that failed. */
 function throwIfFailed(order: PlayerOrderView): void {

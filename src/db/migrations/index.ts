@@ -6,6 +6,7 @@ import { Migration20261202010000AppliedSeq } from './Migration20261202010000Appl
 import { Migration20261202020000RefScope } from './Migration20261202020000RefScope.js';
 import { Migration20261202030000QueuedIndex } from './Migration20261202030000QueuedIndex.js';
 import { Migration20261203000000CollectionsAndStacks } from './Migration20261203000000CollectionsAndStacks.js';
+import { Migration20261203010000OrderOrigin } from './Migration20261203010000OrderOrigin.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261203000000CollectionsAndStacks',
     class: Migration20261203000000CollectionsAndStacks,
   },
+  { name: 'Migration20261203010000OrderOrigin', class: Migration20261203010000OrderOrigin },
 ];

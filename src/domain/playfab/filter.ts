@@ -19,9 +19,10 @@ const FIELDS: Record<string, (item: PlayFabInventoryItem) => string> = {
   stackId: (item) => item.StackId,
 };
 
-type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: '(' | ')' };
+export type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: '(' | ')' };
 
-function tokenize(filter: string): Token[] {
+/** OData's tokens: parentheses, quoted strings ('it''s'), and words (names, operators, bare values). */
+export function tokenize(filter: string, invalid: (why: string) => Error): Token[] {
   const tokens: Token[] = [];
   let at = 0;
   while (at < filter.length) {
@@ -50,8 +51,7 @@ function tokenize(filter: string): Token[] {
       }
       tokens.push({ kind: 'string', text });
     } else {
-      const word = /^[A-Za-z_]\w*/.exec(filter.slice(at))?.[0];
-      if (!word) throw invalid(`unexpected "${char}"`);
+      const word = /^[^\s()']+/.exec(filter.slice(at))![0];
       tokens.push({ kind: 'word', text: word });
       at += word.length;
     }
@@ -66,7 +66,7 @@ const invalid = (why: string) =>
   );
 
 export function parseItemFilter(filter: string): ItemPredicate {
-  const tokens = tokenize(filter);
+  const tokens = tokenize(filter, invalid);
   let at = 0;
   const peekWord = () => {
     const token = tokens[at];

@@ -152,6 +152,14 @@ export const requestSchemas = {
     Count: opt(z.number().int().min(1).max(50)),
     ContinuationToken: opt(text(1, 512)),
   }),
+  GetTransactionHistory: z.looseObject({
+    Entity: opt(entityKeySchema),
+    CollectionId: opt(collectionId),
+    Count: opt(z.number().int().min(1).max(250)),
+    ContinuationToken: opt(text(1, 512)),
+    Filter: opt(text(1, 2048)),
+    OrderBy: opt(z.enum(['timestamp asc', 'timestamp desc'])),
+  }),
   GetInventoryOperationStatus: z.looseObject({
     Entity: opt(entityKeySchema),
     CollectionId: opt(collectionId),
