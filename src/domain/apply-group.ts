@@ -26,6 +26,7 @@ export interface OrderOutcome {
   /** Its place in the player's effect order. */
   applied_seq: number;
   entries: StoredEntry[];
+  collection_etags: Record<string, string>;
 }
 
 /** What a player's batch writes back. */
@@ -97,11 +98,12 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
         inventory: inventory.diff(),
         nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
         nextAppliedSeq: counters.nextAppliedSeq + applied.length,
-        outcomes: applied.map(({ order, status, entries, appliedSeq }) => ({
+        outcomes: applied.map(({ order, status, entries, appliedSeq, collectionEtags }) => ({
           order_id: order.order_id,
           status,
           applied_seq: appliedSeq,
           entries,
+          collection_etags: collectionEtags,
         })),
       },
     };

@@ -13,6 +13,18 @@ export interface AppliedOrder {
   entries: StoredEntry[];
   /** Exceptions that turned entries into `internal_error`, for the caller to log. */
   unexpectedErrors: { entryId: string; error: unknown }[];
+  /** The ETag of each of the player's collections the order's entries name, as the order left it. */
+  collectionEtags: Record<string, string>;
+}
+
+/** The player's own collections an order's entries work in or move to. */
+function collectionsOf(order: QueuedOrder): string[] {
+  const collections = order.entries.flatMap((entry) => {
+    const own = entry.collection_id ?? DEFAULT_COLLECTION;
+    const toOwnPlayer = (entry.to_player_uuid ?? order.player_uuid) === order.player_uuid;
+    return entry.to_collection_id && toOwnPlayer ? [own, entry.to_collection_id] : [own];
+  });
+  return [...new Set(collections)].sort();
 }
 
 /**
@@ -112,12 +124,17 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
       if (index === failedAt) return { ...entry, ...results[index]! };
       return { ...entry, result: 'not_started', details: [] };
     });
-    return { status: 'failed', entries, unexpectedErrors };
+    return { status: 'failed', entries, unexpectedErrors, collectionEtags: etagsOf(order, inventory) };
   }
 
   const entries = order.entries.map((entry, index): StoredEntry => ({ ...entry, ...results[index]! }));
   const succeeded = entries.filter((entry) => entry.result === 'success').length;
   const status =
     succeeded === entries.length ? 'succeeded' : succeeded === 0 ? 'failed' : 'partially_succeeded';
-  return { status, entries, unexpectedErrors };
+  return { status, entries, unexpectedErrors, collectionEtags: etagsOf(order, inventory) };
 }
+
+const etagsOf = (order: QueuedOrder, inventory: PlayerInventory) =>
+  Object.fromEntries(
+    collectionsOf(order).map((collection) => [collection, inventory.collectionEtag(collection)]),
+  );

@@ -165,10 +165,10 @@ export class PlayerInventory {
     return this.scope.collectionId === DEFAULT_COLLECTION;
   }
 
-  /** The ETag of the entry's collection as it is now. */
-  collectionEtag(): string {
+  /** The ETag of a collection (the entry's unless named) as it is now. */
+  collectionEtag(collectionId = this.scope.collectionId): string {
     return collectionEtag(
-      [...this.records.values()].filter((record) => record.collection_id === this.scope.collectionId),
+      [...this.records.values()].filter((record) => record.collection_id === collectionId),
     );
   }
 
@@ -292,6 +292,13 @@ export class PlayerInventory {
       this.put(record, emptied && !keep ? null : { ...record, count: record.count - count }, lootId);
     }
     return taken;
+  }
+
+  /** Removes every record of the entry's collection. */
+  deleteCollection(): void {
+    for (const record of [...this.records.values()]) {
+      if (record.collection_id === this.scope.collectionId) this.put(record, null, null);
+    }
   }
 
   /** Removes a stack: every record of it. */

@@ -58,6 +58,7 @@ const REQUIRED_FIELDS = {
   set_inventory_stack: ['item_id', 'quantity'],
   delete_inventory_stack: ['item_id'],
   transfer_inventory_stack: ['item_id', 'quantity'],
+  delete_inventory_collection: [],
 } as const satisfies Record<EntryType, readonly (keyof EntryCreate)[]>;
 
 /** An entry of type `T` with every field its type requires (entryCreateSchema checked them). */
@@ -277,6 +278,13 @@ export const playerOrderSchema = orderHeaderSchema.extend({
     ),
   created_time: z.string(),
   completed_time: z.string().nullable(),
+  collection_etags: z
+    .record(z.string(), z.string())
+    .nullable()
+    .describe(
+      'Once final: the ETag of each collection its entries name, as the order left it; send one as ' +
+        "an entry's `collection_etag` to change that collection only if nothing else has since.",
+    ),
   error: z
     .string()
     .optional()

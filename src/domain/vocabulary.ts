@@ -104,6 +104,7 @@ export const ENTRY_TYPES = [
   'set_inventory_stack',
   'delete_inventory_stack',
   'transfer_inventory_stack',
+  'delete_inventory_collection',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 

@@ -87,6 +87,8 @@ export const PlayerOrder = defineEntity({
     lastError: p.text().nullable(),
     /** The compatible-API call that made it (`playfab:AddInventoryItems`); null for a Player Order. */
     origin: p.string().length(64).nullable(),
+    /** Once final: each named collection's ETag as the order left it. */
+    collectionEtags: p.json<Record<string, string>>().nullable(),
   },
 });
 

@@ -26,6 +26,7 @@ interface OrderRow extends OrderHeader {
   created_time: Date | string;
   completed_time: Date | string | null;
   last_error: string | null;
+  collection_etags: Record<string, string> | null;
 }
 
 /** Each column is named after the field it holds; the header's are the schema's own keys. */
@@ -39,6 +40,7 @@ const ORDER_COLUMNS = [
   'created_time',
   'completed_time',
   'last_error',
+  'collection_etags',
 ].join(', ');
 
 /** Keys in a fixed order (JSONB keeps its own): a person reading an order finds fields where the Player Order API puts them. */
@@ -77,6 +79,7 @@ function toView(row: OrderRow): PlayerOrderView {
     applied_seq: row.applied_seq === null ? null : Number(row.applied_seq),
     created_time: isoTime(row.created_time),
     completed_time: row.completed_time === null ? null : isoTime(row.completed_time),
+    collection_etags: row.collection_etags,
     ...(row.status === 'errored' && { error: presentError(row.last_error) }),
     entries: row.entries.map(presentEntry),
   };

@@ -261,8 +261,9 @@ export async function saveGroupState(
      )
      update player_order o
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
-            attempts = o.attempts + 1, last_error = null
-       from (select * from jsonb_to_recordset(?::jsonb) as x(order_id text, status text, applied_seq bigint, entries jsonb)
+            attempts = o.attempts + 1, last_error = null, collection_etags = r.collection_etags
+       from (select * from jsonb_to_recordset(?::jsonb)
+               as x(order_id text, status text, applied_seq bigint, entries jsonb, collection_etags jsonb)
               limit ?) as r
       where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,

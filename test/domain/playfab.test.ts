@@ -292,6 +292,7 @@ describe('transactionsOf', () => {
       applied_seq: 1,
       created_time: NOW.toISOString(),
       completed_time: NOW.toISOString(),
+      collection_etags: applied.collectionEtags,
       entries: applied.entries,
     };
     expect(transactionsOf(order, 'default', catalog)).toEqual([

@@ -184,7 +184,9 @@ describe('the order processor, called as a function', () => {
           inventory: { inserted: [record], updated: [], deleted: [] },
           nextLegacyInventoryId: 2,
           nextAppliedSeq: 2,
-          outcomes: [{ order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [] }],
+          outcomes: [
+            { order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [], collection_etags: {} },
+          ],
         },
       ]);
     });

@@ -336,6 +336,15 @@ describe('writes are transactional orders', () => {
       Amount: 31,
     });
     expectError(tooMuch, 400, 'InsufficientFunds', 1059);
+    // Deleting a collection removes its stacks; the default collection cannot be deleted.
+    await ok('DeleteInventoryCollection', { Entity: entity(player), CollectionId: 'vault' });
+    expect(await amounts(player, { CollectionId: 'vault' })).toEqual([]);
+    expect((await ok('GetInventoryCollectionIds', { Entity: entity(player) })).CollectionIds).toEqual([
+      'default',
+    ]);
+    const deleteDefault = await call('DeleteInventoryCollection', { Entity: entity(player) });
+    expectError(deleteDefault, 400, 'InventoryCollectionDeletionDisallowed', 12001);
+    expect(await amounts(player)).toEqual([[String(GEMS), 'default', 30]]);
   });
 
   it('Transfer between two players changes both in one order of the giver', async () => {
@@ -487,6 +496,36 @@ describe('reads, ETags and idempotency', () => {
         )
       ).status,
     ).toBe(200);
+  });
+
+  it('a write answers the ETag its write left, which chains the next write even after another write followed', async () => {
+    const player = newPlayer();
+    const first = await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5 });
+    expect((await ok('GetInventoryItems', { Entity: entity(player) })).ETag).toBe(first.ETag);
+    const second = await ok('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD' },
+      Amount: 1,
+      ETag: first.ETag,
+    });
+    expect(second.ETag).not.toBe(first.ETag);
+    // Someone else writes; the holder of second's ETag is then stale, and told so.
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1 });
+    const stale = await call('AddInventoryItems', {
+      Entity: entity(player),
+      Item: { Id: 'GD' },
+      Amount: 1,
+      ETag: second.ETag,
+    });
+    expectError(stale, 412, 'PreconditionFailed', 1610);
+    // A transfer answers the giving collection's as GivingETag.
+    const moved = await ok('TransferInventoryItems', {
+      GivingEntity: entity(player),
+      GivingItem: { Id: 'GD' },
+      ReceivingCollectionId: 'vault',
+      Amount: 1,
+    });
+    expect(moved.GivingETag).toBe((await ok('GetInventoryItems', { Entity: entity(player) })).ETag);
   });
 
   it('the same IdempotencyId and body answers the original and applies once; another body is InvalidParams', async () => {

@@ -51,6 +51,15 @@ interface CallInput<B> {
   req: Request;
   res: Response;
 }
+/** A write: the order it becomes, and the collection whose ETag it checks and answers. */
+interface Write {
+  player: string;
+  entries: Record<string, unknown>[];
+  idempotencyId: string | null | undefined;
+  etag: string | null | undefined;
+  collectionId: string;
+}
+
 /** `data` of the answer, and its HTTP status when not 200. */
 type CallAnswer = { data: Record<string, unknown>; status?: number } | { notModified: true };
 
@@ -90,10 +99,7 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
    */
   async function write(
     { caller, req, res, call }: Omit<CallInput<unknown>, 'body'>,
-    player: string,
-    entries: Record<string, unknown>[],
-    idempotencyId: string | null | undefined,
-    etag: string | null | undefined,
+    { player, entries, idempotencyId, etag, collectionId }: Write,
   ): Promise<CallAnswer> {
     const expected = req.get(IF_MATCH) ?? etag;
     const create = orderCreateSchema.safeParse({
@@ -140,7 +146,9 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
     }
     throwIfFailed(order);
     const transactionIds = order.entries.map((_, index) => transactionId(order.order_id, index));
-    return { data: { ...common, TransactionIds: transactionIds } };
+    // The collection's ETag as this write left it (not as it is now: another write may have followed).
+    const writtenEtag = order.collection_etags?.[collectionId];
+    return { data: { ...common, ...(writtenEtag && { ETag: writtenEtag }), TransactionIds: transactionIds } };
   }
 
   const calls: {
@@ -175,7 +183,13 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
       const entries = body.Operations.map((operation) =>
         entryOfOperation(operation, { catalog, collectionId }),
       );
-      return write(input, player, entries, body.IdempotencyId, body.ETag);
+      return write(input, {
+        player,
+        entries,
+        idempotencyId: body.IdempotencyId,
+        etag: body.ETag,
+        collectionId,
+      });
     },
 
     TransferInventoryItems: async (input) => {
@@ -191,19 +205,45 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
         toCollection,
         receiving === giving ? undefined : receiving,
       );
-      const answer = await write(input, giving, [entry], body.IdempotencyId, body.GivingETag);
+      const answer = await write(input, {
+        player: giving,
+        entries: [entry],
+        idempotencyId: body.IdempotencyId,
+        etag: body.GivingETag,
+        collectionId,
+      });
       if ('notModified' in answer) return answer;
-      const ids = answer.data.TransactionIds;
-      const { TransactionIds: _ids, ...rest } = answer.data;
+      const { TransactionIds: ids, ETag: givingEtag, ...rest } = answer.data;
       return {
         ...answer,
         data: {
           ...rest,
+          ...(givingEtag !== undefined && { GivingETag: givingEtag }),
           GivingTransactionIds: ids,
           ReceivingTransactionIds: ids,
           OperationStatus: answer.status === 202 ? 'InProgress' : 'Completed',
         },
       };
+    },
+
+    DeleteInventoryCollection: async (input) => {
+      const { body, caller } = input;
+      const player = targetPlayer(caller, body.Entity);
+      const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
+      if (collectionId === DEFAULT_COLLECTION) {
+        throw new PlayFabError(
+          'InventoryCollectionDeletionDisallowed',
+          'the default collection cannot be deleted',
+        );
+      }
+      const entries = [{ type: 'delete_inventory_collection', collection_id: collectionId }];
+      return write(input, {
+        player,
+        entries,
+        idempotencyId: body.IdempotencyId,
+        etag: body.ETag,
+        collectionId,
+      });
     },
 
     GetInventoryItems: async ({ body, caller, req }) => {
@@ -309,11 +349,15 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
     const { body, caller } = input;
     const player = targetPlayer(caller, body.Entity);
     const catalog = await catalogCache.get(orm.em.fork());
-    const entry = entryOfOperation(operation, {
-      catalog,
-      collectionId: body.CollectionId ?? DEFAULT_COLLECTION,
+    const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
+    const entry = entryOfOperation(operation, { catalog, collectionId });
+    return write(input, {
+      player,
+      entries: [entry],
+      idempotencyId: body.IdempotencyId,
+      etag: body.ETag,
+      collectionId,
     });
-    return write(input, player, [entry], body.IdempotencyId, body.ETag);
   }
 
   for (const name of Object.keys(calls) as (keyof typeof calls)[]) {

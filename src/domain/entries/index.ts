@@ -8,6 +8,7 @@ import { purchaseDynamicBundle } from './purchase-dynamic-bundle.js';
 import { purchaseLoot } from './purchase-loot.js';
 import {
   addInventoryStack,
+  deleteInventoryCollection,
   deleteInventoryStack,
   setInventoryStack,
   subtractInventoryStack,
@@ -37,4 +38,5 @@ export const entryHandlers: EntryHandlers = {
   set_inventory_stack: setInventoryStack,
   delete_inventory_stack: deleteInventoryStack,
   transfer_inventory_stack: transferInventoryStack,
+  delete_inventory_collection: deleteInventoryCollection,
 };

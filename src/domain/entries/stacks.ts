@@ -85,6 +85,14 @@ export function setInventoryStack(context: EntryContext<'set_inventory_stack'>):
   return 'success';
 }
 
+/** Removes every record of the entry's collection (none there is nothing to do, not a failure). */
+export function deleteInventoryCollection(context: EntryContext<'delete_inventory_collection'>): ResultCode {
+  const refused = refuseClient(context);
+  if (refused) return refused;
+  context.inventory.deleteCollection();
+  return 'success';
+}
+
 /** Removes the stack, every record of it. */
 export function deleteInventoryStack(context: EntryContext<'delete_inventory_stack'>): ResultCode {
   const { entry, inventory } = context;

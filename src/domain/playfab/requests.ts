@@ -152,6 +152,7 @@ export const requestSchemas = {
     Count: opt(z.number().int().min(1).max(50)),
     ContinuationToken: opt(text(1, 512)),
   }),
+  DeleteInventoryCollection: z.looseObject({ ...common }),
   GetTransactionHistory: z.looseObject({
     Entity: opt(entityKeySchema),
     CollectionId: opt(collectionId),

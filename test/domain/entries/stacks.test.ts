@@ -328,6 +328,25 @@ describe('transfer_inventory_stack', () => {
   });
 });
 
+describe('delete_inventory_collection', () => {
+  it('removes every record of the entry collection and nothing else; an empty one is nothing to do', () => {
+    const engine = engineWith([
+      { item: GEMS, count: 3, collection: 'vault' },
+      { item: SWORD, count: 1, collection: 'vault', stack: 'x' },
+      { item: GEMS, count: 5 },
+    ]);
+    const entry = expectSuccess(engine, one({ type: 'delete_inventory_collection', collection_id: 'vault' }));
+    expect(entry.details).toHaveLength(2);
+    expect(engine.records().map((r) => [r.collection_id, r.count])).toEqual([['default', 5]]);
+    expectSuccess(engine, one({ type: 'delete_inventory_collection', collection_id: 'vault' }));
+    expectRefused(
+      engine,
+      one({ type: 'delete_inventory_collection', collection_id: 'vault' }, { source: 'CLIENT' }),
+      'permission_denied',
+    );
+  });
+});
+
 describe('purchase_loot pays from a named stack and may keep it at 0', () => {
   it('pays from price_stack_id only; keep_empty_stacks leaves the paid-from stack at 0', () => {
     const engine = engineWith([
@@ -367,5 +386,17 @@ describe('collection_etag', () => {
     expect(etagOf('vault')).toBe(vault);
     expectRefused(engine, add(seen), 'collection_etag_does_not_match');
     expectSuccess(engine, add(vault, 'vault'));
+  });
+
+  it('a final order carries the ETag of each collection it named, as it left them, failed or not', () => {
+    const engine = engineWith([{ item: GEMS, count: 5 }]);
+    const etagOf = (collection: string) =>
+      collectionEtag(engine.records().filter((r) => r.collection_id === collection));
+    const moved = engine.apply(
+      one({ type: 'transfer_inventory_stack', item_id: GEMS, quantity: 2, to_collection_id: 'vault' }),
+    );
+    expect(moved.collectionEtags).toEqual({ default: etagOf('default'), vault: etagOf('vault') });
+    const failed = engine.apply(one({ type: 'subtract_inventory_stack', item_id: GEMS, quantity: 99 }));
+    expect(failed.collectionEtags).toEqual({ default: etagOf('default') });
   });
 });
