@@ -5,6 +5,7 @@ import { mountRoutes } from '../http/routes.js';
 import { guardsFor } from './guards.js';
 import type { ApiDeps } from './deps.js';
 import { createPlayFabRouter } from './playfab/router.js';
+import { playerRateLimit } from './rate-limit.js';
 import { apiRoutes } from './routes/index.js';
 
 /** The HTTP API: thin handlers that validate, call the domain, and shape the answer. */
@@ -14,9 +15,11 @@ export function createApp(deps: ApiDeps): Express {
   app.set('etag', false);
   // First: every request is logged and timed.
   app.use(observeRequests(deps));
+  // One limit per player client, whichever API it calls.
+  const playerLimit = playerRateLimit(deps.config.PLAYER_RATE_LIMIT_PER_MINUTE);
   // PlayFab's API, with its own body parser and error envelopes (contract section 9).
-  app.use('/playfab', createPlayFabRouter(deps));
-  const guard = guardsFor(deps.config);
+  app.use('/playfab', createPlayFabRouter(deps, playerLimit));
+  const guard = guardsFor(deps.config, playerLimit);
   // Before the JSON parser: a signed webhook's signature covers the raw bytes, so it reads them itself.
   const raw = Router();
   mountRoutes(raw, apiRoutes.filter(readsRawBody), deps, guard);

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import { HttpError, httpErrors } from '../http/errors.js';
 import type { Credential } from '../http/routes.js';
 import { identifyCaller, requireRole, secretsEqual, type CallerRole } from './auth.js';
-import { playerRateLimit } from './rate-limit.js';
 import { SIGNATURE_HEADER } from './routes/webhooks.js';
 
 /** What a browser is told on a 401, so that it asks for the admin key as a Basic password. */
@@ -58,8 +57,10 @@ function requireAdminOrBasic(config: Config): RequestHandler {
  * so a player's requests are counted together whichever route they call. A webhook's signature is
  * checked by its handler, over the body's bytes.
  */
-export function guardsFor(config: Config): (credentials: Credential[]) => RequestHandler[] {
-  const playerLimit = playerRateLimit(config.PLAYER_RATE_LIMIT_PER_MINUTE);
+export function guardsFor(
+  config: Config,
+  playerLimit: RequestHandler,
+): (credentials: Credential[]) => RequestHandler[] {
   return (credentials) => {
     if (credentials.includes('adminBasic')) return [requireAdminOrBasic(config)];
     if (credentials.includes('player')) return [requireRole(config, ['player']), playerLimit];

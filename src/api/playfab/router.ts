@@ -1,4 +1,10 @@
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, {
+  Router,
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type { z } from 'zod';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
@@ -23,10 +29,11 @@ import {
   transferEntry,
 } from '../../domain/playfab/operations.js';
 import { requestSchemas, type EntityKey, type InventoryOperation } from '../../domain/playfab/requests.js';
-import { DATABASE_RETRY_AFTER_SECONDS, MAX_BODY_BYTES } from '../../http/errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
 import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
+import type { Caller } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { waitForFinal } from '../prefer-wait.js';
 import { checkSecretKey, identifyEntity, mintTitleToken, type EntityCaller } from './entity-tokens.js';
@@ -88,7 +95,7 @@ function targetPlayer(caller: EntityCaller, entity: EntityKey | null | undefined
   return caller.playerUuid;
 }
 
-export function createPlayFabRouter(deps: ApiDeps): Router {
+export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler): Router {
   const { config, orm, catalogCache, acceptOrder, telemetry } = deps;
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }));
@@ -362,11 +369,18 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
 
   for (const name of Object.keys(calls) as (keyof typeof calls)[]) {
     const path = name === 'GetEntityToken' ? '/Authentication/GetEntityToken' : `/Inventory/${name}`;
-    router.post(path, async (req, res) => {
-      const caller: EntityCaller =
-        name === 'GetEntityToken'
-          ? { kind: 'title' }
-          : await identifyEntity(config, req.get('x-entitytoken'));
+    const identify: RequestHandler = async (req, res, next) => {
+      const caller =
+        name === 'GetEntityToken' ? TITLE : await identifyEntity(config, req.get('x-entitytoken'));
+      res.locals.entityCaller = caller;
+      // A player's calls count toward the one limit on player clients; a title's do not.
+      if (caller.kind === 'player') {
+        res.locals.caller = { role: 'player', playerUuid: caller.playerUuid } satisfies Caller;
+        await playerLimit(req, res, next);
+      } else next();
+    };
+    router.post(path, identify, async (req, res) => {
+      const caller = res.locals.entityCaller as EntityCaller;
       const body = parseBody(requestSchemas[name], req.body);
       const handler = calls[name] as (input: CallInput<unknown>) => Promise<CallAnswer>;
       const answer = await handler({ call: name, body, caller, req, res });
@@ -388,6 +402,7 @@ export function createPlayFabRouter(deps: ApiDeps): Router {
   return router;
 }
 
+const TITLE: EntityCaller = { kind: 'title' };
 const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isHistoryKey = (value: unknown): value is [number, number] =>
   Array.isArray(value) && value.length === 2 && value.every(isOffset);
@@ -411,7 +426,10 @@ function playFabErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     let failure: PlayFabError;
     if (error instanceof PlayFabError) failure = error;
-    else if (isBodyParserError(error)) {
+    else if (error instanceof HttpError && error.status === 429) {
+      // The player limit; Retry-After is set.
+      failure = new PlayFabError('APIClientRequestRateLimitExceeded', error.message);
+    } else if (isBodyParserError(error)) {
       failure = new PlayFabError(
         'InvalidParams',
         error.type === 'entity.too.large'
