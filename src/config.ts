@@ -65,6 +65,8 @@ const envSchema = z.object({
   PROMO_FAILURE_WINDOW_SECONDS: positiveInt(3600),
   /** How long a PlayFab write waits for its order to be final before answering 202 with an OperationToken. */
   PLAYFAB_WAIT_SECONDS: z.coerce.number().min(0).max(60).default(10),
+  /** How long a PlayFab IdempotencyId holds: the same id after this is a new request. */
+  PLAYFAB_IDEMPOTENCY_DAYS: z.coerce.number().positive().default(14),
 });
 
 /** The settings that are secrets: required, long and not a placeholder in production. */

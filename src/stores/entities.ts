@@ -70,7 +70,7 @@ export const PlayerOrder = defineEntity({
      */
     appliedSeq: p.bigint('number').nullable(),
     /** Who submitted it (server, client or a platform): `client_order_ref_id` is unique within one. */
-    refScope: p.string().length(16).default('server'),
+    refScope: p.string().length(32).default('server'),
     clientOrderRefId: p.string().length(128).nullable(),
     requestHash: p.string().length(64),
     status: p.string().length(24),

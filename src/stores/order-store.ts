@@ -113,6 +113,11 @@ export interface Submission {
   scope: SubmitterScope;
   /** The compatible-API call it is made by, if any (`playfab:AddInventoryItems`). */
   origin?: string;
+  /**
+   * How long its `client_order_ref_id` holds (PlayFab's IdempotencyId: 14 days); forever unless
+   * given. Past it, the key is released from the old order and this submission is a new order.
+   */
+  keyLifetimeMs?: number;
 }
 
 /** Each header column's type, for reading accepted rows out of one JSON document. */
@@ -147,14 +152,14 @@ const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_ha
  * Enqueueing is the caller's job, after this has committed.
  */
 export async function acceptOrders(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
-  const prepared = submissions.map(({ create, scope, origin = null }) => {
+  const prepared = submissions.map(({ create, scope, origin = null, keyLifetimeMs }) => {
     const order = queuedOrderOf(create, origin);
     const entries: StoredEntry[] = order.entries.map((entry) => ({
       ...entry,
       result: 'not_started',
       details: [],
     }));
-    return { order, scope, hash: requestHash(create, origin), entries };
+    return { order, scope, hash: requestHash(create, origin), entries, keyLifetimeMs };
   });
   // The rows go as one JSON document, so the statement's text is the same for any batch and is
   // prepared once per connection; `i` keeps them in the order given.
@@ -182,7 +187,7 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
   const inserted = new Map(rows.map((row) => [row.order_id, row]));
   const results: AcceptResult[] = [];
   const vanished: number[] = [];
-  for (const [index, { order, scope, hash }] of prepared.entries()) {
+  for (const [index, { order, scope, hash, keyLifetimeMs }] of prepared.entries()) {
     const row = inserted.get(order.order_id);
     // Two submissions of one order_id in a batch: only the first, whose body the row holds, took it.
     if (row?.request_hash === hash) {
@@ -191,7 +196,10 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
       continue;
     }
     const existing = await findByIdempotencyKey(em, order, scope);
-    if (existing) {
+    if (existing && keyLifetimeMs !== undefined && isKeyExpired(existing, order, keyLifetimeMs)) {
+      await releaseIdempotencyKey(em, existing.order_id, scope);
+      vanished.push(index);
+    } else if (existing) {
       results[index] = {
         kind: existing.request_hash === hash ? 'replayed' : 'conflict',
         order: toView(existing),
@@ -209,6 +217,29 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
     vanished.forEach((index, k) => (results[index] = again[k]!));
   }
   return results;
+}
+
+/** An order found by the submission's `client_order_ref_id` (not its id), accepted longer ago than the key holds. */
+function isKeyExpired(existing: OrderRow, order: QueuedOrder, keyLifetimeMs: number): boolean {
+  const byRef =
+    existing.order_id !== order.order_id && existing.client_order_ref_id === order.client_order_ref_id;
+  return byRef && Date.now() - new Date(existing.created_time).getTime() > keyLifetimeMs;
+}
+
+/**
+ * Frees an order's idempotency key for a new order: the old order keeps its `client_order_ref_id`
+ * (what it showed, it still shows) but leaves the scope in which keys are unique.
+ */
+async function releaseIdempotencyKey(
+  em: EntityManager,
+  orderId: string,
+  scope: SubmitterScope,
+): Promise<void> {
+  await runSql(
+    em,
+    `update player_order set ref_scope = 'released:' || accept_seq where order_id = ? and ref_scope = ?`,
+    [orderId, scope],
+  );
 }
 
 async function findByIdempotencyKey(

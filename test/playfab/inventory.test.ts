@@ -603,6 +603,25 @@ describe('reads, ETags and idempotency', () => {
     );
   });
 
+  it('an IdempotencyId holds for 14 days: past them the same id is a new request, the old order unchanged', async () => {
+    const player = newPlayer();
+    const IdempotencyId = randomUUID();
+    const body = { Entity: entity(player), Item: { Id: 'GD' }, Amount: 5, IdempotencyId };
+    const first = await ok('AddInventoryItems', body);
+    const firstOrder = orderOf(first.TransactionIds[0]);
+    await h.sql(`update player_order set created_time = now() - interval '15 days' where order_id = ?`, [
+      firstOrder,
+    ]);
+    const again = await ok('AddInventoryItems', { ...body, Amount: 6 });
+    expect(orderOf(again.TransactionIds[0])).not.toBe(firstOrder);
+    expect(await amounts(player)).toEqual([[String(GOLD), 'default', 11]]);
+    // The new order holds the id now: the same body replays it, another is refused.
+    expect(await ok('AddInventoryItems', { ...body, Amount: 6 })).toEqual(again);
+    expectError(await call('AddInventoryItems', body), 400, 'InvalidParams', 1000);
+    const old = await h.server('GET', `/v1/orders/${firstOrder}`);
+    expect(old.body).toMatchObject({ client_order_ref_id: IdempotencyId, status: 'succeeded' });
+  });
+
   it('the 3,501st record is OverLimit and changes nothing', async () => {
     const player = newPlayer();
     await h.sql('insert into player (player_uuid, next_legacy_inventory_id) values (?, 3501)', [player]);

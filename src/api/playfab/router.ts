@@ -123,7 +123,12 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const issue = create.error.issues[0]!;
       throw new PlayFabError('InvalidParams', `${issue.path.join('.')}: ${issue.message}`);
     }
-    const outcome = await acceptOrder({ create: create.data, scope: 'playfab', origin: `playfab:${call}` });
+    const outcome = await acceptOrder({
+      create: create.data,
+      scope: 'playfab',
+      origin: `playfab:${call}`,
+      keyLifetimeMs: config.PLAYFAB_IDEMPOTENCY_DAYS * 24 * 3600 * 1000,
+    });
     if (outcome.kind === 'conflict') {
       throw new PlayFabError(
         'InvalidParams',

@@ -7,6 +7,7 @@ import { Migration20261202020000RefScope } from './Migration20261202020000RefSco
 import { Migration20261202030000QueuedIndex } from './Migration20261202030000QueuedIndex.js';
 import { Migration20261203000000CollectionsAndStacks } from './Migration20261203000000CollectionsAndStacks.js';
 import { Migration20261203010000OrderOrigin } from './Migration20261203010000OrderOrigin.js';
+import { Migration20261203020000ReleasedKeys } from './Migration20261203020000ReleasedKeys.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -21,4 +22,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261203000000CollectionsAndStacks,
   },
   { name: 'Migration20261203010000OrderOrigin', class: Migration20261203010000OrderOrigin },
+  { name: 'Migration20261203020000ReleasedKeys', class: Migration20261203020000ReleasedKeys },
 ];
