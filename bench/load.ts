@@ -34,11 +34,17 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
+/** One request's path and body. */
+export interface LoadRequest {
+  path: string;
+  body: unknown;
+}
+
 interface LoadOptions {
   url: string;
-  path: string;
   headers: Record<string, string>;
-  body: () => unknown;
+  /** The next request to send. */
+  next: () => LoadRequest;
   /**
    * Closed loop: this many requests in flight at all times. Open loop: the most connections; more
    * requests than that in flight wait in the client, so their answers come late.
@@ -64,13 +70,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const sendOne = async () => {
     sent++;
+    const { path, body } = options.next();
     const begin = performance.now();
     try {
       const response = await pool.request({
         method: 'POST',
-        path: options.path,
+        path,
         headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify(options.body()),
+        body: JSON.stringify(body),
       });
       await response.body.dump();
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;

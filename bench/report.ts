@@ -69,6 +69,18 @@ export interface Hardware {
   redis: string;
 }
 
+/** A synchronous write's figures: answers per second and HTTP latency (the write is final when answered). */
+export type SyncWriteLoad = AcceptFigures & { not_final: number };
+
+export interface SyncWriteFigures {
+  /** The open-loop rate: half the Armory capacity. */
+  rate_per_second: number;
+  /** Requests in flight in the closed loop. */
+  clients: number;
+  native: { closed: SyncWriteLoad; at_half: SyncWriteLoad };
+  playfab: { closed: SyncWriteLoad; at_half: SyncWriteLoad };
+}
+
 export interface ArmoryFigures {
   accept: AcceptFigures;
   processing: ProcessingFigures;
@@ -78,6 +90,7 @@ export interface ArmoryFigures {
   accept_to_final_ms: { rate_per_second: number } & AcceptToFinal;
   scaling: ScalingRow[];
   capacity: CapacityFigures;
+  sync_writes: SyncWriteFigures;
   /** The largest of every API process and of every worker process the run started. */
   peak_rss_mb: { api: number; worker: number };
 }
@@ -150,6 +163,11 @@ export function goalsOf(a: ArmoryFigures, ratios: Results['ratios']): Goal[] {
       a.accept_to_final_ms.p99,
       P99_GOAL_MS,
     ),
+    atMost(
+      `p99 of a synchronous PlayFab write at half the Armory capacity (${a.sync_writes.rate_per_second}/s), ms`,
+      a.sync_writes.playfab.at_half.latency_ms.p99,
+      P99_GOAL_MS,
+    ),
     atLeast('Zipf-skewed / uniform processing', ratios.zipf_vs_uniform, 0.8),
     { what: 'hot player / uniform processing', value: ratios.hot_player_vs_uniform, goal: null, met: null },
     atMost('peak RSS of an Armory API process, MB', a.peak_rss_mb.api, 200),
@@ -172,6 +190,14 @@ function capacityRow(label: string, c: CapacityFigures): string {
 
 function halfLoadRow(label: string, c: CapacityFigures): string {
   return `| ${label} accept → final at ${c.half_load.rate}/s (half its capacity) | | ${percentiles(c.half_load.accept_to_final_ms)} | |`;
+}
+
+function syncRow(label: string, s: SyncWriteFigures['native']): string {
+  const errors = s.closed.errors + s.at_half.errors;
+  return (
+    `| ${label}${errors > 0 ? ` (${errors} errors)` : ''} | ${s.closed.per_second} | ${percentiles(s.closed.latency_ms)} | ` +
+    `${percentiles(s.at_half.latency_ms)} | ${s.closed.not_final + s.at_half.not_final} |`
+  );
 }
 
 function stepRows(pipeline: string, c: CapacityFigures): string[] {
@@ -207,6 +233,14 @@ export function renderMarkdown(r: Results): string {
     halfLoadRow('Naive pipeline', b.naive_pipeline),
     '',
     `(e) latency is accept → final by the database's clock, at the highest rate that passed; its RSS is accept / worker process. Armory: ${a.capacity.processes}; naive: ${b.naive_pipeline.processes}.`,
+    '',
+    `| synchronous writes (answered once final) | per second, ${a.sync_writes.clients} clients | p50 / p95 / p99 (ms) | at ${a.sync_writes.rate_per_second}/s: p50 / p95 / p99 (ms) | not final in time (202) |`,
+    '| --- | ---: | --- | --- | ---: |',
+    syncRow('native `POST /v1/orders`, `Prefer: wait=10`', a.sync_writes.native),
+    syncRow(
+      'PlayFab `/playfab` (Add, Subtract, Purchase, ExecuteInventoryOperations)',
+      a.sync_writes.playfab,
+    ),
     '',
     '| goal (printed, not asserted) | value | goal | met |',
     '| --- | ---: | --- | --- |',

@@ -19,7 +19,7 @@ import { openOrm } from '../src/db/orm.js';
 import { ORDER_QUEUE } from '../src/queue/order-queue.js';
 import { ArmoryBuild } from './build.js';
 import { searchCapacity } from './capacity.js';
-import { round, runLoad, type LoadResult } from './load.js';
+import { round, runLoad, type LoadRequest, type LoadResult } from './load.js';
 import {
   acceptToFinalLatency,
   ARMORY_ORDERS,
@@ -43,6 +43,7 @@ import {
   type CpuPerOrder,
   type Results,
   type ScalingRow,
+  type SyncWriteFigures,
 } from './report.js';
 import {
   benchCatalog,
@@ -50,6 +51,7 @@ import {
   hotPlayer,
   orderGenerator,
   parseMix,
+  playfabRequests,
   seedPlayersSql,
   uniformPlayers,
   zipfPlayers,
@@ -249,13 +251,24 @@ async function acceptLoad(
   label: string,
   url: string,
   body: () => unknown,
+  pace: { seconds?: number; ratePerSecond?: number } = {},
+) {
+  const next = () => ({ path: '/v1/orders', body: body() });
+  return postLoad(label, url, { authorization: `Bearer ${SERVER_KEY}` }, next, pace);
+}
+
+/** Load of POSTs, each request's path and body from `next`: closed loop, or open loop at a rate. */
+async function postLoad(
+  label: string,
+  url: string,
+  headers: Record<string, string>,
+  next: () => LoadRequest,
   { seconds = options.durationSeconds, ratePerSecond }: { seconds?: number; ratePerSecond?: number } = {},
 ) {
   const result = await runLoad({
     url,
-    path: '/v1/orders',
-    headers: { authorization: `Bearer ${SERVER_KEY}` },
-    body,
+    headers,
+    next,
     concurrency: ratePerSecond ? OPEN_LOOP_CONNECTIONS : options.clients,
     durationMs: seconds * 1000,
     ...(ratePerSecond && { ratePerSecond }),
@@ -576,6 +589,57 @@ async function measureCapacity(pipeline: Pipeline, startRate: number): Promise<C
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Synchronous writes: a write answered once final, native (`Prefer: wait`) and through /playfab.
+
+/** Closed loop (`--clients` in flight) and open loop at `rate` (half the capacity), for each API. */
+async function syncWrites(rate: number): Promise<SyncWriteFigures> {
+  const running = await armoryPipeline.start();
+  const tokenResponse = await fetch(`${running.url}/playfab/Authentication/GetEntityToken`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-secretkey': SERVER_KEY },
+    body: '{}',
+  });
+  const token = ((await tokenResponse.json()) as { data: { EntityToken: string } }).data.EntityToken;
+  const apis = {
+    native: {
+      headers: { authorization: `Bearer ${SERVER_KEY}`, prefer: 'wait=10' },
+      next: (tag: string) => {
+        const body = taggedOrders(tag);
+        return () => ({ path: '/v1/orders', body: body() });
+      },
+    },
+    playfab: {
+      headers: { 'x-entitytoken': token },
+      next: () => playfabRequests(uniformPlayers(options.players)),
+    },
+  };
+  const figures = {} as SyncWriteFigures;
+  for (const [name, api] of Object.entries(apis) as [keyof typeof apis, (typeof apis)[keyof typeof apis]][]) {
+    // Unmeasured: the first requests of each kind warm the processes.
+    await postLoad(`${name} sync warm-up`, running.url, api.headers, api.next(`sw${name}-`), { seconds: 1 });
+    const closed = await postLoad(`${name} sync writes`, running.url, api.headers, api.next(`sc${name}-`));
+    const atHalf = await postLoad(
+      `${name} sync writes at ${rate}/s`,
+      running.url,
+      api.headers,
+      api.next(`sh${name}-`),
+      {
+        ratePerSecond: rate,
+      },
+    );
+    figures[name] = { closed: describeSync(closed), at_half: describeSync(atHalf) };
+  }
+  await running.stop();
+  return { ...figures, rate_per_second: rate, clients: options.clients };
+}
+
+const describeSync = (result: LoadResult) => ({
+  ...describeAccept(result),
+  // A 202 is a write not final within its wait: answered, but not synchronously.
+  not_final: result.statuses['202'] ?? 0,
+});
+
 /**
  * Where a search starts: a quarter of the slower of the pipeline's two halves measured alone. Each
  * half had the whole machine then, so the pair's capacity is below that; two doublings reach it.
@@ -622,6 +686,8 @@ async function main() {
     naivePipeline,
     searchStart(minimalAccept.per_second, rawWorker.orders_per_second),
   );
+  log('Synchronous writes, native and PlayFab: closed loop, then at half the Armory capacity');
+  const syncWriteFigures = await syncWrites(armoryCapacity.half_load.rate);
 
   const armoryFigures: ArmoryFigures = {
     accept: describeAccept(accept),
@@ -634,6 +700,7 @@ async function main() {
     },
     scaling,
     capacity: armoryCapacity,
+    sync_writes: syncWriteFigures,
     peak_rss_mb: { api: Math.max(...armoryRss.api), worker: Math.max(...armoryRss.worker) },
   };
   const baselines: BaselineFigures = {

@@ -216,3 +216,43 @@ export function orderGenerator(mix: Mix, pickPlayer: PlayerPicker, transactional
     };
   };
 }
+
+/**
+ * PlayFab's inventory calls, as a PlayFab game server makes them through /playfab: a mix of Add,
+ * Subtract, Purchase and ExecuteInventoryOperations on the seeded players' gems and store packs.
+ */
+export function playfabRequests(pickPlayer: PlayerPicker): () => { path: string; body: unknown } {
+  const gems = { Id: String(GEMS) };
+  return () => {
+    const Entity = { Type: 'title_player_account', Id: playerUuid(pickPlayer()) };
+    const roll = Math.random() * 100;
+    if (roll < 30)
+      return { path: '/playfab/Inventory/AddInventoryItems', body: { Entity, Item: gems, Amount: 5 } };
+    if (roll < 60) {
+      return { path: '/playfab/Inventory/SubtractInventoryItems', body: { Entity, Item: gems, Amount: 1 } };
+    }
+    if (roll < 85) {
+      const k = Math.floor(Math.random() * PRICED_LOOT_COUNT);
+      return {
+        path: '/playfab/Inventory/PurchaseInventoryItems',
+        body: {
+          Entity,
+          Item: { Id: String(FIRST_PRICED_LOOT + k) },
+          Amount: 1,
+          PriceAmounts: [{ ItemId: String(GEMS), Amount: 10 + k * 5 }],
+        },
+      };
+    }
+    return {
+      path: '/playfab/Inventory/ExecuteInventoryOperations',
+      body: {
+        Entity,
+        Operations: [
+          { Add: { Item: gems, Amount: 2 } },
+          { Subtract: { Item: gems, Amount: 1 } },
+          { Add: { Item: { Id: String(FIRST_ITEM + 3) }, Amount: 1 } },
+        ],
+      },
+    };
+  };
+}

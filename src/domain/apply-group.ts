@@ -26,7 +26,7 @@ export interface OrderOutcome {
   /** Its place in the player's effect order. */
   applied_seq: number;
   entries: StoredEntry[];
-  collection_etags: Record<string, string>;
+  collection_etags: Record<string, string> | null;
 }
 
 /** What a player's batch writes back. */

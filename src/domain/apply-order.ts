@@ -13,8 +13,12 @@ export interface AppliedOrder {
   entries: StoredEntry[];
   /** Exceptions that turned entries into `internal_error`, for the caller to log. */
   unexpectedErrors: { entryId: string; error: unknown }[];
-  /** The ETag of each of the player's collections the order's entries name, as the order left it. */
-  collectionEtags: Record<string, string>;
+  /**
+   * For an order made through a compatible API (which answers them): the ETag of each of the
+   * player's collections its entries name, as the order left it. Null for a Player Order, which
+   * then pays nothing for digests no one reads.
+   */
+  collectionEtags: Record<string, string> | null;
 }
 
 /** The player's own collections an order's entries work in or move to. */
@@ -135,6 +139,8 @@ export function applyOrder(order: QueuedOrder, session: PlayerSession): AppliedO
 }
 
 const etagsOf = (order: QueuedOrder, inventory: PlayerInventory) =>
-  Object.fromEntries(
-    collectionsOf(order).map((collection) => [collection, inventory.collectionEtag(collection)]),
-  );
+  order.origin === null
+    ? null
+    : Object.fromEntries(
+        collectionsOf(order).map((collection) => [collection, inventory.collectionEtag(collection)]),
+      );

@@ -282,8 +282,8 @@ export const playerOrderSchema = orderHeaderSchema.extend({
     .record(z.string(), z.string())
     .nullable()
     .describe(
-      'Once final: the ETag of each collection its entries name, as the order left it; send one as ' +
-        "an entry's `collection_etag` to change that collection only if nothing else has since.",
+      'Once final, on an order made through a compatible API: the ETag of each collection its entries ' +
+        "name, as the order left it (an entry's `collection_etag` checks one). Null otherwise.",
     ),
   error: z
     .string()

@@ -137,8 +137,8 @@ export interface ClaimsWritten {
 export interface Engine {
   playerUuid: string;
   catalog: Catalog;
-  /** Validates the order as the API does, then applies it: the order as it would be stored. */
-  apply: (order: OrderInput) => AppliedOrder;
+  /** Validates the order as the API does, then applies it (made through `origin`, if given). */
+  apply: (order: OrderInput, origin?: string) => AppliedOrder;
   /** The player's stored records now (always-owned items are not stored), holdings first. */
   records: () => InventoryRecordView[];
   /** Sum of counts of one item over unexpired stored records. */
@@ -196,7 +196,8 @@ export function engineFor(options: EngineOptions = {}): Engine {
   return {
     playerUuid,
     catalog,
-    apply: (order) => applyOrder(queuedOrderFor(playerUuid, order), session),
+    apply: (order, origin) =>
+      applyOrder({ ...queuedOrderFor(playerUuid, order), origin: origin ?? null }, session),
     records,
     balance: (itemId) =>
       records()

@@ -388,15 +388,21 @@ describe('collection_etag', () => {
     expectSuccess(engine, add(vault, 'vault'));
   });
 
-  it('a final order carries the ETag of each collection it named, as it left them, failed or not', () => {
+  it('a final order of a compatible API carries the ETag of each collection it named, as it left them', () => {
     const engine = engineWith([{ item: GEMS, count: 5 }]);
+    const native = engine.apply(one({ type: 'add_inventory_stack', item_id: GEMS, quantity: 0 }));
+    expect(native.collectionEtags).toBeNull();
     const etagOf = (collection: string) =>
       collectionEtag(engine.records().filter((r) => r.collection_id === collection));
     const moved = engine.apply(
       one({ type: 'transfer_inventory_stack', item_id: GEMS, quantity: 2, to_collection_id: 'vault' }),
+      'playfab:TransferInventoryItems',
     );
     expect(moved.collectionEtags).toEqual({ default: etagOf('default'), vault: etagOf('vault') });
-    const failed = engine.apply(one({ type: 'subtract_inventory_stack', item_id: GEMS, quantity: 99 }));
+    const failed = engine.apply(
+      one({ type: 'subtract_inventory_stack', item_id: GEMS, quantity: 99 }),
+      'playfab:SubtractInventoryItems',
+    );
     expect(failed.collectionEtags).toEqual({ default: etagOf('default') });
   });
 });
