@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import { CatalogCache } from '../stores/catalog-store.js';
+import { FinalOrderListener } from '../stores/final-orders.js';
 import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
@@ -31,6 +32,8 @@ export async function startApi(
   const queue = createOrderQueue(config, connection, logger);
   watchDependencies(telemetry.readiness, orm, connection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
+  const finalOrders = new FinalOrderListener(config.DATABASE_URL, logger);
+  finalOrders.start();
   const app = createApp({
     config,
     orm,
@@ -39,6 +42,7 @@ export async function startApi(
     catalogCache: new CatalogCache(),
     telemetry,
     acceptOrder: createOrderAccepter({ orm, queue, logger, telemetry }),
+    finalOrders,
   });
   const { server, port: boundPort } = await listen(app, port);
   logger.info({ port: boundPort }, 'api listening');
@@ -55,6 +59,7 @@ export async function startApi(
     drain,
     close: async () => {
       await drain();
+      await finalOrders.close();
       await queue.close();
       connection.disconnect();
     },

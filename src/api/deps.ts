@@ -7,6 +7,7 @@ import type { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { OrderJob } from '../queue/order-queue.js';
+import type { FinalOrderListener } from '../stores/final-orders.js';
 
 export interface ApiDeps {
   config: Config;
@@ -17,6 +18,8 @@ export interface ApiDeps {
   telemetry: Telemetry;
   /** Stores and enqueues an order, batched with concurrent submits (accept-orders.ts). */
   acceptOrder: OrderAccepter;
+  /** PostgreSQL's word that orders became final, for requests that wait for them. */
+  finalOrders: FinalOrderListener;
 }
 
 /** Declares one route of the API (see src/http/routes.ts). */

@@ -49,7 +49,7 @@ const defaultLocation = (orderId: string) => `/v1/orders/${encodeURIComponent(or
 
 /** 200 once the order is final (or on a replay); 202 while it is still on its way. */
 export async function sendOrder(
-  { orm, telemetry }: Pick<ApiDeps, 'orm' | 'telemetry'>,
+  { orm, telemetry, finalOrders }: Pick<ApiDeps, 'orm' | 'telemetry' | 'finalOrders'>,
   res: Response,
   order: PlayerOrderView,
   wait: number | null,
@@ -61,7 +61,7 @@ export async function sendOrder(
   let callerGone = false;
   res.once('close', () => (callerGone = true));
   const stopWaiting = () => callerGone || telemetry.readiness.isStopping;
-  const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopWaiting);
+  const shown = wait === null ? order : await waitForFinal(orm, order, wait, stopWaiting, finalOrders);
   res.set('Location', locationOf(shown.order_id));
   if (replayed) res.set('Idempotent-Replayed', 'true');
   if (wait !== null) res.set('Preference-Applied', `wait=${wait}`);
@@ -83,7 +83,7 @@ export async function findOrderOrNotFound(
 
 /** A read of one order: 200 with it as it is, or, with `Prefer: wait`, as sendOrder answers. */
 export async function answerOrderRead(
-  deps: Pick<ApiDeps, 'orm' | 'telemetry'>,
+  deps: Pick<ApiDeps, 'orm' | 'telemetry' | 'finalOrders'>,
   req: Request,
   res: Response,
   order: PlayerOrderView,
@@ -104,7 +104,7 @@ export async function answerOrderRead(
  * once final, 200 `Idempotent-Replayed` on a replay, 409 on the same key with another body).
  */
 export async function submitOrder(
-  deps: Pick<ApiDeps, 'orm' | 'telemetry' | 'acceptOrder'>,
+  deps: Pick<ApiDeps, 'orm' | 'telemetry' | 'acceptOrder' | 'finalOrders'>,
   req: Request,
   res: Response,
   create: OrderCreate,

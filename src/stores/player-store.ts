@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { finalOrderPayloads, FINAL_ORDERS_CHANNEL } from './final-orders.js';
 import { runSql, sqlArray } from './sql.js';
 import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
@@ -258,13 +259,17 @@ export async function saveGroupState(
          from (select * from jsonb_to_recordset(?::jsonb)
                  as x(player_uuid uuid, next_legacy_inventory_id bigint, next_applied_seq bigint) limit ?) as r
         where p.player_uuid = r.player_uuid
+     ), notified as (
+       -- Delivered to listeners when, and only if, this transaction commits (final-orders.ts).
+       select pg_notify('${FINAL_ORDERS_CHANNEL}', payload) from unnest(?::text[]) as payload
      )
      update player_order o
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
             attempts = o.attempts + 1, last_error = null, collection_etags = r.collection_etags
        from (select * from jsonb_to_recordset(?::jsonb)
                as x(order_id text, status text, applied_seq bigint, entries jsonb, collection_etags jsonb)
-              limit ?) as r
+              limit ?) as r,
+            (select count(*) from notified) as sent
       where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
     [
@@ -275,6 +280,7 @@ export async function saveGroupState(
       JSON.stringify(inserted),
       JSON.stringify(counters),
       counters.length,
+      sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),
       outcomes.length,
     ],

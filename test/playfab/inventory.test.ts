@@ -114,6 +114,18 @@ describe('GetEntityToken and entity tokens', () => {
     expect(good.status).toBe(200);
     expect(good.body.data).toMatchObject({ EntityToken: expect.any(String), Entity: { Type: 'title' } });
     expect(Date.parse(good.body.data.TokenExpiration)).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+    // A title token refreshes itself; a player's token does not become a title token.
+    const refreshed = await h.request('POST', '/playfab/Authentication/GetEntityToken', {
+      body: {},
+      headers: { 'X-EntityToken': good.body.data.EntityToken },
+    });
+    expect(refreshed.status).toBe(200);
+    const player = await playerToken(h.config.PLAYER_JWT_SECRET, newPlayer());
+    const escalate = await h.request('POST', '/playfab/Authentication/GetEntityToken', {
+      body: {},
+      headers: { 'X-EntityToken': player },
+    });
+    expectError(escalate, 403, 'NotAuthorized', 1089);
   });
 
   it('refuses a missing, invalid or expired entity token, and an entity that is not a player', async () => {
@@ -279,6 +291,13 @@ describe('writes are transactional orders', () => {
       1000,
     );
     expectError(await call('ExecuteTransferOperations', {}), 404, 'InventoryApiNotImplemented', 12000);
+    const longCollection = {
+      Entity: entity(player),
+      CollectionId: 'c'.repeat(76),
+      Item: { Id: 'GD' },
+      Amount: 1,
+    };
+    expectError(await call('AddInventoryItems', longCollection), 400, 'InvalidParams', 1000);
     expect(await h.orderCount(player)).toBe(0);
   });
 
@@ -496,6 +515,18 @@ describe('reads, ETags and idempotency', () => {
         )
       ).status,
     ).toBe(200);
+    const readStale = await call(
+      'GetInventoryItems',
+      { Entity: entity(player) },
+      { 'X-PlayFab-Economy-If-Match': seen },
+    );
+    expectError(readStale, 412, 'PreconditionFailed', 1610);
+    const readCurrent = await call(
+      'GetInventoryItems',
+      { Entity: entity(player) },
+      { 'X-PlayFab-Economy-If-Match': now },
+    );
+    expect(readCurrent.status).toBe(200);
   });
 
   it('a write answers the ETag its write left, which chains the next write even after another write followed', async () => {

@@ -67,6 +67,14 @@ interface Write {
   collectionId: string;
 }
 
+/** What every write in one collection carries. */
+interface CollectionWrite {
+  Entity?: EntityKey | null;
+  CollectionId?: string | null;
+  IdempotencyId?: string | null;
+  ETag?: string | null;
+}
+
 /** `data` of the answer, and its HTTP status when not 200. */
 type CallAnswer = { data: Record<string, unknown>; status?: number } | { notModified: true };
 
@@ -142,6 +150,7 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       outcome.order,
       config.PLAYFAB_WAIT_SECONDS,
       () => callerGone || telemetry.readiness.isStopping,
+      deps.finalOrders,
     );
     res.locals.orderLog = { order_id: order.order_id, player_uuid: order.player_uuid };
     const common = { ...(idempotencyId && { IdempotencyId: idempotencyId }) };
@@ -169,7 +178,13 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
     ) => Promise<CallAnswer>;
   } = {
     GetEntityToken: async ({ body, req }) => {
-      checkSecretKey(config, req.get('x-secretkey'));
+      // The secret key, or (to refresh it) a title entity token.
+      const entityToken = req.get('x-entitytoken');
+      if (!req.get('x-secretkey') && entityToken) {
+        const caller = await identifyEntity(config, entityToken);
+        if (caller.kind !== 'title')
+          throw new PlayFabError('NotAuthorized', 'only a title token is refreshed here');
+      } else checkSecretKey(config, req.get('x-secretkey'));
       const { token, expires } = await mintTitleToken(config, new Date());
       return {
         data: {
@@ -180,29 +195,12 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       };
     },
 
-    AddInventoryItems: async (input) => writeOne(input, { Add: input.body }),
-    SubtractInventoryItems: async (input) => writeOne(input, { Subtract: input.body }),
-    UpdateInventoryItems: async (input) => writeOne(input, { Update: input.body }),
-    DeleteInventoryItems: async (input) => writeOne(input, { Delete: input.body }),
-    PurchaseInventoryItems: async (input) => writeOne(input, { Purchase: input.body }),
-
-    ExecuteInventoryOperations: async (input) => {
-      const { body, caller } = input;
-      const player = targetPlayer(caller, body.Entity);
-      const catalog = await catalogCache.get(orm.em.fork());
-      checkBatchLimits(body.Operations, catalog);
-      const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
-      const entries = body.Operations.map((operation) =>
-        entryOfOperation(operation, { catalog, collectionId }),
-      );
-      return write(input, {
-        player,
-        entries,
-        idempotencyId: body.IdempotencyId,
-        etag: body.ETag,
-        collectionId,
-      });
-    },
+    AddInventoryItems: async (input) => writeOperations(input, [{ Add: input.body }]),
+    SubtractInventoryItems: async (input) => writeOperations(input, [{ Subtract: input.body }]),
+    UpdateInventoryItems: async (input) => writeOperations(input, [{ Update: input.body }]),
+    DeleteInventoryItems: async (input) => writeOperations(input, [{ Delete: input.body }]),
+    PurchaseInventoryItems: async (input) => writeOperations(input, [{ Purchase: input.body }]),
+    ExecuteInventoryOperations: async (input) => writeOperations(input, input.body.Operations),
 
     TransferInventoryItems: async (input) => {
       const { body, caller } = input;
@@ -239,23 +237,15 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
     },
 
     DeleteInventoryCollection: async (input) => {
-      const { body, caller } = input;
-      const player = targetPlayer(caller, body.Entity);
-      const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
-      if (collectionId === DEFAULT_COLLECTION) {
+      if ((input.body.CollectionId ?? DEFAULT_COLLECTION) === DEFAULT_COLLECTION) {
         throw new PlayFabError(
           'InventoryCollectionDeletionDisallowed',
           'the default collection cannot be deleted',
         );
       }
-      const entries = [{ type: 'delete_inventory_collection', collection_id: collectionId }];
-      return write(input, {
-        player,
-        entries,
-        idempotencyId: body.IdempotencyId,
-        etag: body.ETag,
-        collectionId,
-      });
+      return writeCollection(input, (collectionId) => [
+        { type: 'delete_inventory_collection', collection_id: collectionId },
+      ]);
     },
 
     GetInventoryItems: async ({ body, caller, req }) => {
@@ -265,6 +255,11 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const records = await collectionRecords(em, player, body.CollectionId ?? DEFAULT_COLLECTION);
       const etag = collectionEtag(records);
       if (req.get(IF_NONE_MATCH) === etag) return { notModified: true };
+      // PlayFab's read-your-write check; here reads are never behind, so only a stale ETag fails it.
+      const ifMatch = req.get(IF_MATCH);
+      if (ifMatch !== undefined && ifMatch !== etag) {
+        throw new PlayFabError('PreconditionFailed', 'the collection has changed since that ETag');
+      }
       const matches = body.Filter ? parseItemFilter(body.Filter) : () => true;
       const items = stacksOf(records, catalog, new Date()).filter(matches);
       const after = body.ContinuationToken ? continuationKey(body.ContinuationToken, isOffset) : 0;
@@ -349,27 +344,34 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
   }
 
   /** A single-operation write (Add, Subtract, Update, Delete, Purchase): one order of one entry. */
-  async function writeOne(
-    input: CallInput<{
-      Entity?: EntityKey | null;
-      CollectionId?: string | null;
-      IdempotencyId?: string | null;
-      ETag?: string | null;
-    }>,
-    operation: InventoryOperation,
+  /** A write in one collection of the body's `Entity`: one order of the entries `entriesOf` makes. */
+  async function writeCollection(
+    input: CallInput<CollectionWrite>,
+    entriesOf: (collectionId: string) => Record<string, unknown>[],
   ): Promise<CallAnswer> {
     const { body, caller } = input;
     const player = targetPlayer(caller, body.Entity);
-    const catalog = await catalogCache.get(orm.em.fork());
     const collectionId = body.CollectionId ?? DEFAULT_COLLECTION;
-    const entry = entryOfOperation(operation, { catalog, collectionId });
+    const entries = entriesOf(collectionId);
     return write(input, {
       player,
-      entries: [entry],
+      entries,
       idempotencyId: body.IdempotencyId,
       etag: body.ETag,
       collectionId,
     });
+  }
+
+  /** PlayFab operations (one, or a batch within its limits) as one order of their entries. */
+  async function writeOperations(
+    input: CallInput<CollectionWrite>,
+    operations: InventoryOperation[],
+  ): Promise<CallAnswer> {
+    const catalog = await catalogCache.get(orm.em.fork());
+    checkBatchLimits(operations, catalog);
+    return writeCollection(input, (collectionId) =>
+      operations.map((operation) => entryOfOperation(operation, { catalog, collectionId })),
+    );
   }
 
   for (const name of Object.keys(calls) as (keyof typeof calls)[]) {
@@ -448,7 +450,6 @@ function playFabErrorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err: error }, 'playfab call failed');
       failure = new PlayFabError('InternalServerError', 'internal error');
     }
-    res.locals.errorCode = failure.error;
     res.status(failure.status).json(failure.body());
   };
 }
