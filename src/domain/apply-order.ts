@@ -46,12 +46,18 @@ export interface PlayerSession {
   inventoryOf?: (playerUuid: string) => PlayerInventory | undefined;
 }
 
-/** The other players an order's transfers give to. */
+/**
+ * The other players an order's transfers give to. Only a transfer names one, and only a transfer a
+ * player client may not send: a client's order never makes the worker lock another player.
+ */
 export function counterpartiesOf(order: {
   player_uuid: string;
-  entries: { to_player_uuid?: string | null }[];
+  source: string | null;
+  entries: { type: string; to_player_uuid?: string | null }[];
 }): string[] {
+  if (order.source === 'CLIENT') return [];
   const others = order.entries
+    .filter((entry) => entry.type === 'transfer_inventory_stack')
     .map((entry) => entry.to_player_uuid)
     .filter((uuid): uuid is string => uuid != null && uuid !== order.player_uuid);
   return [...new Set(others)];

@@ -65,6 +65,11 @@ export interface Grant {
   stackId?: string;
   /** The stack's display properties, if the grant creates the stack. */
   newStackDisplayProperties?: Record<string, unknown>;
+  /**
+   * What is granted was taken from somewhere (a transfer): a grant the item's rules would make
+   * change nothing (a unique item already held, an always-owned one) fails instead of losing it.
+   */
+  mustArrive?: boolean;
 }
 
 export interface RecordChanges {
@@ -277,7 +282,10 @@ export class PlayerInventory {
   take(itemId: number, quantity: number, lootId: number | null, options: TakeOptions = {}): Taken[] | null {
     if (quantity === 0) return [];
     const keepEmptyStacks = options.keepEmptyStacks ?? this.scope.keepEmptyStacks;
-    const candidates = this.liveRecordsOf(itemId, options.stackId).sort(compareForSpending);
+    // A record at 0 has nothing to give, and is a stack kept empty on purpose: spending leaves it.
+    const candidates = this.liveRecordsOf(itemId, options.stackId)
+      .filter((record) => record.count > 0)
+      .sort(compareForSpending);
     if (candidates.reduce((sum, record) => sum + record.count, 0) < quantity) return null;
     const taken: Taken[] = [];
     let left = quantity;
@@ -320,18 +328,24 @@ export class PlayerInventory {
    */
   grant(grant: Grant): ResultCode | null {
     const item = this.catalog.items.get(grant.itemId);
-    if (item?.always_owned) return null;
+    const collectionId = grant.collectionId ?? this.scope.collectionId;
+    const stackId = grant.stackId ?? this.scope.stackId;
+    // What moves (a transfer) must arrive: one that would vanish into these rules fails instead.
+    const vanishes: ResultCode | null = grant.mustArrive ? 'failed_to_modify_inventory' : null;
+    if (item?.always_owned) return vanishes;
     let quantity = grant.quantity;
     if (item?.unique) {
-      if (this.heldCount(grant.itemId) > 0) return null;
+      const held = this.liveRecordsOf(grant.itemId, undefined, collectionId).some(
+        (record) => record.count > 0,
+      );
+      if (held) return vanishes;
+      if (grant.mustArrive && quantity > 1) return 'failed_to_modify_inventory';
       quantity = Math.min(quantity, 1);
     }
     // A record's count stays within 0..MAX_COUNT; a grant of 0 makes an empty stack where none is.
     if (!Number.isSafeInteger(quantity) || quantity < 0 || quantity > MAX_COUNT) {
       return 'failed_to_modify_inventory';
     }
-    const collectionId = grant.collectionId ?? this.scope.collectionId;
-    const stackId = grant.stackId ?? this.scope.stackId;
     const stack = this.liveRecordsOf(grant.itemId, stackId, collectionId);
 
     if (!grant.separateRecord && grant.expires === null) {

@@ -62,6 +62,16 @@ export const text = (min: number, max: number) =>
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Whether PostgreSQL can store a JSON value: no NUL and no lone surrogate in any key or string. */
+function storable(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(storable);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).every(([key, field]) => storable(key) && storable(field));
+  }
+  return true;
+}
+
 /**
  * Custom attributes: string keys and string values, each bounded. A `__proto__` key is refused: a
  * JavaScript object cannot hold it as data (zod's record, and every copy after it, would drop it
@@ -88,6 +98,7 @@ export const MAX_DISPLAY_PROPERTIES_BYTES = 1000;
 /** A stack's display properties: a JSON object (as parsed from a body) of at most MAX_DISPLAY_PROPERTIES_BYTES. */
 export const displayProperties = z
   .record(z.string(), z.unknown())
+  .refine(storable, 'must not contain NUL characters or malformed Unicode')
   .refine(
     (value) => new TextEncoder().encode(JSON.stringify(value)).length <= MAX_DISPLAY_PROPERTIES_BYTES,
     `must take at most ${MAX_DISPLAY_PROPERTIES_BYTES} bytes as JSON`,

@@ -124,7 +124,9 @@ async function applyGroupOnce(
             throw error instanceof PromotionUsesRaced ? error : new BatchFailedError(loaded, error);
           });
     // A player's queue is known to be empty when fewer orders came than either limit allowed.
-    const groupFull = loaded.length >= options.maxOrders;
+    // Counted as loaded, before any player's orders were held back behind a transfer.
+    const loadedCount = loadedState.batches.reduce((sum, batch) => sum + batch.orders.length, 0);
+    const groupFull = loadedCount >= options.maxOrders;
     const loadedOf = new Map(state.batches.map((batch) => [batch.playerUuid, batch.orders.length]));
     const outcomes = requests.map(({ playerUuid }): RequestOutcome => {
       if (!held.has(playerUuid)) return 'skipped';

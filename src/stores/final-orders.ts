@@ -61,7 +61,12 @@ export class FinalOrderListener {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5000 });
+    // Keepalive: a connection cut without a word (a dropped route) is noticed, and listened again.
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
     let dropped = false;
     const drop = (error?: unknown) => {
       if (dropped) return;

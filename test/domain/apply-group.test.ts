@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
+import { counterpartiesOf } from '../../src/domain/apply-order.js';
 import { GroupClaims, promotionsPastMaxUses } from '../../src/domain/claims.js';
 import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
 import {
@@ -201,6 +202,18 @@ describe('a transfer between two players of the group', () => {
     ]);
     expect(resultsOf(overflow.applied[0]!)).toEqual([['failed_to_modify_inventory']]);
     expect(overflow.applied.map(countsOf)[1]).toEqual({ inserted: [], updated: [], deleted: 0 });
+  });
+
+  it("only a transfer names a counterparty, and never in a player client's order", () => {
+    const other = randomUUID();
+    const order = (source: string | null, type: string) => ({
+      player_uuid: randomUUID(),
+      source,
+      entries: [{ type, to_player_uuid: other }],
+    });
+    expect(counterpartiesOf(order('SYSTEM', 'transfer_inventory_stack'))).toEqual([other]);
+    expect(counterpartiesOf(order('SYSTEM', 'purchase_loot'))).toEqual([]);
+    expect(counterpartiesOf(order('CLIENT', 'transfer_inventory_stack'))).toEqual([]);
   });
 
   it('a receiver that is not loaded with the giver is an internal error, changing nothing', () => {

@@ -92,6 +92,17 @@ describe('stack entries through the service', () => {
     });
     expect(itself.status).toBe(422);
     expect(itself.body.detail[0].loc).toEqual(['body', 'entries', 0, 'to_stack_id']);
+    for (const display_properties of [
+      { ['bad\u0000key']: 1 },
+      { note: 'lone \ud800 surrogate' },
+      { deep: [{ x: '\u0000' }] },
+    ]) {
+      const unstorable = await h.submit({
+        player_uuid: player,
+        entries: [{ type: 'add_inventory_stack', item_id: GEMS, quantity: 1, display_properties }],
+      });
+      expect(unstorable.status, JSON.stringify(display_properties)).toBe(422);
+    }
     const collection = await h.submit({
       player_uuid: player,
       entries: [{ type: 'add_inventory_stack', item_id: GEMS, quantity: 1, collection_id: 'c'.repeat(76) }],

@@ -379,6 +379,23 @@ describe('writes are transactional orders', () => {
     expect(transfer.GivingTransactionIds).toEqual(transfer.ReceivingTransactionIds);
     expect(await amounts(giver)).toEqual([[String(GEMS), 'default', 35]]);
     expect(await amounts(receiver)).toEqual([[String(GEMS), 'default', 15]]);
+    // The giver's history shows what it gave, not the receiver's gain.
+    const history = await ok('GetTransactionHistory', {
+      Entity: entity(giver),
+      OrderBy: 'timestamp desc',
+      Count: 1,
+    });
+    expect(history.Transactions[0]).toMatchObject({
+      OperationType: 'Transfer',
+      Operations: [{ Type: 'Subtract', ItemId: String(GEMS), Amount: 15 }],
+      TransferDetails: { ReceivingCollectionId: 'default' },
+    });
+    expect(history.Transactions[0].Operations).toHaveLength(1);
+    // An order that errored (nothing took effect) is a failed operation.
+    const order = orderOf(transfer.GivingTransactionIds[0]);
+    await h.sql(`update player_order set status = 'errored' where order_id = ?`, [order]);
+    const status = await ok('GetInventoryOperationStatus', { Entity: entity(giver), OperationToken: order });
+    expect(status.OperationStatus).toBe('Failed');
     const token = await playerToken(h.config.PLAYER_JWT_SECRET, giver);
     const byPlayer = await call(
       'TransferInventoryItems',

@@ -297,7 +297,9 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
         : [null, 0];
       const found: { seq: number; index: number; transaction: Transaction }[] = [];
       let next: number | null = fromSeq;
-      for (;;) {
+      // Where to go on when the reads ran out before the page filled (a rare filter, a quiet collection).
+      let resumeAt: number | null = null;
+      for (let reads = 1; ; reads++) {
         const orders = await ordersInEffectOrder(em, player, next, descending, HISTORY_READ);
         for (const order of orders) {
           const inOrder = transactionsOf(order, collectionId, catalog);
@@ -310,14 +312,23 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
         if (found.length > count || orders.length < HISTORY_READ) break;
         const last = orders[orders.length - 1]!.applied_seq;
         next = descending ? last - 1 : last + 1;
+        if (reads === MAX_HISTORY_READS) {
+          resumeAt = next;
+          break;
+        }
       }
       const page = found.slice(0, count);
       const last = page[page.length - 1];
+      const token =
+        found.length > count && last
+          ? continuationToken([last.seq, last.index + 1])
+          : resumeAt !== null && resumeAt > 0
+            ? continuationToken([resumeAt, 0])
+            : null;
       return {
         data: {
           Transactions: page.map((item) => item.transaction),
-          ...(found.length > count &&
-            last && { ContinuationToken: continuationToken([last.seq, last.index + 1]) }),
+          ...(token && { ContinuationToken: token }),
         },
       };
     },
@@ -329,11 +340,9 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       if (!order || order.player_uuid !== player || !fresh) {
         throw new PlayFabError('InvalidParams', 'OperationToken is unknown, or older than a day');
       }
-      const status = !isFinal(order.status)
-        ? 'InProgress'
-        : order.status === 'succeeded'
-          ? 'Completed'
-          : 'Failed';
+      // An errored order took no effect; ops may retry it, but the operation as asked has failed.
+      const failed = isFinal(order.status) || order.status === 'errored';
+      const status = order.status === 'succeeded' ? 'Completed' : failed ? 'Failed' : 'InProgress';
       return { data: { OperationStatus: status } };
     },
   };
@@ -413,8 +422,9 @@ const TITLE: EntityCaller = { kind: 'title' };
 const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isHistoryKey = (value: unknown): value is [number, number] =>
   Array.isArray(value) && value.length === 2 && value.every(isOffset);
-/** Orders read at a time while a history page fills. */
+/** Orders read at a time while a history page fills, and at most how many reads one page makes. */
 const HISTORY_READ = 100;
+const MAX_HISTORY_READS = 10;
 
 /** A failed order answers the PlayFab error of its entry that failed. */
 function throwIfFailed(order: PlayerOrderView): void {

@@ -135,6 +135,7 @@ export function transferInventoryStack(context: EntryContext<'transfer_inventory
       lootId: null,
       ...place,
       newStackDisplayProperties: entry.display_properties ?? undefined,
+      mustArrive: true,
     });
     if (grantRefused) return grantRefused;
   }

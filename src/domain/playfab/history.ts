@@ -55,14 +55,27 @@ function apiNameOf(order: PlayerOrderView): string {
 const itemTypeOf = (catalog: Catalog, itemId: number) =>
   catalog.items.get(itemId)?.currency ? 'currency' : 'catalogItem';
 
-/** What one entry did to one collection, as operations: one per stack whose amount or properties moved. */
-function operationsOf(entry: StoredEntry, collectionId: string, catalog: Catalog): TransactionOperation[] {
+/**
+ * What one entry did to one collection of the order's player, as operations: one per stack whose
+ * amount or properties moved. A transfer to another player also details the receiver's records,
+ * all of them gains; the giver's side is only what it gave.
+ */
+function operationsOf(
+  order: PlayerOrderView,
+  entry: StoredEntry,
+  collectionId: string,
+  catalog: Catalog,
+): TransactionOperation[] {
+  const givesAway =
+    entry.type === 'transfer_inventory_stack' &&
+    (entry.to_player_uuid ?? order.player_uuid) !== order.player_uuid;
   const operations: TransactionOperation[] = [];
   for (const detail of entry.details) {
     const change = detail.inv_change;
     const record = change?.after ?? change?.before;
     if (!change || !record || record.collection_id !== collectionId) continue;
     const delta = (change.after?.count ?? 0) - (change.before?.count ?? 0);
+    if (givesAway && delta >= 0) continue;
     operations.push({
       Type: delta > 0 ? 'Add' : delta < 0 ? 'Subtract' : 'Update',
       ItemId: String(record.item_id),
@@ -86,7 +99,7 @@ export function transactionsOf(
   const transactions: Transaction[] = [];
   order.entries.forEach((entry, index) => {
     if (entry.result !== 'success') return;
-    const operations = operationsOf(entry, collectionId, catalog);
+    const operations = operationsOf(order, entry, collectionId, catalog);
     if (operations.length === 0) return;
     const transaction: Transaction = {
       TransactionId: transactionId(order.order_id, index),

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { collectionEtag } from '../../../src/domain/inventory.js';
-import { BADGE, baseCatalog, GEMS, OLD_ITEM, SWORD, SWORD_PACK } from '../../helpers/catalog-fixture.js';
+import {
+  BADGE,
+  baseCatalog,
+  CROWN,
+  GEMS,
+  OLD_ITEM,
+  SWORD,
+  SWORD_PACK,
+} from '../../helpers/catalog-fixture.js';
 import {
   engineFor,
   expectRefused,
@@ -318,6 +326,26 @@ describe('transfer_inventory_stack', () => {
     expectRefused(engine, { ...transfer({ quantity: 1 }), source: 'CLIENT' }, 'permission_denied');
   });
 
+  it('a unique item never vanishes in a transfer: to a collection already holding one, it fails', () => {
+    const engine = engineWith([
+      { item: CROWN, count: 1 },
+      { item: CROWN, count: 1, collection: 'vault' },
+    ]);
+    expectRefused(
+      engine,
+      one({ type: 'transfer_inventory_stack', item_id: CROWN, quantity: 1, to_collection_id: 'vault' }),
+      'failed_to_modify_inventory',
+    );
+    expectSuccess(
+      engine,
+      one({ type: 'transfer_inventory_stack', item_id: CROWN, quantity: 1, to_collection_id: 'bank' }),
+    );
+    expect(engine.records().map((r) => [r.collection_id, r.count])).toEqual([
+      ['vault', 1],
+      ['bank', 1],
+    ]);
+  });
+
   it('a transfer to its own stack is refused at validation', () => {
     const engine = engineWith([{ item: GEMS, count: 5 }]);
     expect(() =>
@@ -365,6 +393,27 @@ describe('purchase_loot pays from a named stack and may keep it at 0', () => {
     expect(stackRecords(engine, GEMS, 'wallet').map((r) => r.count)).toEqual([0]);
     expect(stackAmount(engine, GEMS)).toBe(500);
     expectRefused(engine, buy('wallet'), 'cannot_afford_price');
+  });
+
+  it('spending from any stack leaves a stack kept at 0 as it is', () => {
+    const engine = engineWith([
+      { item: GEMS, count: 0, stack: 'kept', display_properties: { keep: true } },
+      { item: GEMS, count: 100 },
+    ]);
+    expectSuccess(engine, {
+      entries: [
+        {
+          type: 'purchase_loot',
+          loot_id: SWORD_PACK,
+          quantity: 2,
+          purchase_price: { price_item_id: GEMS, price: 50 },
+        },
+      ],
+    });
+    expect(stackRecords(engine, GEMS, 'kept')).toMatchObject([
+      { count: 0, display_properties: { keep: true } },
+    ]);
+    expect(stackRecords(engine, GEMS)).toEqual([]);
   });
 });
 
