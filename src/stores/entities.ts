@@ -181,6 +181,15 @@ export const FulfilledEntitlement = defineEntity({
   },
 });
 
+/** A LootLocker server session: its token's digest (never the token) and when it lapses. */
+export const LootLockerSession = defineEntity({
+  name: 'LootLockerSession',
+  properties: {
+    tokenDigest: p.string().length(64).primary(),
+    expiresAt: p.datetime(),
+  },
+});
+
 export const entities = [
   Player,
   InventoryRecord,
@@ -194,4 +203,5 @@ export const entities = [
   PromotionFailure,
   TransientSingleFill,
   FulfilledEntitlement,
+  LootLockerSession,
 ];

@@ -35,7 +35,7 @@ import { collectionIds, collectionRecords } from '../../stores/inventory-store.j
 import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
 import type { Caller } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { waitForFinal } from '../prefer-wait.js';
+import { submitAndWait } from '../compat-write.js';
 import { checkSecretKey, identifyEntity, mintTitleToken, type EntityCaller } from './entity-tokens.js';
 
 /**
@@ -104,7 +104,7 @@ function targetPlayer(caller: EntityCaller, entity: EntityKey | null | undefined
 }
 
 export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler): Router {
-  const { config, orm, catalogCache, acceptOrder, telemetry } = deps;
+  const { config, orm, catalogCache } = deps;
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }));
 
@@ -131,28 +131,20 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const issue = create.error.issues[0]!;
       throw new PlayFabError('InvalidParams', `${issue.path.join('.')}: ${issue.message}`);
     }
-    const outcome = await acceptOrder({
+    const submission = {
       create: create.data,
-      scope: 'playfab',
+      scope: 'playfab' as const,
       origin: `playfab:${call}`,
       keyLifetimeMs: config.PLAYFAB_IDEMPOTENCY_DAYS * 24 * 3600 * 1000,
-    });
+    };
+    const outcome = await submitAndWait(deps, res, submission, config.PLAYFAB_WAIT_SECONDS);
     if (outcome.kind === 'conflict') {
       throw new PlayFabError(
         'InvalidParams',
         `IdempotencyId ${idempotencyId} was used for another request; send a new one for a new request`,
       );
     }
-    let callerGone = false;
-    res.once('close', () => (callerGone = true));
-    const order = await waitForFinal(
-      orm,
-      outcome.order,
-      config.PLAYFAB_WAIT_SECONDS,
-      () => callerGone || telemetry.readiness.isStopping,
-      deps.finalOrders,
-    );
-    res.locals.orderLog = { order_id: order.order_id, player_uuid: order.player_uuid };
+    const { order } = outcome;
     const common = { ...(idempotencyId && { IdempotencyId: idempotencyId }) };
     if (!isFinal(order.status)) {
       return {

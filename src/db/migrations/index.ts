@@ -8,6 +8,7 @@ import { Migration20261202030000QueuedIndex } from './Migration20261202030000Que
 import { Migration20261203000000CollectionsAndStacks } from './Migration20261203000000CollectionsAndStacks.js';
 import { Migration20261203010000OrderOrigin } from './Migration20261203010000OrderOrigin.js';
 import { Migration20261203020000ReleasedKeys } from './Migration20261203020000ReleasedKeys.js';
+import { Migration20261203030000LootLockerSessions } from './Migration20261203030000LootLockerSessions.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -23,4 +24,8 @@ export const migrationsList: MigrationObject[] = [
   },
   { name: 'Migration20261203010000OrderOrigin', class: Migration20261203010000OrderOrigin },
   { name: 'Migration20261203020000ReleasedKeys', class: Migration20261203020000ReleasedKeys },
+  {
+    name: 'Migration20261203030000LootLockerSessions',
+    class: Migration20261203030000LootLockerSessions,
+  },
 ];
