@@ -4,6 +4,7 @@ import { observeRequests } from '../http/probes.js';
 import { mountRoutes } from '../http/routes.js';
 import { guardsFor } from './guards.js';
 import type { ApiDeps } from './deps.js';
+import { createLootLockerRouter } from './lootlocker/router.js';
 import { createPlayFabRouter } from './playfab/router.js';
 import { playerRateLimit } from './rate-limit.js';
 import { apiRoutes } from './routes/index.js';
@@ -19,6 +20,8 @@ export function createApp(deps: ApiDeps): Express {
   const playerLimit = playerRateLimit(deps.config.PLAYER_RATE_LIMIT_PER_MINUTE);
   // PlayFab's API, with its own body parser and error envelopes (contract section 9).
   app.use('/playfab', createPlayFabRouter(deps, playerLimit));
+  // LootLocker's server API, with its error body (contract section 10).
+  app.use('/lootlocker', createLootLockerRouter(deps));
   const guard = guardsFor(deps.config, playerLimit);
   // Before the JSON parser: a signed webhook's signature covers the raw bytes, so it reads them itself.
   const raw = Router();

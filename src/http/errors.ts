@@ -120,8 +120,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** Every error a route or a body parser throws, as the answer it gets; what is not the caller's fault is logged. */
-function asHttpError(error: unknown, log: (level: 'warn' | 'error', message: string) => void): HttpError {
+/**
+ * Every error a route or a body parser throws, as the answer it gets; what is not the caller's
+ * fault is logged. The compatible APIs (/playfab, /lootlocker) read it to answer in their own terms.
+ */
+export function asHttpError(
+  error: unknown,
+  log: (level: 'warn' | 'error', message: string) => void,
+): HttpError {
   if (error instanceof HttpError) return error;
   const parserError = error as BodyParserError;
   if (parserError.type === 'entity.parse.failed') return httpErrors.malformedBody();

@@ -6,7 +6,6 @@ import express, {
   type Response,
 } from 'express';
 import type { z } from 'zod';
-import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
 import { PlayFabError, statusText } from '../../domain/playfab/errors.js';
@@ -29,7 +28,7 @@ import {
   transferEntry,
 } from '../../domain/playfab/operations.js';
 import { requestSchemas, type EntityKey, type InventoryOperation } from '../../domain/playfab/requests.js';
-import { DATABASE_RETRY_AFTER_SECONDS, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
+import { asHttpError, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
 import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
@@ -432,33 +431,26 @@ function throwIfFailed(order: PlayerOrderView): void {
 
 /** Every failure under /playfab in PlayFab's error envelope; never a stack trace. */
 function playFabErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
+  return (error: unknown, req, res, _next) => {
     let failure: PlayFabError;
     if (error instanceof PlayFabError) failure = error;
-    else if (error instanceof HttpError && error.status === 429) {
-      // The player limit; Retry-After is set.
-      failure = new PlayFabError('APIClientRequestRateLimitExceeded', error.message);
-    } else if (isBodyParserError(error)) {
-      failure = new PlayFabError(
-        'InvalidParams',
-        error.type === 'entity.too.large'
-          ? 'the request body is over 1 MiB'
-          : 'the request body is not valid JSON',
+    else {
+      // A body that does not parse, the rate limit, the database away: as every route sees them.
+      const answer = asHttpError(error, (level, message) =>
+        logger[level]({ err: error, method: req.method, path: req.originalUrl }, message),
       );
-    } else if (isDatabaseUnavailable(error)) {
-      res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-      failure = new PlayFabError('ServiceUnavailable', 'the database cannot be reached; try again shortly');
-    } else {
-      logger.error({ err: error }, 'playfab call failed');
-      failure = new PlayFabError('InternalServerError', 'internal error');
+      if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
+      failure = playFabErrorOf(answer);
     }
     res.status(failure.status).json(failure.body());
   };
 }
 
-/** An error of Express's body parser (http-errors with a `type` such as `entity.parse.failed`). */
-function isBodyParserError(error: unknown): error is { type: string } {
-  if (typeof error !== 'object' || error === null) return false;
-  const { type, expose } = error as { type?: unknown; expose?: unknown };
-  return typeof type === 'string' && typeof expose === 'boolean';
+function playFabErrorOf(answer: HttpError): PlayFabError {
+  if (answer.status === 429) return new PlayFabError('APIClientRequestRateLimitExceeded', answer.message);
+  if (answer.status === 503) return new PlayFabError('ServiceUnavailable', answer.message);
+  if (answer.status === 413) return new PlayFabError('InvalidParams', 'the request body is over 1 MiB');
+  if (answer.status < 500)
+    return new PlayFabError('InvalidParams', 'the request body could not be read as JSON');
+  return new PlayFabError('InternalServerError', 'internal error');
 }
