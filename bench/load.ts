@@ -34,8 +34,9 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
-/** One request's path and body. */
+/** One request's path and body (a POST unless `method` says otherwise). */
 export interface LoadRequest {
+  method?: 'POST' | 'PATCH';
   path: string;
   body: unknown;
 }
@@ -70,11 +71,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const sendOne = async () => {
     sent++;
-    const { path, body } = options.next();
+    const { method = 'POST', path, body } = options.next();
     const begin = performance.now();
     try {
       const response = await pool.request({
-        method: 'POST',
+        method,
         path,
         headers: { 'content-type': 'application/json', ...options.headers },
         body: JSON.stringify(body),

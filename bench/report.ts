@@ -79,6 +79,7 @@ export interface SyncWriteFigures {
   clients: number;
   native: { closed: SyncWriteLoad; at_half: SyncWriteLoad };
   playfab: { closed: SyncWriteLoad; at_half: SyncWriteLoad };
+  lootlocker: { closed: SyncWriteLoad; at_half: SyncWriteLoad };
 }
 
 export interface ArmoryFigures {
@@ -237,6 +238,7 @@ export function renderMarkdown(r: Results): string {
     `| synchronous writes (answered once final) | per second, ${a.sync_writes.clients} clients | p50 / p95 / p99 (ms) | at ${a.sync_writes.rate_per_second}/s: p50 / p95 / p99 (ms) | not final in time (202) |`,
     '| --- | ---: | --- | --- | ---: |',
     syncRow('native `POST /v1/orders`, `Prefer: wait=10`', a.sync_writes.native),
+    syncRow('LootLocker `/lootlocker` (credit, debit, alter)', a.sync_writes.lootlocker),
     syncRow(
       'PlayFab `/playfab` (Add, Subtract, Purchase, ExecuteInventoryOperations)',
       a.sync_writes.playfab,

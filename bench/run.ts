@@ -52,6 +52,8 @@ import {
   orderGenerator,
   parseMix,
   playfabRequests,
+  lootlockerRequests,
+  playerUuid,
   seedPlayersSql,
   uniformPlayers,
   zipfPlayers,
@@ -592,6 +594,9 @@ async function measureCapacity(pipeline: Pipeline, startRate: number): Promise<C
 // ---------------------------------------------------------------------------------------------
 // Synchronous writes: a write answered once final, native (`Prefer: wait`) and through /playfab.
 
+/** How many players' LootLocker wallets the pass uses (each looked up once before it). */
+const LOOTLOCKER_WALLET_PLAYERS = 500;
+
 /** Closed loop (`--clients` in flight) and open loop at `rate` (half the capacity), for each API. */
 async function syncWrites(rate: number): Promise<SyncWriteFigures> {
   const running = await armoryPipeline.start();
@@ -601,6 +606,25 @@ async function syncWrites(rate: number): Promise<SyncWriteFigures> {
     body: '{}',
   });
   const token = ((await tokenResponse.json()) as { data: { EntityToken: string } }).data.EntityToken;
+  const llToken = (
+    (await (
+      await fetch(`${running.url}/lootlocker/server/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-server-key': SERVER_KEY },
+        body: '{}',
+      })
+    ).json()) as { token: string }
+  ).token;
+  // Each LootLocker player's wallet (made on first lookup), for the players the pass picks from.
+  const walletPlayers = Math.min(options.players, LOOTLOCKER_WALLET_PLAYERS);
+  const wallets = await Promise.all(
+    Array.from({ length: walletPlayers }, async (_, index) => {
+      const response = await fetch(`${running.url}/lootlocker/server/wallet/holder/${playerUuid(index)}`, {
+        headers: { 'x-auth-token': llToken },
+      });
+      return ((await response.json()) as { id: string }).id;
+    }),
+  );
   const apis = {
     native: {
       headers: { authorization: `Bearer ${SERVER_KEY}`, prefer: 'wait=10' },
@@ -612,6 +636,10 @@ async function syncWrites(rate: number): Promise<SyncWriteFigures> {
     playfab: {
       headers: { 'x-entitytoken': token },
       next: () => playfabRequests(uniformPlayers(options.players)),
+    },
+    lootlocker: {
+      headers: { 'x-auth-token': llToken },
+      next: () => lootlockerRequests(uniformPlayers(walletPlayers), (index) => wallets[index]!),
     },
   };
   const figures = {} as SyncWriteFigures;

@@ -18,7 +18,7 @@ export const STARTING_COUPONS = 1_000_000;
 
 export function benchCatalog() {
   const items = [
-    { id: GEMS, name: 'Gems' },
+    { id: GEMS, name: 'Gems', friendly_id: 'GEM', currency: true },
     {
       id: COUPON,
       name: 'Ten percent off',
@@ -253,6 +253,38 @@ export function playfabRequests(pickPlayer: PlayerPicker): () => { path: string;
           { Add: { Item: { Id: String(FIRST_ITEM + 3) }, Amount: 1 } },
         ],
       },
+    };
+  };
+}
+
+/**
+ * LootLocker's server calls, as a LootLocker game server makes them through /lootlocker: credits
+ * and debits of gems on the players' wallets (`walletOf` a player index), and alters that grant an
+ * asset instance.
+ */
+export function lootlockerRequests(
+  pickPlayer: PlayerPicker,
+  walletOf: (index: number) => string,
+): () => { method?: 'PATCH'; path: string; body: unknown } {
+  return () => {
+    const index = pickPlayer();
+    const roll = Math.random() * 100;
+    if (roll < 40) {
+      return {
+        path: '/lootlocker/server/balances/credit',
+        body: { amount: '5', currency_id: 'GEM', wallet_id: walletOf(index) },
+      };
+    }
+    if (roll < 80) {
+      return {
+        path: '/lootlocker/server/balances/debit',
+        body: { amount: '1', currency_id: 'GEM', wallet_id: walletOf(index) },
+      };
+    }
+    return {
+      method: 'PATCH',
+      path: `/lootlocker/server/player/${playerUuid(index)}/inventory`,
+      body: { add: [{ asset_id: FIRST_ITEM + 5 }], remove: [] },
     };
   };
 }

@@ -68,7 +68,7 @@ it(
     }
     expect(typeof results.capacity_vs_naive).toBe('number');
     // Synchronous writes, native and through /playfab, each answered (2xx) and without errors.
-    for (const api of ['native', 'playfab']) {
+    for (const api of ['native', 'playfab', 'lootlocker']) {
       for (const load of ['closed', 'at_half']) {
         expect(results.armory.sync_writes[api][load].per_second, `${api} ${load}`).toBeGreaterThan(0);
         expect(results.armory.sync_writes[api][load].errors, `${api} ${load}`).toBe(0);
@@ -78,5 +78,6 @@ it(
     expect(markdown).toContain('Armory processing');
     expect(markdown).toContain('end-to-end capacity');
     expect(markdown).toContain('PlayFab `/playfab`');
+    expect(markdown).toContain('LootLocker `/lootlocker`');
   },
 );

@@ -190,6 +190,18 @@ export const LootLockerSession = defineEntity({
   },
 });
 
+/** A LootLocker wallet: made on first use for its holder, whose balances are the player's currency stacks. */
+export const LootLockerWallet = defineEntity({
+  name: 'LootLockerWallet',
+  properties: {
+    walletId: p.uuid().primary(),
+    holderId: p.string().length(64).unique(),
+    holderType: p.string().length(16),
+    playerUuid: p.uuid(),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
 export const entities = [
   Player,
   InventoryRecord,
@@ -204,4 +216,5 @@ export const entities = [
   TransientSingleFill,
   FulfilledEntitlement,
   LootLockerSession,
+  LootLockerWallet,
 ];

@@ -20,11 +20,22 @@ import {
   playerOfLootLockerId,
   removeEntry,
 } from '../../domain/lootlocker/inventory.js';
+import {
+  balanceChangeSchema,
+  balanceEntry,
+  balancesOf,
+  createWalletSchema,
+  currenciesOf,
+  currencyOf,
+  currencyView,
+} from '../../domain/lootlocker/balances.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
+import { uuid } from '../../domain/schema-types.js';
 import { asHttpError, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionRecords } from '../../stores/inventory-store.js';
 import { checkSession, createSession } from '../../stores/lootlocker-sessions.js';
+import { findWallet, walletOfHolder, type Wallet } from '../../stores/lootlocker-wallets.js';
 import { secretsEqual } from '../auth.js';
 import { submitAndWait } from '../compat-write.js';
 import type { ApiDeps } from '../deps.js';
@@ -117,11 +128,79 @@ export function createLootLockerRouter(deps: ApiDeps): Router {
     res.json({ added: added.map(assetOf), removed: body.remove });
   });
 
+  router.post('/server/wallet', async (req, res) => {
+    const body = parse(createWalletSchema, req.body, 'body');
+    const wallet = await walletOfHolder(orm.em.fork(), holderOf(body.holder_id, body.holder_type));
+    res.json({ wallet_id: wallet.walletId });
+  });
+
+  router.get('/server/wallet/holder/:holder_id', async (req, res) => {
+    const holderId = parse(holderParams, req.params, 'path').holder_id;
+    res.json(walletView(await walletOfHolder(orm.em.fork(), holderOf(holderId, 'player'))));
+  });
+
+  router.get('/server/wallet/:wallet_id', async (req, res) => {
+    res.json(walletView(await walletOrNotFound(parse(walletParams, req.params, 'path').wallet_id)));
+  });
+
+  router.get('/server/balances/wallet/:wallet_id', async (req, res) => {
+    const wallet = await walletOrNotFound(parse(walletParams, req.params, 'path').wallet_id);
+    const em = orm.em.fork();
+    const catalog = await catalogCache.get(em);
+    const balances = balancesOf(
+      await collectionRecords(em, wallet.playerUuid, DEFAULT_COLLECTION),
+      catalog,
+      new Date(),
+    );
+    res.json({
+      balances: [...balances].map(([itemId, amount]) => ({
+        amount,
+        currency: currencyView(catalog.items.get(itemId)!),
+        ...balanceOwner(wallet),
+      })),
+    });
+  });
+
+  for (const direction of ['credit', 'debit'] as const) {
+    router.post(`/server/balances/${direction}`, async (req, res) => {
+      const body = parse(balanceChangeSchema, req.body, 'body');
+      const wallet = await walletOrNotFound(body.wallet_id);
+      const catalog = await catalogCache.get(orm.em.fork());
+      const currency = currencyOf(catalog, body.currency_id);
+      const call = direction === 'credit' ? 'CreditBalance' : 'DebitBalance';
+      await write(res, wallet.playerUuid, [balanceEntry(direction, currency.id, body.amount)], call);
+      const em = orm.em.fork();
+      const balances = balancesOf(
+        await collectionRecords(em, wallet.playerUuid, DEFAULT_COLLECTION),
+        catalog,
+        new Date(),
+      );
+      res.json({
+        balance: {
+          amount: balances.get(currency.id) ?? '0',
+          currency_id: String(currency.id),
+          ...balanceOwner(wallet),
+        },
+      });
+    });
+  }
+
+  router.get('/server/currencies', async (_req, res) => {
+    const catalog = await catalogCache.get(orm.em.fork());
+    res.json({ currencies: currenciesOf(catalog).map(currencyView) });
+  });
+
   router.use((req) => {
     throw new LootLockerError('not_found', `no route ${req.method} /lootlocker${req.path}`);
   });
   router.use(lootLockerErrorHandler(deps.logger));
   return router;
+
+  async function walletOrNotFound(walletId: string): Promise<Wallet> {
+    const wallet = await findWallet(orm.em.fork(), walletId);
+    if (!wallet) throw new LootLockerError('not_found', `no wallet ${walletId}`);
+    return wallet;
+  }
 
   /** A write as one transactional order, answered once final; its failure as LootLocker's error. */
   async function write(
@@ -163,6 +242,27 @@ export function createLootLockerRouter(deps: ApiDeps): Router {
     return order;
   }
 }
+
+const holderParams = z.object({ holder_id: z.string().max(64) });
+const walletParams = z.object({ wallet_id: uuid });
+
+/** A wallet's holder: a player, or a character (its own inventory, a player of its own here). */
+const holderOf = (holderId: string, holderType: string) => ({
+  holderId,
+  holderType,
+  playerUuid: playerOfLootLockerId(holderId),
+});
+
+function walletView(wallet: Wallet) {
+  return { id: wallet.walletId, holder_id: wallet.holderId, type: wallet.holderType, modifiers: null };
+}
+
+const balanceOwner = (wallet: Wallet) => ({
+  wallet_id: wallet.walletId,
+  created_at: wallet.createdAt,
+  holder_type: wallet.holderType,
+  holder_id: wallet.holderId,
+});
 
 /** The records an order created, as they were made. */
 function createdRecords(order: PlayerOrderView) {

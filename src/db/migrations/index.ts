@@ -9,6 +9,7 @@ import { Migration20261203000000CollectionsAndStacks } from './Migration20261203
 import { Migration20261203010000OrderOrigin } from './Migration20261203010000OrderOrigin.js';
 import { Migration20261203020000ReleasedKeys } from './Migration20261203020000ReleasedKeys.js';
 import { Migration20261203030000LootLockerSessions } from './Migration20261203030000LootLockerSessions.js';
+import { Migration20261203040000LootLockerWallets } from './Migration20261203040000LootLockerWallets.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261203030000LootLockerSessions',
     class: Migration20261203030000LootLockerSessions,
   },
+  { name: 'Migration20261203040000LootLockerWallets', class: Migration20261203040000LootLockerWallets },
 ];
