@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
@@ -117,6 +117,30 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     );
     if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
     res.status(answer.status).json(answer.body);
+  };
+}
+
+/**
+ * The error handler of an API with an error shape of its own (/playfab, /lootlocker): its own
+ * errors (`isOwn`) as they are; any other (a body that does not parse, the rate limit, the database
+ * away) classified as every route's would be, `Retry-After` set, then put in its terms (`convert`).
+ */
+export function ownShapeErrorHandler<E>(
+  logger: Logger,
+  isOwn: (error: unknown) => error is E,
+  convert: (answer: HttpError) => E,
+  send: (failure: E, req: Request, res: Response) => void,
+): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (isOwn(error)) {
+      send(error, req, res);
+      return;
+    }
+    const answer = asHttpError(error, (level, message) =>
+      logger[level]({ err: error, method: req.method, path: req.originalUrl }, message),
+    );
+    if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
+    send(convert(answer), req, res);
   };
 }
 

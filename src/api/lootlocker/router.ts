@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, {
-  Router,
-  type ErrorRequestHandler,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_COLLECTION } from '../../domain/inventory.js';
 import { errorOfResult, LootLockerError } from '../../domain/lootlocker/errors.js';
@@ -31,7 +25,7 @@ import {
 } from '../../domain/lootlocker/balances.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
 import { uuid } from '../../domain/schema-types.js';
-import { asHttpError, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
+import { MAX_BODY_BYTES, ownShapeErrorHandler, type HttpError } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionRecords } from '../../stores/inventory-store.js';
 import { checkSession, createSession } from '../../stores/lootlocker-sessions.js';
@@ -291,23 +285,17 @@ function requireSession(deps: Pick<ApiDeps, 'orm'>, extend: boolean): RequestHan
 }
 
 /** Every failure under /lootlocker in LootLocker's error body; never a stack trace. */
-function lootLockerErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req: Request, res: Response, _next) => {
-    let failure: LootLockerError;
-    if (error instanceof LootLockerError) failure = error;
-    else {
-      // A body that does not parse, the database away: as every route sees them.
-      const answer = asHttpError(error, (level, message) =>
-        logger[level]({ err: error, method: req.method, path: req.originalUrl }, message),
-      );
-      if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
-      failure = lootLockerErrorOf(answer);
-    }
-    // LootLocker's clients send LL-Request-Id; it names the request in the answer too.
-    const requestId = (req.get('ll-request-id') ?? '').slice(0, 128) || randomUUID();
-    res.status(failure.status).json(failure.body(requestId));
-  };
-}
+const lootLockerErrorHandler = (logger: Logger) =>
+  ownShapeErrorHandler(
+    logger,
+    (error): error is LootLockerError => error instanceof LootLockerError,
+    lootLockerErrorOf,
+    (failure, req, res) => {
+      // LootLocker's clients send LL-Request-Id; it names the request in the answer too.
+      const requestId = (req.get('ll-request-id') ?? '').slice(0, 128) || randomUUID();
+      res.status(failure.status).json(failure.body(requestId));
+    },
+  );
 
 function lootLockerErrorOf(answer: HttpError): LootLockerError {
   if (answer.status === 429) return new LootLockerError('too_many_requests', answer.message);

@@ -1,15 +1,8 @@
-import express, {
-  Router,
-  type ErrorRequestHandler,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
-import { PlayFabError, statusText } from '../../domain/playfab/errors.js';
-import { errorOfResult } from '../../domain/playfab/errors.js';
+import { errorOfResult, PlayFabError, statusText } from '../../domain/playfab/errors.js';
 import { parseItemFilter } from '../../domain/playfab/filter.js';
 import {
   parseHistoryFilter,
@@ -28,7 +21,7 @@ import {
   transferEntry,
 } from '../../domain/playfab/operations.js';
 import { requestSchemas, type EntityKey, type InventoryOperation } from '../../domain/playfab/requests.js';
-import { asHttpError, HttpError, MAX_BODY_BYTES } from '../../http/errors.js';
+import { MAX_BODY_BYTES, ownShapeErrorHandler, type HttpError } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
 import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
@@ -430,21 +423,13 @@ function throwIfFailed(order: PlayerOrderView): void {
 }
 
 /** Every failure under /playfab in PlayFab's error envelope; never a stack trace. */
-function playFabErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
-    let failure: PlayFabError;
-    if (error instanceof PlayFabError) failure = error;
-    else {
-      // A body that does not parse, the rate limit, the database away: as every route sees them.
-      const answer = asHttpError(error, (level, message) =>
-        logger[level]({ err: error, method: req.method, path: req.originalUrl }, message),
-      );
-      if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(answer.retryAfterSeconds));
-      failure = playFabErrorOf(answer);
-    }
-    res.status(failure.status).json(failure.body());
-  };
-}
+const playFabErrorHandler = (logger: Logger) =>
+  ownShapeErrorHandler(
+    logger,
+    (error): error is PlayFabError => error instanceof PlayFabError,
+    playFabErrorOf,
+    (failure, _req, res) => res.status(failure.status).json(failure.body()),
+  );
 
 function playFabErrorOf(answer: HttpError): PlayFabError {
   if (answer.status === 429) return new PlayFabError('APIClientRequestRateLimitExceeded', answer.message);
