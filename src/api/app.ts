@@ -18,9 +18,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(observeRequests(deps));
   // One limit per player client, whichever API it calls.
   const playerLimit = playerRateLimit(deps.config.PLAYER_RATE_LIMIT_PER_MINUTE);
-  // PlayFab's API, with its own body parser and error envelopes (contract section 9).
+  // PlayFab's API, with its own body parser and error envelopes (docs/playfab.md).
   app.use('/playfab', createPlayFabRouter(deps, playerLimit));
-  // LootLocker's server API, with its error body (contract section 10).
+  // LootLocker's server API, with its error body (docs/lootlocker.md).
   app.use('/lootlocker', createLootLockerRouter(deps));
   const guard = guardsFor(deps.config, playerLimit);
   // Before the JSON parser: a signed webhook's signature covers the raw bytes, so it reads them itself.
