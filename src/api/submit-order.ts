@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
-import type { OrderCreate } from '../domain/order.js';
+import { z } from 'zod';
+import { queuedOrderOf, type OrderCreate } from '../domain/order.js';
+import { dryRunOrder } from '../stores/dry-run.js';
 import { findOrder } from '../stores/order-store.js';
 import { isFinal, playerOrderSchema, type PlayerOrderView, type SubmitterScope } from '../domain/order.js';
 import type { ApiDeps } from './deps.js';
@@ -114,4 +116,37 @@ export async function submitOrder(
   const outcome = await deps.acceptOrder({ create, scope });
   if (outcome.kind === 'conflict') throw httpErrors.idempotencyConflict();
   await sendOrder(deps, res, outcome.order, preferredWait(req), outcome.kind === 'replayed', options);
+}
+
+/** `?dry_run=true` on a submit. */
+export const submitQuery = z.object({
+  dry_run: z
+    .stringbool()
+    .default(false)
+    .describe(
+      "`true`: answer 200 with the results and details the order would have against the player's " +
+        'inventory as it is now, storing and changing nothing (`order_id` only if given).',
+    ),
+});
+
+/** A dry run's answer: the order as it would end, marked `dry_run`; nothing of it is stored. */
+export async function dryRunAnswer(
+  deps: Pick<ApiDeps, 'orm' | 'catalogCache' | 'config'>,
+  create: OrderCreate,
+) {
+  const order = queuedOrderOf(create);
+  const applied = await dryRunOrder(deps.orm.em.fork(), order, {
+    catalogCache: deps.catalogCache,
+    promotionFailureLimit: deps.config.PROMO_FAILURE_LIMIT,
+    promotionFailureWindowSeconds: deps.config.PROMO_FAILURE_WINDOW_SECONDS,
+  });
+  const { order_id: orderId, ...header } = order;
+  return {
+    ...(create.order_id != null && { order_id: orderId }),
+    ...header,
+    status: applied.status,
+    applied_seq: null,
+    dry_run: true,
+    entries: applied.entries,
+  };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
+import { playerToken } from '../helpers/credentials.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -100,4 +101,22 @@ it('validates as a submit does: a bad order is a 422, and dry_run must be true o
   expect((await dryRun({ player_uuid: player, entries: [] })).status).toBe(422);
   expect((await h.server('POST', '/v1/orders?dry_run=maybe', grantGems(player))).status).toBe(422);
   expect(await h.orderCount(player)).toBe(0);
+});
+
+it('a player client dry-runs its own order as CLIENT, under the client rules, storing nothing', async () => {
+  const player = newPlayer();
+  await h.submit(grantGems(player));
+  const before = await rowCounts();
+  const token = await playerToken(h.config.PLAYER_JWT_SECRET, player);
+  const response = await h.request('POST', '/v1/me/orders?dry_run=true', {
+    body: { entries: [{ type: 'create_new_persistent_inventory', item_id: SWORD, quantity: 1 }] },
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(response.status).toBe(200);
+  expect(response.body).toMatchObject({
+    dry_run: true,
+    source: 'CLIENT',
+    entries: [{ result: 'permission_denied' }],
+  });
+  expect(await rowCounts()).toEqual(before);
 });

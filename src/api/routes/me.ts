@@ -12,9 +12,11 @@ import { apiRoute } from '../deps.js';
 import {
   acceptedResponses,
   answerOrderRead,
+  dryRunAnswer,
   findOrderOrNotFound,
   readOrderResponses,
   submitOrder,
+  submitQuery,
   type SendOrderOptions,
 } from '../submit-order.js';
 import { orderParams } from './orders.js';
@@ -99,16 +101,21 @@ export const meRoutes = [
     description:
       "`player_uuid` may be left out (it is the token's; another is a 403). The source is forced to `CLIENT`.",
     credentials: ['player'],
+    query: submitQuery,
     body: playerOrderCreateSchema,
     preferWait: true,
     errors: [409, 503],
     responses: acceptedResponses,
-    handle: async ({ body, req, res, deps }) => {
+    handle: async ({ query, body, req, res, deps }) => {
       const player = callingPlayer(res);
       if ((body.player_uuid ?? player) !== player) {
         throw httpErrors.forbidden('a player token may only submit orders for its own player');
       }
       const create = { ...body, player_uuid: player, source: 'CLIENT' as const };
+      if (query.dry_run) {
+        res.json(await dryRunAnswer(deps, create));
+        return;
+      }
       await submitOrder(deps, req, res, create, 'client', meLocation);
     },
   }),
