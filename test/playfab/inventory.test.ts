@@ -670,6 +670,28 @@ describe('reads, ETags and idempotency', () => {
     expect(old.body).toMatchObject({ client_order_ref_id: IdempotencyId, status: 'succeeded' });
   });
 
+  it('GetTransactionHistory reads at most 1,000 orders for one page, and says where to go on', async () => {
+    const player = newPlayer();
+    // 1,100 final orders that changed nothing in the default collection (no details), then one that did.
+    await h.sql(
+      `insert into player_order (order_id, player_uuid, request_hash, status, is_transaction, entries, applied_seq, completed_time)
+       select 'hist-' || n || '-' || ?, ?, 'h', 'succeeded', false, '[]', n, now() from generate_series(1, 1100) n`,
+      [player, player],
+    );
+    await h.sql('insert into player (player_uuid, next_applied_seq) values (?, 1101)', [player]);
+    await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1 });
+    const first = await ok('GetTransactionHistory', { Entity: entity(player), Count: 5 });
+    expect(first.Transactions).toEqual([]);
+    expect(first.ContinuationToken).toEqual(expect.any(String));
+    const next = await ok('GetTransactionHistory', {
+      Entity: entity(player),
+      Count: 5,
+      ContinuationToken: first.ContinuationToken,
+    });
+    expect(next.Transactions.map((t: { ApiName: string }) => t.ApiName)).toEqual(['AddInventoryItems']);
+    expect(next.ContinuationToken).toBeUndefined();
+  });
+
   it('the 3,501st record is OverLimit and changes nothing', async () => {
     const player = newPlayer();
     await h.sql('insert into player (player_uuid, next_legacy_inventory_id) values (?, 3501)', [player]);
