@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPlayer, SERVER_KEY, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { expectLootLockerError, lootLockerCaller, startSession } from '../helpers/lootlocker.js';
 
 /**
  * LootLocker's server API under /lootlocker, spoken as LootLocker's wire format (x-server-key,
@@ -27,30 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const LL = { 'LL-Version': '2021-03-01' };
-const session = (key = SERVER_KEY) =>
-  h.request('POST', '/lootlocker/server/session', {
-    body: { game_version: '1.0.0' },
-    headers: { ...LL, 'x-server-key': key },
-  });
-const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  h.request(method, `/lootlocker/server${path}`, {
-    body,
-    headers: { ...LL, 'x-auth-token': token, ...headers },
-  });
-
-/** LootLocker's error body. */
-function expectError(response: TestResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body).toEqual({
-    code,
-    doc_url: expect.any(String),
-    message: expect.any(String),
-    request_id: expect.any(String),
-    trace_id: expect.any(String),
-  });
-}
-
+const session = (key?: string) => startSession(h, key);
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  lootLockerCaller(h, () => token)(method, path, body, headers);
+const expectError = expectLootLockerError;
 const instances = async (player: string, query = '') => {
   const response = await call('GET', `/player/${player}/inventory${query}`);
   expect(response.status).toBe(200);

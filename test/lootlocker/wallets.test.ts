@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_KEY, startHarness, type Harness, type TestResponse } from '../helpers/harness.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { expectLootLockerError, lootLockerCaller, startSession } from '../helpers/lootlocker.js';
 
 /**
  * LootLocker's wallets and balances under /lootlocker, in its wire format: lazy wallets per
@@ -24,21 +25,13 @@ beforeAll(async () => {
       ],
     },
   });
-  const session = await h.request('POST', '/lootlocker/server/session', {
-    body: {},
-    headers: { 'x-server-key': SERVER_KEY },
-  });
-  token = session.body.token;
+  token = (await startSession(h)).body.token;
 });
 afterAll(() => h.close());
 
 const call = (method: string, path: string, body?: unknown) =>
-  h.request(method, `/lootlocker/server${path}`, { body, headers: { 'x-auth-token': token } });
-
-function expectError(response: TestResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.body).toMatchObject({ code, message: expect.any(String), request_id: expect.any(String) });
-}
+  lootLockerCaller(h, () => token)(method, path, body);
+const expectError = expectLootLockerError;
 
 let holderSeq = 0;
 const newHolder = () => `01HZX3V5Q8K9Y7M2N4P6R8T${String(100 + holderSeq++).padStart(3, '0')}`;
