@@ -2,14 +2,16 @@ import { applyOrder, type AppliedOrder } from './apply-order.js';
 import type { Catalog } from './catalog.js';
 import type { GroupClaims } from './claims.js';
 import type { InventoryRecordView } from './details.js';
+import { changesOf, type HistoryChange } from './history.js';
 import { PlayerInventory, type InventoryDiff } from './inventory.js';
 import type { QueuedOrder, StoredEntry } from './order.js';
 import type { OrderStatus } from './vocabulary.js';
 
-/** The numbers a player's next records and next final order get. */
+/** The numbers a player's next records, next final order and next history change get. */
 export interface PlayerCounters {
   nextLegacyInventoryId: number;
   nextAppliedSeq: number;
+  nextHistorySeq: number;
 }
 
 /** One player's part of a group: their queued orders, oldest first, and what they hold. */
@@ -37,7 +39,11 @@ export interface PlayerChanges {
   nextLegacyInventoryId: number | null;
   /** The applied_seq the player's next final order will get. */
   nextAppliedSeq: number;
+  /** The seq the player's next history change will get. */
+  nextHistorySeq: number;
   outcomes: OrderOutcome[];
+  /** The changes to the player's inventory, in the order they took effect, whoever's order made them. */
+  history: HistoryChange[];
 }
 
 export interface AppliedPlayerOrder extends AppliedOrder {
@@ -75,15 +81,26 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
     ]),
   );
   const inventoryOf = (playerUuid: string) => inventories.get(playerUuid);
+  // A player's changes are numbered as they happen: a transfer received from another batch falls
+  // between the player's own orders where it took effect.
+  const histories = new Map(batches.map(({ playerUuid }) => [playerUuid, [] as HistoryChange[]]));
+  const nextHistorySeq = new Map(
+    batches.map(({ playerUuid, counters }) => [playerUuid, counters.nextHistorySeq]),
+  );
   const appliedOf = batches.map(({ playerUuid, counters, orders }) => {
     const inventory = inventories.get(playerUuid)!;
     const claims = session.claims.forPlayer(playerUuid);
     const playerSession = { catalog, inventory, claims, now, promotionFailureLimit, inventoryOf };
-    const applied = orders.map((order, index) => ({
-      order,
-      appliedSeq: counters.nextAppliedSeq + index,
-      ...applyOrder(order, playerSession),
-    }));
+    const applied = orders.map((order, index) => {
+      const appliedSeq = counters.nextAppliedSeq + index;
+      const result = applyOrder(order, playerSession);
+      for (const change of changesOf(order, result.entries, appliedSeq)) {
+        const seq = nextHistorySeq.get(change.player_uuid)!;
+        nextHistorySeq.set(change.player_uuid, seq + 1);
+        histories.get(change.player_uuid)!.push({ ...change, seq });
+      }
+      return { order, appliedSeq, ...result };
+    });
     session.claims.settle(playerUuid, claims);
     return applied;
   });
@@ -98,6 +115,7 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
         inventory: inventory.diff(),
         nextLegacyInventoryId: inventory.legacyIdsAdvanced ? inventory.nextLegacyInventoryId : null,
         nextAppliedSeq: counters.nextAppliedSeq + applied.length,
+        nextHistorySeq: nextHistorySeq.get(playerUuid)!,
         outcomes: applied.map(({ order, status, entries, appliedSeq, collectionEtags }) => ({
           order_id: order.order_id,
           status,
@@ -105,6 +123,7 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
           entries,
           collection_etags: collectionEtags,
         })),
+        history: histories.get(playerUuid)!,
       },
     };
   });

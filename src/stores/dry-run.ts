@@ -4,8 +4,8 @@ import { counterpartiesOf, type AppliedOrder } from '../domain/apply-order.js';
 import type { QueuedOrder } from '../domain/order.js';
 import type { CatalogCache } from './catalog-store.js';
 import { loadGroupClaims } from './claims-store.js';
-import { loadRecords } from './player-store.js';
-import { runSql, sqlArray } from './sql.js';
+import { FIRST_COUNTERS, loadRecords, readCounters } from './player-store.js';
+import { runSql } from './sql.js';
 
 export interface DryRunOptions {
   catalogCache: CatalogCache;
@@ -27,21 +27,11 @@ export async function dryRunOrder(
   return em.transactional(async (tx) => {
     await runSql(tx, 'set transaction read only');
     const players = [order.player_uuid, ...counterpartiesOf(order)];
-    const counters = await runSql<
-      { player_uuid: string; next_legacy_inventory_id: string; next_applied_seq: string }[]
-    >(
-      tx,
-      `select player_uuid, next_legacy_inventory_id, next_applied_seq from player where player_uuid = any(?::uuid[])`,
-      [sqlArray(players)],
-    );
-    const counterOf = new Map(counters.map((row) => [row.player_uuid, row]));
+    const counters = await readCounters(tx, players);
     const records = await loadRecords(tx, players);
     const batches: PlayerBatch[] = players.map((playerUuid) => ({
       playerUuid,
-      counters: {
-        nextLegacyInventoryId: Number(counterOf.get(playerUuid)?.next_legacy_inventory_id ?? 1),
-        nextAppliedSeq: Number(counterOf.get(playerUuid)?.next_applied_seq ?? 1),
-      },
+      counters: counters.get(playerUuid) ?? FIRST_COUNTERS,
       orders: playerUuid === order.player_uuid ? [order] : [],
       records: records.get(playerUuid) ?? [],
     }));

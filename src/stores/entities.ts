@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { Item, Loot, Promotion as PromotionDefinition } from '../domain/catalog.js';
+import type { InventoryRecordView } from '../domain/details.js';
 import type { StoredEntry } from '../domain/order.js';
 
 /**
@@ -16,6 +17,8 @@ export const Player = defineEntity({
     nextLegacyInventoryId: p.bigint('number').default(1),
     /** The applied_seq the player's next final order gets. */
     nextAppliedSeq: p.bigint('number').default(1),
+    /** The seq the player's next history change gets. */
+    nextHistorySeq: p.bigint('number').default(1),
     createdAt: p.datetime().defaultRaw('now()'),
   },
 });
@@ -89,6 +92,35 @@ export const PlayerOrder = defineEntity({
     origin: p.string().length(64).nullable(),
     /** Once final: each named collection's ETag as the order left it. */
     collectionEtags: p.json<Record<string, string>>().nullable(),
+  },
+});
+
+/**
+ * A player's history: one row per record an entry changed, in the order the changes took effect
+ * (see domain/history.ts). Keyed by player first, so reading one player's history touches only
+ * their rows; the order's fields it shows are copied, so it never reads another player's order.
+ */
+export const InventoryChange = defineEntity({
+  name: 'InventoryChange',
+  properties: {
+    playerUuid: p.uuid().primary(),
+    seq: p.bigint('number').primary(),
+    appliedTime: p.datetime().defaultRaw('clock_timestamp()'),
+    orderId: p.string().length(80),
+    orderPlayerUuid: p.uuid(),
+    appliedSeq: p.bigint('number'),
+    entryIndex: p.smallint(),
+    entryId: p.string().length(64),
+    entryType: p.string().length(64),
+    externalTranId: p.string().length(256).nullable(),
+    source: p.string().length(32).nullable(),
+    origin: p.string().length(64).nullable(),
+    counterpartyUuid: p.uuid().nullable(),
+    inventoryId: p.uuid(),
+    itemId: p.integer(),
+    collectionId: p.string().length(75),
+    before: p.json<InventoryRecordView>().nullable(),
+    after: p.json<InventoryRecordView>().nullable(),
   },
 });
 
@@ -206,6 +238,7 @@ export const entities = [
   Player,
   InventoryRecord,
   PlayerOrder,
+  InventoryChange,
   CatalogItem,
   Vendor,
   CatalogLoot,

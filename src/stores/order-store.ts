@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from './sql.js';
+import { runSql, sqlArray } from './sql.js';
 import { RECORD_KEYS, type Detail, type InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import {
@@ -326,26 +326,18 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
   };
 }
 
-/**
- * A player's final orders in effect order (applied_seq), from `fromSeq` on (inclusive), oldest or
- * newest first: the player's history, page by page, through the (player_uuid, applied_seq) key.
- */
-export async function ordersInEffectOrder(
+/** The orders stored under these ids, by id (those that exist). */
+export async function findOrders(
   em: EntityManager,
-  playerUuid: string,
-  fromSeq: number | null,
-  descending: boolean,
-  limit: number,
-): Promise<(PlayerOrderView & { applied_seq: number })[]> {
-  const from = fromSeq === null ? '' : descending ? 'and applied_seq <= ?' : 'and applied_seq >= ?';
+  orderIds: string[],
+): Promise<Map<string, PlayerOrderView>> {
+  if (orderIds.length === 0) return new Map();
   const rows = await runSql<OrderRow[]>(
     em,
-    `select ${ORDER_COLUMNS} from player_order
-      where player_uuid = ? and applied_seq is not null ${from}
-      order by applied_seq ${descending ? 'desc' : 'asc'} limit ?`,
-    [playerUuid, ...(fromSeq === null ? [] : [fromSeq]), limit],
+    `select ${ORDER_COLUMNS} from player_order where order_id = any(?::text[])`,
+    [sqlArray(orderIds)],
   );
-  return rows.map((row) => ({ ...toView(row), applied_seq: Number(row.applied_seq) }));
+  return new Map(rows.map((row) => [row.order_id, toView(row)]));
 }
 
 /** What a failed attempt did to the order it was for. */

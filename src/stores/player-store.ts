@@ -4,6 +4,7 @@ import { runSql, sqlArray } from './sql.js';
 import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
+import type { HistoryChange } from '../domain/history.js';
 import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder, type StoredEntry } from '../domain/order.js';
 
 /**
@@ -37,6 +38,31 @@ export const RECORD_COLUMNS = recordColumns.join(', ');
 /** `inventory_id uuid, type text, ...`, the row type of a JSON document of records. */
 const RECORD_ROW_TYPE = recordColumns.map((column) => `${column} ${RECORD_COLUMN_TYPES[column]}`).join(', ');
 
+/** inventory_change's columns, with their types, as saveGroupState writes them. */
+const HISTORY_COLUMN_TYPES = {
+  player_uuid: 'uuid',
+  seq: 'bigint',
+  order_id: 'text',
+  order_player_uuid: 'uuid',
+  applied_seq: 'bigint',
+  entry_index: 'smallint',
+  entry_id: 'text',
+  entry_type: 'text',
+  external_tran_id: 'text',
+  source: 'text',
+  origin: 'text',
+  counterparty_uuid: 'uuid',
+  inventory_id: 'uuid',
+  item_id: 'int',
+  collection_id: 'text',
+  before: 'jsonb',
+  after: 'jsonb',
+} as const satisfies Record<keyof HistoryChange, string>;
+const HISTORY_COLUMNS = Object.keys(HISTORY_COLUMN_TYPES).join(', ');
+const HISTORY_ROW_TYPE = Object.entries(HISTORY_COLUMN_TYPES)
+  .map(([column, type]) => `${column} ${type}`)
+  .join(', ');
+
 /** A record as SQL returns it: a bigint as text, timestamps as text (MikroORM keeps pg from parsing them). */
 export type InventoryRow = Omit<InventoryRecordView, 'legacy_inventory_id' | 'acquired' | 'expires'> & {
   legacy_inventory_id: string | number;
@@ -53,12 +79,39 @@ export function toInventoryRecordView(row: InventoryRow): InventoryRecordView {
   };
 }
 
-type CounterRow = { player_uuid: string; next_legacy_inventory_id: string; next_applied_seq: string };
+type CounterRow = {
+  player_uuid: string;
+  next_legacy_inventory_id: string;
+  next_applied_seq: string;
+  next_history_seq: string;
+};
+const COUNTER_COLUMNS = 'player_uuid, next_legacy_inventory_id, next_applied_seq, next_history_seq';
 
 const countersOf = (row: CounterRow): PlayerCounters => ({
   nextLegacyInventoryId: Number(row.next_legacy_inventory_id),
   nextAppliedSeq: Number(row.next_applied_seq),
+  nextHistorySeq: Number(row.next_history_seq),
 });
+
+/** A player no order has touched yet has no row: their counters all start at one. */
+export const FIRST_COUNTERS: PlayerCounters = {
+  nextLegacyInventoryId: 1,
+  nextAppliedSeq: 1,
+  nextHistorySeq: 1,
+};
+
+/** Players' counters as they stand, without locking (for a dry run, which writes nothing). */
+export async function readCounters(
+  em: EntityManager,
+  playerUuids: string[],
+): Promise<Map<string, PlayerCounters>> {
+  const rows = await runSql<CounterRow[]>(
+    em,
+    `select ${COUNTER_COLUMNS} from player where player_uuid = any(?::uuid[])`,
+    [sqlArray(playerUuids)],
+  );
+  return new Map(rows.map((row) => [row.player_uuid, countersOf(row)]));
+}
 
 /**
  * Takes the row locks of every player of a group that no other transaction holds, creating players
@@ -74,7 +127,7 @@ export async function lockPlayers(
   const sorted = [...new Set(playerUuids)].sort();
   const locked = await runSql<CounterRow[]>(
     em,
-    `select player_uuid, next_legacy_inventory_id, next_applied_seq from player
+    `select ${COUNTER_COLUMNS} from player
       where player_uuid = any(?::uuid[])
       order by player_uuid for update skip locked`,
     [sqlArray(sorted)],
@@ -89,7 +142,7 @@ export async function lockPlayers(
       em,
       `insert into player (player_uuid) select unnest(?::uuid[])
        on conflict do nothing
-       returning player_uuid, next_legacy_inventory_id, next_applied_seq`,
+       returning ${COUNTER_COLUMNS}`,
       [sqlArray(unheld)],
       { prepared: true },
     );
@@ -213,7 +266,7 @@ const RECORD_UPDATES = recordColumns
  * trust: the rows are then looked up by key.
  *
  * Writes a group back in one statement: inventory deletes, updates and inserts, the players'
- * counters, and every order's results, final status and applied_seq. Data-modifying CTEs touch
+ * counters and history, and every order's results, final status and applied_seq. Data-modifying CTEs touch
  * disjoint rows, so their order inside the statement does not matter. Returns each order's
  * accept-to-final time (completed_time − created_time, both by the database's clock) for metrics.
  */
@@ -235,7 +288,9 @@ export async function saveGroupState(
     player_uuid: player.playerUuid,
     next_legacy_inventory_id: player.nextLegacyInventoryId,
     next_applied_seq: player.nextAppliedSeq,
+    next_history_seq: player.nextHistorySeq,
   }));
+  const history = players.flatMap((player) => player.history);
   const outcomes = players.flatMap((player) => player.outcomes);
   const finished = await runSql<{ order_id: string; accept_to_final_ms: number }[]>(
     em,
@@ -255,10 +310,13 @@ export async function saveGroupState(
      ), counters as (
        update player p
           set next_legacy_inventory_id = coalesce(r.next_legacy_inventory_id, p.next_legacy_inventory_id),
-              next_applied_seq = r.next_applied_seq
-         from (select * from jsonb_to_recordset(?::jsonb)
-                 as x(player_uuid uuid, next_legacy_inventory_id bigint, next_applied_seq bigint) limit ?) as r
+              next_applied_seq = r.next_applied_seq, next_history_seq = r.next_history_seq
+         from (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, next_legacy_inventory_id bigint,
+                 next_applied_seq bigint, next_history_seq bigint) limit ?) as r
         where p.player_uuid = r.player_uuid
+     ), history as (
+       insert into inventory_change (${HISTORY_COLUMNS})
+       select ${HISTORY_COLUMNS} from jsonb_to_recordset(?::jsonb) as r(${HISTORY_ROW_TYPE})
      ), notified as (
        -- Delivered to listeners when, and only if, this transaction commits (final-orders.ts).
        select pg_notify('${FINAL_ORDERS_CHANNEL}', payload) from unnest(?::text[]) as payload
@@ -280,6 +338,7 @@ export async function saveGroupState(
       JSON.stringify(inserted),
       JSON.stringify(counters),
       counters.length,
+      JSON.stringify(history),
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),
       outcomes.length,

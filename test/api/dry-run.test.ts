@@ -16,7 +16,14 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const TABLES = ['player', 'inventory_record', 'player_order', 'promotion_claim', 'promotion_failure'];
+const TABLES = [
+  'player',
+  'inventory_record',
+  'inventory_change',
+  'player_order',
+  'promotion_claim',
+  'promotion_failure',
+];
 
 /** Every table's rows, and the promotion's uses: what a dry run must leave exactly as it was. */
 async function rowCounts() {

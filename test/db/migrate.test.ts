@@ -136,3 +136,84 @@ it('puts every record stored before collections in default/default, and complete
     await orm.close();
   }
 });
+
+const histories = uniqueName('armory_migrate');
+afterAll(() => dropDatabase(histories));
+
+it("fills players' history from the orders already final, a transfer's gains its receiver's", async () => {
+  const orm = await openOrm(databaseUrl(histories), { poolSize: 2 });
+  try {
+    await orm.getMigrator().up({ to: 'Migration20261203040000LootLockerWallets' });
+    const sql = (text: string, params: unknown[] = []) => orm.em.fork().execute(text, params);
+    const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+    await sql('insert into player (player_uuid) values (?), (?)', [a, b]);
+    const record = (id: string, count: number) => ({
+      inventory_id: id,
+      item_id: 7,
+      count,
+      collection_id: 'default',
+    });
+    const change = (before: object | null, after: object | null) => ({
+      type: 'inventory_change',
+      loot_id: null,
+      inv_change: { before, after },
+    });
+    const [coinsA, coinsB, hat] = [
+      '00000000-0000-4000-8000-0000000000c1',
+      '00000000-0000-4000-8000-0000000000c2',
+      '00000000-0000-4000-8000-0000000000c3',
+    ];
+    const order = (id: string, player: string, seq: number, completed: string, entries: object[]) =>
+      sql(
+        `insert into player_order (order_id, player_uuid, request_hash, status, is_transaction, entries, applied_seq, completed_time)
+         values (?, ?, 'h', 'succeeded', false, ?, ?, ?)`,
+        [id, player, JSON.stringify(entries), seq, completed],
+      );
+    await order('a1', a, 1, '2026-01-01T00:00:01Z', [
+      {
+        entry_id: 'x',
+        type: 'add_inventory_stack',
+        result: 'success',
+        details: [change(null, record(coinsA, 10))],
+      },
+      { entry_id: 'y', type: 'fill_loot', result: 'rollback', details: [change(null, record(hat, 1))] },
+    ]);
+    await order('b1', b, 1, '2026-01-01T00:00:02Z', [
+      { entry_id: 'z', type: 'fill_loot', result: 'success', details: [change(null, record(hat, 1))] },
+    ]);
+    await order('a2', a, 2, '2026-01-01T00:00:03Z', [
+      {
+        entry_id: 't',
+        type: 'transfer_inventory_stack',
+        to_player_uuid: b,
+        result: 'success',
+        details: [change(record(coinsA, 10), record(coinsA, 7)), change(null, record(coinsB, 3))],
+      },
+    ]);
+
+    await orm.getMigrator().up();
+    const rows = await sql(
+      `select player_uuid, seq, order_id, entry_id, counterparty_uuid, inventory_id from inventory_change
+        order by player_uuid, seq`,
+    );
+    expect(
+      rows.map((row) => [
+        row.player_uuid,
+        Number(row.seq),
+        row.order_id,
+        row.entry_id,
+        row.counterparty_uuid,
+        row.inventory_id,
+      ]),
+    ).toEqual([
+      [a, 1, 'a1', 'x', null, coinsA],
+      [a, 2, 'a2', 't', b, coinsA],
+      [b, 1, 'b1', 'z', null, hat],
+      [b, 2, 'a2', 't', a, coinsB],
+    ]);
+    const counters = await sql('select next_history_seq from player order by player_uuid');
+    expect(counters.map((row) => Number(row.next_history_seq))).toEqual([3, 3]);
+  } finally {
+    await orm.close();
+  }
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
 import { counterpartiesOf } from '../../src/domain/apply-order.js';
 import { GroupClaims, promotionsPastMaxUses } from '../../src/domain/claims.js';
+import type { HistoryChange } from '../../src/domain/history.js';
 import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
 import {
   bundleAndClaimsCatalog,
@@ -33,7 +34,7 @@ function batchOf(orders: OrderInput[], nextAppliedSeq = 1): PlayerBatch {
   const playerUuid = randomUUID();
   return {
     playerUuid,
-    counters: { nextLegacyInventoryId: 1, nextAppliedSeq },
+    counters: { nextLegacyInventoryId: 1, nextAppliedSeq, nextHistorySeq: 1 },
     orders: orders.map((order) => queuedOrderFor(playerUuid, order)),
     records: [],
   };
@@ -221,5 +222,109 @@ describe('a transfer between two players of the group', () => {
     const { applied } = applyGroup([giver]);
     expect(resultsOf(applied[0]!)).toEqual([['internal_error']]);
     expect(countsOf(applied[0]!)).toEqual({ inserted: [], updated: [], deleted: 0 });
+  });
+});
+
+describe("a group's history", () => {
+  it("numbers each player's changes in the order they took effect, a transfer's on both sides", () => {
+    const grantHat: OrderInput = { entries: [{ type: 'fill_loot', loot_id: GRANT_HAT, quantity: 1 }] };
+    const receiver = batchOf([grantHat]);
+    receiver.counters.nextHistorySeq = 4;
+    const giver = batchOf([
+      {
+        entries: [
+          { type: 'add_inventory_stack', item_id: COIN, quantity: 10 },
+          {
+            type: 'transfer_inventory_stack',
+            item_id: COIN,
+            quantity: 3,
+            to_player_uuid: receiver.playerUuid,
+          },
+        ],
+      },
+      // Fails: changes nothing, so adds nothing to anyone's history.
+      {
+        entries: [
+          {
+            type: 'transfer_inventory_stack',
+            item_id: COIN,
+            quantity: 99,
+            to_player_uuid: receiver.playerUuid,
+          },
+        ],
+      },
+    ]);
+    const { applied } = applyGroup([receiver, giver]);
+    const [ofReceiver, ofGiver] = applied.map((batch) => batch.changes);
+    const summary = (change: HistoryChange) => ({
+      seq: change.seq,
+      order_player_uuid: change.order_player_uuid,
+      entry_index: change.entry_index,
+      entry_type: change.entry_type,
+      counterparty_uuid: change.counterparty_uuid,
+      item_id: change.item_id,
+      counts: [change.before?.count ?? null, change.after?.count ?? null],
+    });
+    expect(ofGiver!.history.map(summary)).toEqual([
+      {
+        seq: 1,
+        order_player_uuid: giver.playerUuid,
+        entry_index: 0,
+        entry_type: 'add_inventory_stack',
+        counterparty_uuid: null,
+        item_id: COIN,
+        counts: [null, 10],
+      },
+      {
+        seq: 2,
+        order_player_uuid: giver.playerUuid,
+        entry_index: 1,
+        entry_type: 'transfer_inventory_stack',
+        counterparty_uuid: receiver.playerUuid,
+        item_id: COIN,
+        counts: [10, 7],
+      },
+    ]);
+    expect(ofReceiver!.history.map(summary)).toEqual([
+      {
+        seq: 4,
+        order_player_uuid: receiver.playerUuid,
+        entry_index: 0,
+        entry_type: 'fill_loot',
+        counterparty_uuid: null,
+        item_id: HAT,
+        counts: [null, 1],
+      },
+      {
+        seq: 5,
+        order_player_uuid: giver.playerUuid,
+        entry_index: 1,
+        entry_type: 'transfer_inventory_stack',
+        counterparty_uuid: giver.playerUuid,
+        item_id: COIN,
+        counts: [null, 3],
+      },
+    ]);
+    expect(ofReceiver!.history.every((change) => change.player_uuid === receiver.playerUuid)).toBe(true);
+    expect(ofGiver!.history[1]!.applied_seq).toBe(1);
+    expect([ofReceiver!.nextHistorySeq, ofGiver!.nextHistorySeq]).toEqual([6, 3]);
+  });
+
+  it('leaves out what a rolled-back transaction did', () => {
+    const batch = batchOf([
+      {
+        is_transaction: true,
+        entries: [
+          { type: 'add_inventory_stack', item_id: COIN, quantity: 10 },
+          { type: 'subtract_inventory_stack', item_id: COIN, quantity: 11 },
+        ],
+      },
+    ]);
+    const [{ changes, applied }] = applyGroup([batch]).applied as [
+      ReturnType<typeof applyPlayerBatches>[number],
+    ];
+    expect(applied[0]!.entries.map((entry) => entry.result)).toEqual(['rollback', 'cannot_afford_price']);
+    expect(changes.history).toEqual([]);
+    expect(changes.nextHistorySeq).toBe(1);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { errorOfResult, PlayFabError } from '../../src/domain/playfab/errors.js';
 import { parseItemFilter } from '../../src/domain/playfab/filter.js';
-import { parseHistoryFilter, transactionsOf, type Transaction } from '../../src/domain/playfab/history.js';
+import { changesOf } from '../../src/domain/history.js';
+import {
+  parseHistoryFilter,
+  transactionsFrom,
+  withEntryDetails,
+  type Transaction,
+} from '../../src/domain/playfab/history.js';
 import {
   entryOfOperation,
   itemsModified,
@@ -10,7 +16,7 @@ import {
   stacksOf,
   type PlayFabInventoryItem,
 } from '../../src/domain/playfab/operations.js';
-import { engineFor, inSeconds, NOW } from '../helpers/engine.js';
+import { engineFor, inSeconds, NOW, queuedOrderFor } from '../helpers/engine.js';
 
 /** PlayFab's calls in Armory's terms, as plain functions: entities, references, entries, stacks, filters. */
 
@@ -257,61 +263,67 @@ describe('parseHistoryFilter', () => {
   });
 });
 
-describe('transactionsOf', () => {
-  it('is one transaction per entry that changed the collection, with operations from its details', () => {
+describe('transactionsFrom', () => {
+  it('is one transaction per entry that changed the collection, with an operation per change', () => {
     const engine = engineFor({
       items: [...catalog.items.values()],
       vendors: [...catalog.vendors.values()],
       loot: [...catalog.loot.values()],
       holdings: [{ item: GOLD, count: 100 }],
     });
-    const applied = engine.apply({
+    const input = {
+      order_id: 'o1',
       is_transaction: true,
       entries: [
         {
+          entry_id: 'e0',
           type: 'purchase_loot',
           loot_id: PACK,
           quantity: 1,
           purchase_price: { price_item_id: GOLD, price: 10 },
         },
-        { type: 'add_inventory_stack', item_id: SWORD, quantity: 2, collection_id: 'vault' },
+        { entry_id: 'e1', type: 'add_inventory_stack', item_id: SWORD, quantity: 2, collection_id: 'vault' },
+      ],
+    };
+    const origin = 'playfab:ExecuteInventoryOperations';
+    const order = { ...queuedOrderFor(engine.playerUuid, input), origin };
+    const applied = engine.apply(input, origin);
+    const history = changesOf(order, applied.entries, 1).map((change, index) => ({
+      ...change,
+      seq: index + 1,
+      applied_time: NOW.toISOString(),
+      platform_event: null,
+    }));
+    const inCollection = (collectionId: string) =>
+      transactionsFrom(
+        history.filter((change) => change.collection_id === collectionId),
+        catalog,
+      );
+    const [purchase] = inCollection('default');
+    expect(purchase!.transaction).toEqual({
+      TransactionId: 'o1.0',
+      Timestamp: NOW.toISOString(),
+      ApiName: 'ExecuteInventoryOperations',
+      OperationType: 'Purchase',
+      ItemType: 'currency',
+      Operations: [
+        { Type: 'Subtract', ItemId: '1', ItemType: 'currency', StackId: 'default', Amount: 5 },
+        { Type: 'Add', ItemId: '10', ItemType: 'catalogItem', StackId: 'default', Amount: 1 },
       ],
     });
-    const order = {
-      order_id: 'o1',
-      player_uuid: engine.playerUuid,
-      source: null,
-      client_order_ref_id: null,
-      portal_id: null,
-      portal_user_id: null,
-      instance_id: null,
-      match_id: null,
-      is_transaction: true,
-      origin: 'playfab:ExecuteInventoryOperations',
-      status: applied.status,
-      applied_seq: 1,
-      created_time: NOW.toISOString(),
-      completed_time: NOW.toISOString(),
-      collection_etags: applied.collectionEtags,
-      entries: applied.entries,
-    };
-    expect(transactionsOf(order, 'default', catalog)).toEqual([
-      {
-        TransactionId: 'o1.0',
-        Timestamp: NOW.toISOString(),
-        ApiName: 'ExecuteInventoryOperations',
-        OperationType: 'Purchase',
-        ItemType: 'currency',
-        Operations: [
-          { Type: 'Subtract', ItemId: '1', ItemType: 'currency', StackId: 'default', Amount: 5 },
-          { Type: 'Add', ItemId: '10', ItemType: 'catalogItem', StackId: 'default', Amount: 1 },
-        ],
-        PurchaseDetails: { ItemId: String(PACK), StoreId: '5' },
-      },
-    ]);
-    expect(transactionsOf(order, 'vault', catalog).map((t) => [t.TransactionId, t.OperationType])).toEqual([
-      ['o1.1', 'Add'],
-    ]);
-    expect(transactionsOf({ ...order, origin: null }, 'vault', catalog)[0]!.ApiName).toBe('PlayerOrder');
+    expect(
+      withEntryDetails(purchase!.transaction, order, applied.entries[0]!, catalog).PurchaseDetails,
+    ).toEqual({
+      ItemId: String(PACK),
+      StoreId: '5',
+    });
+    expect(
+      inCollection('vault').map((t) => [t.transaction.TransactionId, t.transaction.OperationType]),
+    ).toEqual([['o1.1', 'Add']]);
+    const asPlayerOrder = transactionsFrom(
+      history.map((change) => ({ ...change, origin: null })),
+      catalog,
+    );
+    expect(asPlayerOrder.map((t) => t.transaction.ApiName)).toEqual(['PlayerOrder', 'PlayerOrder']);
   });
 });

@@ -184,6 +184,8 @@ describe('the order processor, called as a function', () => {
           inventory: { inserted: [record], updated: [], deleted: [] },
           nextLegacyInventoryId: 2,
           nextAppliedSeq: 2,
+          nextHistorySeq: 1,
+          history: [],
           outcomes: [
             { order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [], collection_etags: {} },
           ],

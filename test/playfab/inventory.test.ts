@@ -391,6 +391,16 @@ describe('writes are transactional orders', () => {
       TransferDetails: { ReceivingCollectionId: 'default' },
     });
     expect(history.Transactions[0].Operations).toHaveLength(1);
+    // The receiver's history shows its gain, from the same transaction of the giver's order.
+    const received = await ok('GetTransactionHistory', { Entity: entity(receiver), Count: 5 });
+    expect(received.Transactions).toEqual([
+      expect.objectContaining({
+        TransactionId: history.Transactions[0].TransactionId,
+        OperationType: 'Transfer',
+        Operations: [expect.objectContaining({ Type: 'Add', ItemId: String(GEMS), Amount: 15 })],
+        TransferDetails: expect.objectContaining({ GivingEntity: { Id: giver, Type: 'title_player_account' } }),
+      }),
+    ]);
     // An order that errored (nothing took effect) is a failed operation.
     const order = orderOf(transfer.GivingTransactionIds[0]);
     await h.sql(`update player_order set status = 'errored' where order_id = ?`, [order]);
@@ -670,24 +680,23 @@ describe('reads, ETags and idempotency', () => {
     expect(old.body).toMatchObject({ client_order_ref_id: IdempotencyId, status: 'succeeded' });
   });
 
-  it('GetTransactionHistory reads at most 1,000 orders for one page, and says where to go on', async () => {
+  it('GetTransactionHistory reads at most 1,000 changes for one page, and says where to go on', async () => {
     const player = newPlayer();
-    // 1,100 final orders that changed nothing in the default collection (no details), then one that did.
+    // 1,100 changes the filter leaves out (made by Player Orders), then one it keeps.
     await h.sql(
-      `insert into player_order (order_id, player_uuid, request_hash, status, is_transaction, entries, applied_seq, completed_time)
-       select 'hist-' || n || '-' || ?, ?, 'h', 'succeeded', false, '[]', n, now() from generate_series(1, 1100) n`,
+      `insert into inventory_change (player_uuid, seq, order_id, order_player_uuid, applied_seq, entry_index,
+              entry_id, entry_type, inventory_id, item_id, collection_id, after)
+       select ?, n, 'hist-' || n, ?, n, 0, 'e', 'add_inventory_stack', gen_random_uuid(), ${GOLD}, 'default',
+              '{"count": 1, "stack_id": "default"}' from generate_series(1, 1100) n`,
       [player, player],
     );
-    await h.sql('insert into player (player_uuid, next_applied_seq) values (?, 1101)', [player]);
+    await h.sql('insert into player (player_uuid, next_history_seq) values (?, 1101)', [player]);
     await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1 });
-    const first = await ok('GetTransactionHistory', { Entity: entity(player), Count: 5 });
+    const added = { Entity: entity(player), Count: 5, Filter: "apiname eq 'AddInventoryItems'" };
+    const first = await ok('GetTransactionHistory', added);
     expect(first.Transactions).toEqual([]);
     expect(first.ContinuationToken).toEqual(expect.any(String));
-    const next = await ok('GetTransactionHistory', {
-      Entity: entity(player),
-      Count: 5,
-      ContinuationToken: first.ContinuationToken,
-    });
+    const next = await ok('GetTransactionHistory', { ...added, ContinuationToken: first.ContinuationToken });
     expect(next.Transactions.map((t: { ApiName: string }) => t.ApiName)).toEqual(['AddInventoryItems']);
     expect(next.ContinuationToken).toBeUndefined();
   });

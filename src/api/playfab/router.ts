@@ -1,5 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
+import type { Catalog } from '../../domain/catalog.js';
+import type { HistoryChangeView } from '../../domain/history.js';
 import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
 import { errorOfResult, PlayFabError, statusText } from '../../domain/playfab/errors.js';
@@ -7,8 +10,9 @@ import { parseItemFilter } from '../../domain/playfab/filter.js';
 import {
   parseHistoryFilter,
   transactionId,
-  transactionsOf,
-  type Transaction,
+  transactionsFrom,
+  withEntryDetails,
+  type HistoryTransaction,
 } from '../../domain/playfab/history.js';
 import {
   checkBatchLimits,
@@ -24,7 +28,8 @@ import { requestSchemas, type EntityKey, type InventoryOperation } from '../../d
 import { MAX_BODY_BYTES, ownShapeErrorHandler, type HttpError } from '../../http/errors.js';
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
-import { findOrder, ordersInEffectOrder } from '../../stores/order-store.js';
+import { readChanges } from '../../stores/history-store.js';
+import { findOrder, findOrders } from '../../stores/order-store.js';
 import type { Caller } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { submitAndWait } from '../compat-write.js';
@@ -275,44 +280,42 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const matches = body.Filter ? parseHistoryFilter(body.Filter) : () => true;
       const descending = body.OrderBy === 'timestamp desc';
       const count = body.Count ?? 10;
-      // Where the previous page ended: the order (applied_seq) and how many of its transactions it took.
-      const [fromSeq, skip] = body.ContinuationToken
-        ? continuationKey(body.ContinuationToken, isHistoryKey)
-        : [null, 0];
-      const found: { seq: number; index: number; transaction: Transaction }[] = [];
-      let next: number | null = fromSeq;
-      // Where to go on when the reads ran out before the page filled (a rare filter, a quiet collection).
-      let resumeAt: number | null = null;
-      for (let reads = 1; ; reads++) {
-        const orders = await ordersInEffectOrder(em, player, next, descending, HISTORY_READ);
-        for (const order of orders) {
-          const inOrder = transactionsOf(order, collectionId, catalog);
-          const transactions = descending ? inOrder.reverse() : inOrder;
-          transactions.forEach((transaction, index) => {
-            if (order.applied_seq === fromSeq && index < skip) return;
-            if (matches(transaction)) found.push({ seq: order.applied_seq, index, transaction });
-          });
-        }
-        if (found.length > count || orders.length < HISTORY_READ) break;
-        const last = orders[orders.length - 1]!.applied_seq;
-        next = descending ? last - 1 : last + 1;
-        if (reads === MAX_HISTORY_READS) {
-          resumeAt = next;
+      const changes: HistoryChangeView[] = [];
+      // The seq the page starts at, and where the reads stopped when more may follow.
+      let from = body.ContinuationToken ? continuationKey(body.ContinuationToken, isOffset) : undefined;
+      let exhausted = false;
+      for (let reads = 1; reads <= MAX_HISTORY_READS; reads++) {
+        const read = await readChanges(em, {
+          playerUuid: player,
+          fromSeq: from,
+          descending,
+          limit: HISTORY_READ,
+          collectionId,
+        });
+        changes.push(...read);
+        if (read.length < HISTORY_READ) {
+          exhausted = true;
           break;
         }
+        from = read[read.length - 1]!.seq + (descending ? -1 : 1);
+        if (
+          transactionsFrom(changes, catalog).filter(({ transaction }) => matches(transaction)).length > count
+        )
+          break;
       }
-      const page = found.slice(0, count);
-      const last = page[page.length - 1];
-      const token =
-        found.length > count && last
-          ? continuationToken([last.seq, last.index + 1])
-          : resumeAt !== null && resumeAt > 0
-            ? continuationToken([resumeAt, 0])
-            : null;
+      const transactions = transactionsFrom(changes, catalog);
+      // The last transaction read may go on past the reads; it is read whole with the next page (unless
+      // it is all there is: one entry that changed more records than a page reads is split).
+      if (!exhausted && transactions.length > 1) transactions.pop();
+      const matching = transactions.filter(({ transaction }) => matches(transaction));
+      const page = matching.slice(0, count);
+      const last =
+        matching.length > count ? page[page.length - 1] : exhausted ? undefined : transactions.at(-1);
+      const next = last && last.lastSeq + (descending ? -1 : 1);
       return {
         data: {
-          Transactions: page.map((item) => item.transaction),
-          ...(token && { ContinuationToken: token }),
+          Transactions: await withOrderDetails(em, page, catalog),
+          ...(next !== undefined && next > 0 && { ContinuationToken: continuationToken(next) }),
         },
       };
     },
@@ -404,11 +407,18 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
 
 const TITLE: EntityCaller = { kind: 'title' };
 const isOffset = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isHistoryKey = (value: unknown): value is [number, number] =>
-  Array.isArray(value) && value.length === 2 && value.every(isOffset);
-/** Orders read at a time while a history page fills, and at most how many reads one page makes. */
-const HISTORY_READ = 100;
-const MAX_HISTORY_READS = 10;
+/** Changes read at a time while a history page fills, and at most how many reads one page makes. */
+const HISTORY_READ = 200;
+const MAX_HISTORY_READS = 5;
+
+/** A page's transactions, with what only their entries tell (purchase and transfer details). */
+async function withOrderDetails(em: EntityManager, page: HistoryTransaction[], catalog: Catalog) {
+  const orders = await findOrders(em, [...new Set(page.map((item) => item.orderId))]);
+  return page.map(({ orderId, entryIndex, transaction }) => {
+    const order = orders.get(orderId)!;
+    return withEntryDetails(transaction, order, order.entries[entryIndex]!, catalog);
+  });
+}
 
 /** A failed order answers the PlayFab error of its entry that failed. */
 function throwIfFailed(order: PlayerOrderView): void {

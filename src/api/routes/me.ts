@@ -20,7 +20,14 @@ import {
   type SendOrderOptions,
 } from '../submit-order.js';
 import { orderParams } from './orders.js';
-import { inventoryPageResponses, inventoryQuery, readInventoryPage } from './players.js';
+import {
+  historyPageResponses,
+  historyQuery,
+  inventoryPageResponses,
+  inventoryQuery,
+  readHistoryPage,
+  readInventoryPage,
+} from './players.js';
 
 const orderFields = orderCreateFields.shape;
 const entryFields = entryCreateSchema.shape;
@@ -91,6 +98,19 @@ export const meRoutes = [
     responses: inventoryPageResponses,
     handle: async ({ query, res, deps }) => {
       res.json(await readInventoryPage(deps, query, callingPlayer(res)));
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/v1/me/history',
+    tag: 'player client',
+    summary: "The calling player's history: every change to their inventory, in effect order",
+    credentials: ['player'],
+    query: historyQuery,
+    errors: [503],
+    responses: historyPageResponses,
+    handle: async ({ query, res, deps }) => {
+      res.json(await readHistoryPage(deps, query, callingPlayer(res)));
     },
   }),
   apiRoute({

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { inventoryPageSchema } from '../../domain/details.js';
+import { historyPageSchema } from '../../domain/history.js';
 import { orderPageSchema } from '../../domain/order.js';
-import { collectionId, uuid } from '../../domain/schema-types.js';
+import { collectionId, uuid, zonedDateTime } from '../../domain/schema-types.js';
 import { BUCKETS, INVENTORY_TYPES, ORDER_STATUSES } from '../../domain/vocabulary.js';
 import type { ResponseDoc } from '../../http/routes.js';
+import { HISTORY_CURSOR, readHistory } from '../../stores/history-store.js';
 import { INVENTORY_CURSOR, listInventory } from '../../stores/inventory-store.js';
 import { listOrders } from '../../stores/order-store.js';
 import { apiRoute, type ApiDeps } from '../deps.js';
@@ -29,6 +31,32 @@ export const ordersQuery = z.object({
   limit,
   cursor: cursor(/^\d{1,18}$/).optional(),
 });
+
+export const historyQuery = z.object({
+  limit,
+  cursor: cursor(HISTORY_CURSOR).optional(),
+  since: zonedDateTime.optional().describe('Only changes that took effect at or after this time'),
+  item_id: z.coerce.number().int().min(1).max(2_147_483_647).optional().describe('Only changes to this item'),
+});
+
+export const historyPageResponses: Record<number, ResponseDoc> = {
+  200: { description: 'One page of changes, oldest first.', schema: historyPageSchema },
+};
+
+/** One page of a player's history; shared with `GET /v1/me/history`. */
+export async function readHistoryPage(
+  { orm }: Pick<ApiDeps, 'orm'>,
+  query: z.output<typeof historyQuery>,
+  playerUuid: string,
+) {
+  return readHistory(orm.em.fork(), {
+    playerUuid,
+    limit: query.limit,
+    cursor: query.cursor,
+    since: query.since === undefined ? undefined : new Date(query.since),
+    itemId: query.item_id,
+  });
+}
 
 export const inventoryPageResponses: Record<number, ResponseDoc> = {
   200: { description: 'One page of records.', schema: inventoryPageSchema },
@@ -94,6 +122,23 @@ export const playerRoutes = [
           cursor: query.cursor,
         }),
       );
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/v1/players/{player_uuid}/history',
+    tag: 'players',
+    summary: "A player's history: every change to their inventory, in effect order, cursor-paginated",
+    description:
+      'One change per record an entry changed, with the record before and after, the order and entry, ' +
+      'and the platform event or compatible-API call behind it.',
+    credentials: ['admin', 'server'],
+    params: playerParams,
+    query: historyQuery,
+    errors: [503],
+    responses: historyPageResponses,
+    handle: async ({ params, query, res, deps }) => {
+      res.json(await readHistoryPage(deps, query, params.player_uuid));
     },
   }),
 ];

@@ -10,6 +10,7 @@ import { Migration20261203010000OrderOrigin } from './Migration20261203010000Ord
 import { Migration20261203020000ReleasedKeys } from './Migration20261203020000ReleasedKeys.js';
 import { Migration20261203030000LootLockerSessions } from './Migration20261203030000LootLockerSessions.js';
 import { Migration20261203040000LootLockerWallets } from './Migration20261203040000LootLockerWallets.js';
+import { Migration20261204000000History } from './Migration20261204000000History.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -30,4 +31,5 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261203030000LootLockerSessions,
   },
   { name: 'Migration20261203040000LootLockerWallets', class: Migration20261203040000LootLockerWallets },
+  { name: 'Migration20261204000000History', class: Migration20261204000000History },
 ];

@@ -1,11 +1,12 @@
 import type { Catalog } from '../catalog.js';
+import type { HistoryChangeView } from '../history.js';
 import type { PlayerOrderView, StoredEntry } from '../order.js';
 import { PlayFabError } from './errors.js';
 import { tokenize, type Token } from './filter.js';
 
 /**
- * GetTransactionHistory from the orders that changed a collection: one transaction per entry that
- * took effect, in the player's effect order (applied_seq), whatever API made the order.
+ * GetTransactionHistory from the player's history (domain/history.ts): one transaction per entry
+ * that changed a collection, in the order the changes took effect, whatever API made the order.
  */
 
 /** PlayFab's name of what an entry did. */
@@ -47,88 +48,102 @@ export interface Transaction {
 /** A transaction's id: its order and entry, so it leads back to both. */
 export const transactionId = (orderId: string, entryIndex: number) => `${orderId}.${entryIndex}`;
 
-/** The call an order was made by, by PlayFab's name; an order submitted as a Player Order is one. */
-function apiNameOf(order: PlayerOrderView): string {
-  return order.origin?.startsWith('playfab:') ? order.origin.slice('playfab:'.length) : 'PlayerOrder';
+/** The call a change's order was made by, by PlayFab's name; an order submitted as a Player Order is one. */
+function apiNameOf(origin: string | null): string {
+  return origin?.startsWith('playfab:') ? origin.slice('playfab:'.length) : 'PlayerOrder';
 }
 
 const itemTypeOf = (catalog: Catalog, itemId: number) =>
   catalog.items.get(itemId)?.currency ? 'currency' : 'catalogItem';
 
+/** A transaction read from a player's history: the changes of one entry to one collection. */
+export interface HistoryTransaction {
+  orderId: string;
+  entryIndex: number;
+  /** Its changes' seqs, in the order read: where it starts and ends. */
+  firstSeq: number;
+  lastSeq: number;
+  transaction: Transaction;
+}
+
 /**
- * What one entry did to one collection of the order's player, as operations: one per stack whose
- * amount or properties moved. A transfer to another player also details the receiver's records,
- * all of them gains; the giver's side is only what it gave.
+ * GetTransactionHistory's transactions from a player's history, read in either direction: one per
+ * run of changes that one entry made, each change an operation, in the order it took effect. Which
+ * changes are the player's (a transfer's gains are its receiver's) the history already decided.
  */
-function operationsOf(
-  order: PlayerOrderView,
-  entry: StoredEntry,
-  collectionId: string,
-  catalog: Catalog,
-): TransactionOperation[] {
-  const givesAway =
-    entry.type === 'transfer_inventory_stack' &&
-    (entry.to_player_uuid ?? order.player_uuid) !== order.player_uuid;
-  const operations: TransactionOperation[] = [];
-  for (const detail of entry.details) {
-    const change = detail.inv_change;
-    const record = change?.after ?? change?.before;
-    if (!change || !record || record.collection_id !== collectionId) continue;
-    const delta = (change.after?.count ?? 0) - (change.before?.count ?? 0);
-    if (givesAway && delta >= 0) continue;
-    operations.push({
-      Type: delta > 0 ? 'Add' : delta < 0 ? 'Subtract' : 'Update',
-      ItemId: String(record.item_id),
-      ItemType: itemTypeOf(catalog, record.item_id),
-      StackId: record.stack_id,
-      Amount: Math.abs(delta),
-    });
+export function transactionsFrom(changes: HistoryChangeView[], catalog: Catalog): HistoryTransaction[] {
+  const runs: HistoryChangeView[][] = [];
+  for (const change of changes) {
+    const run = runs[runs.length - 1];
+    const first = run?.[0];
+    if (run && first!.order_id === change.order_id && first!.entry_index === change.entry_index)
+      run.push(change);
+    else runs.push([change]);
   }
-  return operations;
+  return runs.map((run) => {
+    const first = run[0]!;
+    const operations = [...run]
+      .sort((a, b) => a.seq - b.seq)
+      .map((change): TransactionOperation => {
+        const delta = (change.after?.count ?? 0) - (change.before?.count ?? 0);
+        return {
+          Type: delta > 0 ? 'Add' : delta < 0 ? 'Subtract' : 'Update',
+          ItemId: String(change.item_id),
+          ItemType: itemTypeOf(catalog, change.item_id),
+          StackId: (change.after ?? change.before)!.stack_id,
+          Amount: Math.abs(delta),
+        };
+      });
+    return {
+      orderId: first.order_id,
+      entryIndex: first.entry_index,
+      firstSeq: first.seq,
+      lastSeq: run[run.length - 1]!.seq,
+      transaction: {
+        TransactionId: transactionId(first.order_id, first.entry_index),
+        Timestamp: first.applied_time,
+        ApiName: apiNameOf(first.origin),
+        OperationType: OPERATION_TYPES[first.entry_type] ?? 'Grant',
+        ItemType: operations[0]!.ItemType,
+        Operations: operations,
+      },
+    };
+  });
 }
 
 const player = (id: string) => ({ Id: id, Type: 'title_player_account' });
 
-/** The transactions an order recorded in one collection of its player. */
-export function transactionsOf(
-  order: PlayerOrderView,
-  collectionId: string,
+/** What only the entry itself tells: the store of a purchase, both sides of a transfer. */
+export function withEntryDetails(
+  transaction: Transaction,
+  order: Pick<PlayerOrderView, 'order_id' | 'player_uuid'>,
+  entry: StoredEntry,
   catalog: Catalog,
-): Transaction[] {
-  if (order.completed_time === null) return [];
-  const transactions: Transaction[] = [];
-  order.entries.forEach((entry, index) => {
-    if (entry.result !== 'success') return;
-    const operations = operationsOf(order, entry, collectionId, catalog);
-    if (operations.length === 0) return;
-    const transaction: Transaction = {
-      TransactionId: transactionId(order.order_id, index),
-      Timestamp: order.completed_time!,
-      ApiName: apiNameOf(order),
-      OperationType: OPERATION_TYPES[entry.type] ?? 'Grant',
-      ItemType: operations[0]!.ItemType,
-      Operations: operations,
-    };
-    if (entry.type === 'purchase_loot' && entry.loot_id != null) {
-      const vendorId = catalog.loot.get(entry.loot_id)?.vendor_id;
-      transaction.PurchaseDetails = {
+): Transaction {
+  if (entry.type === 'purchase_loot' && entry.loot_id != null) {
+    const vendorId = catalog.loot.get(entry.loot_id)?.vendor_id;
+    return {
+      ...transaction,
+      PurchaseDetails: {
         ItemId: String(entry.loot_id),
         ...(vendorId != null && { StoreId: String(vendorId) }),
-      };
-    }
-    if (entry.type === 'transfer_inventory_stack') {
-      const from = entry.collection_id ?? 'default';
-      transaction.TransferDetails = {
+      },
+    };
+  }
+  if (entry.type === 'transfer_inventory_stack') {
+    const from = entry.collection_id ?? 'default';
+    return {
+      ...transaction,
+      TransferDetails: {
         TransferId: order.order_id,
         GivingEntity: player(order.player_uuid),
         ReceivingEntity: player(entry.to_player_uuid ?? order.player_uuid),
         GivingCollectionId: from,
         ReceivingCollectionId: entry.to_collection_id ?? from,
-      };
-    }
-    transactions.push(transaction);
-  });
-  return transactions;
+      },
+    };
+  }
+  return transaction;
 }
 
 export type TransactionPredicate = (transaction: Transaction) => boolean;
