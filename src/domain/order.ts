@@ -59,6 +59,7 @@ const REQUIRED_FIELDS = {
   delete_inventory_stack: ['item_id'],
   transfer_inventory_stack: ['item_id', 'quantity'],
   delete_inventory_collection: [],
+  revoke_inventory: ['item_id', 'quantity'],
 } as const satisfies Record<EntryType, readonly (keyof EntryCreate)[]>;
 
 /** An entry of type `T` with every field its type requires (entryCreateSchema checked them). */
@@ -83,6 +84,7 @@ const MIN_QUANTITY: Partial<Record<EntryType, number>> = {
   subtract_inventory_stack: 0,
   set_inventory_stack: 0,
   transfer_inventory_stack: 0,
+  revoke_inventory: 1,
 };
 
 const UPDATE_TYPES: readonly string[] = [
@@ -247,6 +249,10 @@ export const orderHeaderSchema = z.object({
       'The compatible-API call the order was made by (`playfab:AddInventoryItems`); null for an order ' +
         'submitted as a Player Order.',
     ),
+  refund_of: z
+    .string()
+    .nullable()
+    .describe('On a refund: the order it compensates (`POST /v1/orders/{order_id}/refund`); null otherwise.'),
 });
 export type OrderHeader = z.infer<typeof orderHeaderSchema>;
 export const ORDER_HEADER_KEYS = orderHeaderSchema.keyof().options;
@@ -284,6 +290,14 @@ export const playerOrderSchema = orderHeaderSchema.extend({
     .describe(
       'Once final, on an order made through a compatible API: the ETag of each collection its entries ' +
         "name, as the order left it (an entry's `collection_etag` checks one). Null otherwise.",
+    ),
+  not_taken_back: z
+    .array(z.object({ entry_id: z.string(), item_id: z.number().int(), quantity: z.number().int() }))
+    .nullable()
+    .optional()
+    .describe(
+      'Only on a refund: what it could not take back, as the player had already spent it, for ops; ' +
+        'null until the refund is final.',
     ),
   error: z
     .string()
@@ -345,9 +359,14 @@ const QUANTITY_ONE_TYPES: readonly string[] = [
   'fill_entitled_loot',
 ];
 
-export function queuedOrderOf(order: OrderCreate, origin: string | null = null): QueuedOrder {
+export function queuedOrderOf(
+  order: OrderCreate,
+  origin: string | null = null,
+  refundOf: string | null = null,
+): QueuedOrder {
   return {
     origin,
+    refund_of: refundOf,
     order_id: order.order_id ?? randomUUID(),
     player_uuid: order.player_uuid,
     source: order.source ?? null,

@@ -105,6 +105,8 @@ export const ENTRY_TYPES = [
   'delete_inventory_stack',
   'transfer_inventory_stack',
   'delete_inventory_collection',
+  // A refund's take-back (refunds.ts): only an order with `refund_of` may run it.
+  'revoke_inventory',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 

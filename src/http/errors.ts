@@ -56,6 +56,8 @@ export const httpErrors = {
   orderNotFound: (orderId: string) => failure(404, 'order_not_found', `no order ${orderId}`),
   orderNotErrored: (orderId: string, status: string) =>
     failure(409, 'order_not_errored', `order ${orderId} is ${status}; only an errored order can be retried`),
+  orderNotRefundable: (orderId: string, why: string) =>
+    failure(409, 'order_not_refundable', `order ${orderId} cannot be refunded: ${why}`),
   idempotencyConflict: () =>
     failure(409, 'idempotency_conflict', 'an order with this key exists with a different body'),
   /** 400, or the 4xx a body parser chose for a body it could not read. */

@@ -92,6 +92,8 @@ export const PlayerOrder = defineEntity({
     origin: p.string().length(64).nullable(),
     /** Once final: each named collection's ETag as the order left it. */
     collectionEtags: p.json<Record<string, string>>().nullable(),
+    /** On a refund, the order it compensates: unique, so an order is refunded at most once. */
+    refundOf: p.string().length(80).nullable().unique(),
   },
 });
 
@@ -210,6 +212,8 @@ export const FulfilledEntitlement = defineEntity({
     externalTranId: p.string().length(256).primary(),
     playerUuid: p.uuid(),
     fulfilledAt: p.datetime().defaultRaw('clock_timestamp()'),
+    /** When the platform refunded it: it can never be fulfilled (again). */
+    revokedAt: p.datetime().nullable(),
   },
 });
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql, sqlArray } from './sql.js';
 import { RECORD_KEYS, type Detail, type InventoryRecordView } from '../domain/details.js';
+import { notTakenBack } from '../domain/refunds.js';
 import { isoTime } from '../domain/schema-types.js';
 import {
   queuedOrderOf,
@@ -73,7 +74,7 @@ function presentEntry(entry: StoredEntry): StoredEntry {
 }
 
 function toView(row: OrderRow): PlayerOrderView {
-  return {
+  const view: PlayerOrderView = {
     ...pick(row, ORDER_HEADER_KEYS),
     status: row.status,
     applied_seq: row.applied_seq === null ? null : Number(row.applied_seq),
@@ -83,6 +84,7 @@ function toView(row: OrderRow): PlayerOrderView {
     ...(row.status === 'errored' && { error: presentError(row.last_error) }),
     entries: row.entries.map(presentEntry),
   };
+  return view.refund_of === null ? view : { ...view, not_taken_back: notTakenBack(view) };
 }
 
 /** A PostgreSQL error as knex words it: `<name> <SQLSTATE>: <the SQL it ran> - <the server's message>`. */
@@ -113,6 +115,8 @@ export interface Submission {
   scope: SubmitterScope;
   /** The compatible-API call it is made by, if any (`playfab:AddInventoryItems`). */
   origin?: string;
+  /** The order it refunds, for a refund (refunds.ts). */
+  refundOf?: string;
   /**
    * How long its `client_order_ref_id` holds (PlayFab's IdempotencyId: 14 days); forever unless
    * given. Past it, the key is released from the old order and this submission is a new order.
@@ -132,6 +136,7 @@ const HEADER_TYPES = {
   match_id: 'text',
   is_transaction: 'boolean',
   origin: 'text',
+  refund_of: 'text',
 } satisfies Record<keyof OrderHeader, string>;
 const ACCEPTED_ROW_TYPE = [
   'i int',
@@ -152,8 +157,8 @@ const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_ha
  * Enqueueing is the caller's job, after this has committed.
  */
 export async function acceptOrders(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
-  const prepared = submissions.map(({ create, scope, origin = null, keyLifetimeMs }) => {
-    const order = queuedOrderOf(create, origin);
+  const prepared = submissions.map(({ create, scope, origin = null, refundOf = null, keyLifetimeMs }) => {
+    const order = queuedOrderOf(create, origin, refundOf);
     const entries: StoredEntry[] = order.entries.map((entry) => ({
       ...entry,
       result: 'not_started',

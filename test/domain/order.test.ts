@@ -157,6 +157,7 @@ describe('queuedOrderOf', () => {
       match_id: null,
       is_transaction: false,
       origin: null,
+      refund_of: null,
       entries: [{ type: 'fill_loot', loot_id: 1, quantity: 1, entry_id: expect.any(String) }],
     });
     expect(queued(order([{ type: 'x' }], { order_id: 'chosen-1' })).order_id).toBe('chosen-1');

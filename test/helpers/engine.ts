@@ -137,8 +137,8 @@ export interface ClaimsWritten {
 export interface Engine {
   playerUuid: string;
   catalog: Catalog;
-  /** Validates the order as the API does, then applies it (made through `origin`, if given). */
-  apply: (order: OrderInput, origin?: string) => AppliedOrder;
+  /** Validates the order as the API does, then applies it (made through `origin`, or refunding `refundOf`, if given). */
+  apply: (order: OrderInput, origin?: string, refundOf?: string) => AppliedOrder;
   /** The player's stored records now (always-owned items are not stored), holdings first. */
   records: () => InventoryRecordView[];
   /** Sum of counts of one item over unexpired stored records. */
@@ -196,8 +196,11 @@ export function engineFor(options: EngineOptions = {}): Engine {
   return {
     playerUuid,
     catalog,
-    apply: (order, origin) =>
-      applyOrder({ ...queuedOrderFor(playerUuid, order), origin: origin ?? null }, session),
+    apply: (order, origin, refundOf) =>
+      applyOrder(
+        { ...queuedOrderFor(playerUuid, order), origin: origin ?? null, refund_of: refundOf ?? null },
+        session,
+      ),
     records,
     balance: (itemId) =>
       records()

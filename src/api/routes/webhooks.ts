@@ -4,12 +4,20 @@ import type { Request } from 'express';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import { orderCreateSchema, PLATFORM_NAMES, type PlatformName } from '../../domain/order.js';
-import { chosenOrderId, namespacedOrderId } from '../../domain/schema-types.js';
-import type { Bucket, Source } from '../../domain/vocabulary.js';
+import {
+  orderCreateSchema,
+  PLATFORM_NAMES,
+  playerOrderSchema,
+  type PlatformName,
+} from '../../domain/order.js';
+import { chosenOrderId, namespacedOrderId, text, uuid } from '../../domain/schema-types.js';
+import { BUCKETS, type Bucket, type Source } from '../../domain/vocabulary.js';
 import { HttpError, httpErrors, MAX_BODY_BYTES } from '../../http/errors.js';
 import { parse } from '../../http/validation.js';
 import { findOrderForRequest } from '../../stores/order-store.js';
+import { findFulfillingOrder, revokeTransaction } from '../../stores/refunds-store.js';
+import { acceptRefund } from '../refunds.js';
+import { whyNotRefundable } from '../../domain/refunds.js';
 import { apiRoute } from '../deps.js';
 import { preferredWait } from '../prefer-wait.js';
 import { acceptedResponses, sendOrder, submitOrder } from '../submit-order.js';
@@ -124,6 +132,37 @@ function decodeBody(sent: Buffer, contentEncoding: string | undefined): string {
   }
 }
 
+/** The JSON body of a request the platform signed, in req.body; throws a 401 unless signed by it. */
+async function readSignedBody(req: Request, platform: Platform, config: Config): Promise<void> {
+  const sent = await readSentBytes(req);
+  verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(config), Date.now());
+  try {
+    req.body = JSON.parse(decodeBody(sent, req.get('content-encoding'))) as unknown;
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw httpErrors.malformedBody();
+  }
+}
+
+/** A platform's refund of one of its transactions (unknown fields are ignored, as in an order). */
+const refundEventSchema = z.looseObject({
+  player_uuid: uuid.describe('The player the platform sold it to'),
+  external_tran_id: text(1, 256).describe('The platform transaction refunded, as fill_entitled_loot sent it'),
+});
+
+const refundAnswerSchema = z.object({
+  bucket: z.enum(BUCKETS),
+  external_tran_id: z.string(),
+  revoked: z.literal(true),
+  refund: playerOrderSchema
+    .nullable()
+    .describe('The refund of the order that fulfilled the transaction; null when none had'),
+});
+
+const platformParams = z.object({
+  platform: z.enum(PLATFORM_NAMES).describe('The platform whose secret signs the request'),
+});
+
 const schemas = Object.fromEntries(
   PLATFORM_NAMES.map((name) => [name, platformOrderSchema(PLATFORMS[name])]),
 ) as Record<PlatformName, ReturnType<typeof platformOrderSchema>>;
@@ -144,9 +183,7 @@ export const webhookRoutes = [
       "entry's bucket are the platform's. The event id is stored as `<platform>:<event id>`. A body may be " +
       'gzip-, deflate- or br-compressed: the signature covers the bytes as sent. An unknown platform is a 404.',
     credentials: ['webhook'],
-    params: z.object({
-      platform: z.enum(PLATFORM_NAMES).describe('The platform whose secret signs the request'),
-    }),
+    params: platformParams,
     unknownParamsNotFound: true,
     // The signature covers the bytes as sent: the handler reads them itself and checks them before
     // decompressing or parsing anything. Every platform's body has the same shape; steam's documents it.
@@ -156,15 +193,7 @@ export const webhookRoutes = [
     errors: [404, 409, 503],
     responses: acceptedResponses,
     handle: async ({ params: { platform: name }, req, res, deps }) => {
-      const platform = PLATFORMS[name];
-      const sent = await readSentBytes(req);
-      verifySignature(req.get(SIGNATURE_HEADER), sent, platform.secret(deps.config), Date.now());
-      try {
-        req.body = JSON.parse(decodeBody(sent, req.get('content-encoding'))) as unknown;
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        throw httpErrors.malformedBody();
-      }
+      await readSignedBody(req, PLATFORMS[name], deps.config);
       const event = parse(schemas[name], req, 'body');
       // An event accepted before event ids had namespaces is stored under its bare id: the platform
       // sending it again is a replay of that order, never a second one.
@@ -180,6 +209,38 @@ export const webhookRoutes = [
         { ...event, order_id: namespacedOrderId(name, event.order_id) },
         name,
       );
+    },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/v1/webhooks/{platform}/refunds',
+    tag: 'webhooks',
+    summary: "A signed refund of a platform's transaction",
+    description:
+      "Signed as an order is. Revokes the transaction in the platform's bucket, so that it can never be " +
+      'fulfilled (again), and refunds the order that fulfilled it, if one had (as ' +
+      '`POST /v1/orders/{order_id}/refund`, at most once). Redelivery answers the same.',
+    credentials: ['webhook'],
+    params: platformParams,
+    unknownParamsNotFound: true,
+    rawBody: true,
+    body: refundEventSchema,
+    errors: [404, 503],
+    responses: {
+      200: { description: 'Revoked; the refund, if an order had fulfilled it.', schema: refundAnswerSchema },
+    },
+    handle: async ({ params: { platform: name }, req, res, deps }) => {
+      const platform = PLATFORMS[name];
+      await readSignedBody(req, platform, deps.config);
+      const event = parse(refundEventSchema, req, 'body');
+      const transaction = { bucket: platform.bucket, externalTranId: event.external_tran_id };
+      const em = deps.orm.em.fork();
+      const { playerUuid } = await revokeTransaction(em, transaction, event.player_uuid);
+      const original = await findFulfillingOrder(em, playerUuid, transaction);
+      // A refund already made (a redelivery, or ops refunded the order first) is a replay of it.
+      const refund =
+        original && whyNotRefundable(original) === null ? (await acceptRefund(deps, original)).refund : null;
+      res.json({ bucket: platform.bucket, external_tran_id: event.external_tran_id, revoked: true, refund });
     },
   }),
 ];

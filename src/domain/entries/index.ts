@@ -6,6 +6,7 @@ import { fillLootSingleTransient } from './fill-loot-single-transient.js';
 import { promotionCode } from './promotion-code.js';
 import { purchaseDynamicBundle } from './purchase-dynamic-bundle.js';
 import { purchaseLoot } from './purchase-loot.js';
+import { revokeInventory } from './revoke-inventory.js';
 import {
   addInventoryStack,
   deleteInventoryCollection,
@@ -39,4 +40,5 @@ export const entryHandlers: EntryHandlers = {
   delete_inventory_stack: deleteInventoryStack,
   transfer_inventory_stack: transferInventoryStack,
   delete_inventory_collection: deleteInventoryCollection,
+  revoke_inventory: revokeInventory,
 };

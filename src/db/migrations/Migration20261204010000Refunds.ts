@@ -1,0 +1,12 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Refunds: the order a refund compensates (at most one refund each), and revoked platform transactions. */
+export class Migration20261204010000Refunds extends Migration {
+  override up(): void {
+    this.addSql(`alter table "player_order" add column "refund_of" varchar(80) null;`);
+    this.addSql(
+      `alter table "player_order" add constraint "player_order_refund_of_unique" unique ("refund_of");`,
+    );
+    this.addSql(`alter table "fulfilled_entitlement" add column "revoked_at" timestamptz null;`);
+  }
+}
