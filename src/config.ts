@@ -67,6 +67,14 @@ const envSchema = z.object({
   PLAYFAB_WAIT_SECONDS: z.coerce.number().min(0).max(60).default(10),
   /** How long a PlayFab IdempotencyId holds: the same id after this is a new request. */
   PLAYFAB_IDEMPOTENCY_DAYS: z.coerce.number().positive().default(14),
+  /** Events out: how long a subscriber has to answer one delivery. */
+  EVENT_TIMEOUT_MS: positiveInt(10000),
+  /** Events out: the first retry's delay; each next one doubles, up to an hour. */
+  EVENT_RETRY_BASE_MS: positiveInt(1000),
+  /** Events out: attempts of one delivery before it is `failed` (ops may replay it). */
+  EVENT_MAX_ATTEMPTS: positiveInt(15),
+  /** Events out: deliveries a worker process makes at once. */
+  EVENT_CONCURRENCY: positiveInt(8),
 });
 
 /** The settings that are secrets: required, long and not a placeholder in production. */

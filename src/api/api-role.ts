@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { countJobs, createOrderQueue, createProducerConnection } from '../queue/order-queue.js';
+import { createEventQueue } from '../queue/event-queue.js';
 import { createOrderAccepter } from './accept-orders.js';
 import { createApp } from './app.js';
 import { drainServer, listen } from '../http/server.js';
@@ -30,6 +31,7 @@ export async function startApi(
 ): Promise<RunningApi> {
   const connection = createProducerConnection(config);
   const queue = createOrderQueue(config, connection, logger);
+  const eventQueue = createEventQueue(config, connection, logger);
   watchDependencies(telemetry.readiness, orm, connection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
   const finalOrders = new FinalOrderListener(config.DATABASE_URL, logger);
@@ -38,6 +40,7 @@ export async function startApi(
     config,
     orm,
     queue,
+    eventQueue,
     logger,
     catalogCache: new CatalogCache(),
     telemetry,
@@ -61,6 +64,7 @@ export async function startApi(
       await drain();
       await finalOrders.close();
       await queue.close();
+      await eventQueue.close();
       connection.disconnect();
     },
   };

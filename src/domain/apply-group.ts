@@ -29,6 +29,7 @@ export interface OrderOutcome {
   applied_seq: number;
   entries: StoredEntry[];
   collection_etags: Record<string, string> | null;
+  refund_of: string | null;
 }
 
 /** What a player's batch writes back. */
@@ -122,6 +123,7 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
           applied_seq: appliedSeq,
           entries,
           collection_etags: collectionEtags,
+          refund_of: order.refund_of,
         })),
         history: histories.get(playerUuid)!,
       },

@@ -56,6 +56,7 @@ export const httpErrors = {
   orderNotFound: (orderId: string) => failure(404, 'order_not_found', `no order ${orderId}`),
   orderNotErrored: (orderId: string, status: string) =>
     failure(409, 'order_not_errored', `order ${orderId} is ${status}; only an errored order can be retried`),
+  deliveryNotFound: (deliveryId: string) => failure(404, 'delivery_not_found', `no delivery ${deliveryId}`),
   orderNotRefundable: (orderId: string, why: string) =>
     failure(409, 'order_not_refundable', `order ${orderId} cannot be refunded: ${why}`),
   idempotencyConflict: () =>

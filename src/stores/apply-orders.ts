@@ -4,7 +4,14 @@ import { counterpartiesOf, type AppliedOrder } from '../domain/apply-order.js';
 import { promotionsPastMaxUses } from '../domain/claims.js';
 import type { CatalogCache } from './catalog-store.js';
 import { loadGroupClaims, saveGroupClaims } from './claims-store.js';
-import { loadGroupState, loadRecords, lockPlayers, saveGroupState, type GroupState } from './player-store.js';
+import {
+  loadGroupState,
+  loadRecords,
+  lockPlayers,
+  saveGroupState,
+  type EventStream,
+  type GroupState,
+} from './player-store.js';
 
 export interface ApplyOptions {
   catalogCache: CatalogCache;
@@ -44,6 +51,8 @@ export interface FinishedOrder {
 export interface GroupResult {
   /** Every order the group made final, each once. */
   finished: FinishedOrder[];
+  /** The event streams the group added events to: each needs a delivery job, now it committed. */
+  eventStreams: EventStream[];
   /** One per request, in the order given. */
   outcomes: RequestOutcome[];
 }
@@ -117,9 +126,9 @@ async function applyGroupOnce(
     const loadedState = await loadGroupState(tx, players, options.maxOrders);
     const { state, heldBack } = await joinCounterparties(tx, loadedState, held);
     const loaded = state.batches.flatMap((batch) => batch.orders.map((order) => order.order_id));
-    const finished =
+    const { finished, eventStreams } =
       loaded.length === 0
-        ? []
+        ? { finished: [], eventStreams: [] }
         : await applyAndSave(tx, state, options, lockPromotions).catch((error: unknown) => {
             throw error instanceof PromotionUsesRaced ? error : new BatchFailedError(loaded, error);
           });
@@ -134,7 +143,7 @@ async function applyGroupOnce(
       if (heldBack.has(playerUuid)) return loadedOf.get(playerUuid)! > 0 ? 'more' : 'skipped';
       return groupFull || loadedOf.get(playerUuid)! >= maxOrdersOf.get(playerUuid)! ? 'more' : 'done';
     });
-    return { finished, outcomes };
+    return { finished, eventStreams, outcomes };
   });
 }
 
@@ -187,7 +196,7 @@ async function applyAndSave(
   state: GroupState,
   options: ApplyOptions,
   lockPromotions: boolean,
-): Promise<FinishedOrder[]> {
+): Promise<Omit<GroupResult, 'outcomes'>> {
   // A batch without orders is a receiver's, kept for its records; other empty ones have nothing to do.
   const receivers = new Set(state.batches.flatMap((batch) => batch.orders.flatMap(counterpartiesOf)));
   const batches = state.batches.filter((batch) => batch.orders.length > 0 || receivers.has(batch.playerUuid));
@@ -205,11 +214,11 @@ async function applyAndSave(
     if (lockPromotions) throw new Error(`promotions past max_uses: ${pastMaxUses.join(', ')}`);
     throw new PromotionUsesRaced(pastMaxUses);
   }
-  const acceptToFinalMs = await saveGroupState(
+  const { acceptToFinalMs, eventStreams } = await saveGroupState(
     tx,
     applied.map((batch) => batch.changes),
   );
-  return applied.flatMap((batch) =>
+  const finished = applied.flatMap((batch) =>
     batch.applied.map(({ order, status, entries, unexpectedErrors, appliedSeq }) => ({
       orderId: order.order_id,
       playerUuid: order.player_uuid,
@@ -220,4 +229,5 @@ async function applyAndSave(
       acceptToFinalMs: acceptToFinalMs.get(order.order_id) ?? 0,
     })),
   );
+  return { finished, eventStreams };
 }

@@ -238,6 +238,47 @@ export const LootLockerWallet = defineEntity({
   },
 });
 
+/** Events out: an HTTP endpoint and the events it receives (domain/events.ts). */
+export const Subscription = defineEntity({
+  name: 'Subscription',
+  properties: {
+    subscriptionId: p.uuid().primary(),
+    url: p.string().length(2048).unique(),
+    events: p.json<string[]>(),
+    secret: p.string().length(128),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+});
+
+/**
+ * Events out: one event for one subscription, written with the order that raised it, and then its
+ * delivery log. A subscription's events of one player go out in `applied_seq` order.
+ */
+export const EventDelivery = defineEntity({
+  name: 'EventDelivery',
+  indexes: [
+    {
+      name: 'event_delivery_pending_index',
+      expression: `create index "event_delivery_pending_index" on "event_delivery" ("subscription_id", "player_uuid", "applied_seq", "delivery_id") where "status" = 'pending'`,
+    },
+  ],
+  properties: {
+    deliveryId: p.bigint('number').primary().autoincrement(),
+    subscriptionId: p.uuid(),
+    playerUuid: p.uuid(),
+    orderId: p.string().length(80),
+    appliedSeq: p.bigint('number'),
+    eventType: p.string().length(32),
+    status: p.string().length(16).default('pending'),
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime().defaultRaw('clock_timestamp()'),
+    lastStatusCode: p.integer().nullable(),
+    lastError: p.text().nullable(),
+    createdAt: p.datetime().defaultRaw('clock_timestamp()'),
+    deliveredAt: p.datetime().nullable(),
+  },
+});
+
 export const entities = [
   Player,
   InventoryRecord,
@@ -254,4 +295,6 @@ export const entities = [
   FulfilledEntitlement,
   LootLockerSession,
   LootLockerWallet,
+  Subscription,
+  EventDelivery,
 ];

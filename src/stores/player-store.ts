@@ -4,6 +4,7 @@ import { runSql, sqlArray } from './sql.js';
 import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
+import { eventsOfOrder } from '../domain/events.js';
 import type { HistoryChange } from '../domain/history.js';
 import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder, type StoredEntry } from '../domain/order.js';
 
@@ -258,6 +259,19 @@ const RECORD_UPDATES = recordColumns
   .map((column) => `${column} = r.${column}`)
   .join(', ');
 
+/** A subscription's events of one player: what a delivery job works through, in order. */
+export interface EventStream {
+  subscriptionId: string;
+  playerUuid: string;
+}
+
+export interface SavedGroup {
+  /** Each order's accept-to-final time (completed_time − created_time, by the database's clock). */
+  acceptToFinalMs: Map<string, number>;
+  /** The event streams that got new events, to be given a delivery job once committed. */
+  eventStreams: EventStream[];
+}
+
 /**
  * The updates join JSON documents of rows to tables. The planner takes any such document for 100
  * rows; while the tables are small or their statistics stale, that makes a scan of every queued
@@ -266,14 +280,11 @@ const RECORD_UPDATES = recordColumns
  * trust: the rows are then looked up by key.
  *
  * Writes a group back in one statement: inventory deletes, updates and inserts, the players'
- * counters and history, and every order's results, final status and applied_seq. Data-modifying CTEs touch
- * disjoint rows, so their order inside the statement does not matter. Returns each order's
- * accept-to-final time (completed_time − created_time, both by the database's clock) for metrics.
+ * counters and history, every order's results, final status and applied_seq, and the deliveries of
+ * the events they raise. Data-modifying CTEs touch disjoint rows, so their order inside the
+ * statement does not matter.
  */
-export async function saveGroupState(
-  em: EntityManager,
-  players: PlayerChanges[],
-): Promise<Map<string, number>> {
+export async function saveGroupState(em: EntityManager, players: PlayerChanges[]): Promise<SavedGroup> {
   const withPlayer = <T extends object>(playerUuid: string, rows: T[]) =>
     rows.map((row) => ({ player_uuid: playerUuid, ...row }));
   const deleted = players.flatMap(({ playerUuid, inventory }) =>
@@ -292,7 +303,19 @@ export async function saveGroupState(
   }));
   const history = players.flatMap((player) => player.history);
   const outcomes = players.flatMap((player) => player.outcomes);
-  const finished = await runSql<{ order_id: string; accept_to_final_ms: number }[]>(
+  const events = players.flatMap(({ playerUuid, outcomes }) =>
+    outcomes.flatMap((outcome) =>
+      eventsOfOrder(outcome).map((event_type) => ({
+        player_uuid: playerUuid,
+        order_id: outcome.order_id,
+        applied_seq: outcome.applied_seq,
+        event_type,
+      })),
+    ),
+  );
+  const finished = await runSql<
+    { order_id: string; accept_to_final_ms: number; streams: [string, string][] }[]
+  >(
     em,
     `with deleted as (
        delete from inventory_record t
@@ -317,6 +340,14 @@ export async function saveGroupState(
      ), history as (
        insert into inventory_change (${HISTORY_COLUMNS})
        select ${HISTORY_COLUMNS} from jsonb_to_recordset(?::jsonb) as r(${HISTORY_ROW_TYPE})
+     ), events as (
+       -- Events out: one delivery per event and subscription to it, in each player's effect order.
+       insert into event_delivery (subscription_id, player_uuid, order_id, applied_seq, event_type)
+       select s.subscription_id, r.player_uuid, r.order_id, r.applied_seq, r.event_type
+         from jsonb_to_recordset(?::jsonb) as r(player_uuid uuid, order_id text, applied_seq bigint, event_type text)
+         join subscription s on s.events @> to_jsonb(r.event_type)
+        order by r.player_uuid, r.applied_seq
+       returning subscription_id, player_uuid
      ), notified as (
        -- Delivered to listeners when, and only if, this transaction commits (final-orders.ts).
        select pg_notify('${FINAL_ORDERS_CHANNEL}', payload) from unnest(?::text[]) as payload
@@ -327,9 +358,12 @@ export async function saveGroupState(
        from (select * from jsonb_to_recordset(?::jsonb)
                as x(order_id text, status text, applied_seq bigint, entries jsonb, collection_etags jsonb)
               limit ?) as r,
-            (select count(*) from notified) as sent
+            (select count(*) from notified) as sent,
+            (select coalesce(jsonb_agg(distinct jsonb_build_array(subscription_id, player_uuid)), '[]') as streams
+               from events) as raised
       where o.order_id = r.order_id and o.status = 'queued'
-     returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms`,
+     returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms,
+               raised.streams`,
     [
       JSON.stringify(deleted),
       deleted.length,
@@ -339,6 +373,7 @@ export async function saveGroupState(
       JSON.stringify(counters),
       counters.length,
       JSON.stringify(history),
+      JSON.stringify(events),
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),
       outcomes.length,
@@ -351,5 +386,11 @@ export async function saveGroupState(
   if (finished.length !== outcomes.length) {
     throw new Error(`${outcomes.length - finished.length} order(s) of the group were no longer queued`);
   }
-  return new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms]));
+  return {
+    acceptToFinalMs: new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms])),
+    eventStreams: (finished[0]?.streams ?? []).map(([subscriptionId, playerUuid]) => ({
+      subscriptionId,
+      playerUuid,
+    })),
+  };
 }

@@ -17,6 +17,7 @@ import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { enqueuePlayers, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
+import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
 
 export interface OrderProcessorDeps {
   orm: Orm;
@@ -26,6 +27,8 @@ export interface OrderProcessorDeps {
   metrics: Metrics;
   /** Where the worker hands a player's later orders when it gives up on one. */
   queue: Queue<OrderJob>;
+  /** Where the events a group raised are handed, once it committed. */
+  eventQueue: Queue<EventJob>;
 }
 
 /** Metrics and one log line per order of a group that committed. */
@@ -87,7 +90,7 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
   return naturalBatches(
     async (requests: GroupRequest[]) => {
       const started = performance.now();
-      const { finished, outcomes } = await applyOrderGroup(deps.orm.em.fork(), requests, {
+      const { finished, eventStreams, outcomes } = await applyOrderGroup(deps.orm.em.fork(), requests, {
         catalogCache: deps.catalogCache,
         maxOrders: config.ORDER_BATCH_SIZE,
         promotionFailureLimit: config.PROMO_FAILURE_LIMIT,
@@ -102,6 +105,10 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
         throw failure;
       });
       reportGroup(finished, Math.round(performance.now() - started), deps);
+      // The events are stored with the orders; should this enqueue fail, the sweeper gives them a job.
+      enqueueStreams(deps.eventQueue, eventStreams).catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not enqueue event deliveries; the sweeper will'),
+      );
       return outcomes;
     },
     // A request loads at least one order, so a group never needs more requests than it holds orders.

@@ -3,6 +3,8 @@ import type { Orm } from '../db/orm.js';
 import { findPlayersWithStaleOrders } from '../stores/order-store.js';
 import type { Logger } from '../logger.js';
 import { enqueuePlayers, oldestLiveJobTime, type OrderJob } from '../queue/order-queue.js';
+import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
+import { findStalledStreams } from '../stores/deliveries-store.js';
 
 /**
  * Allowed difference between the clocks of the processes that stamp jobs (Redis clients) and of
@@ -25,9 +27,21 @@ export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeM
   return players.length;
 }
 
+/** Gives event streams whose job was lost another one (deliveries-store.ts). Answers how many. */
+export async function sweepStalledEvents(
+  orm: Orm,
+  eventQueue: Queue<EventJob>,
+  minAgeMs: number,
+): Promise<number> {
+  const streams = await findStalledStreams(orm.em.fork(), minAgeMs, 500);
+  await enqueueStreams(eventQueue, streams);
+  return streams.length;
+}
+
 export function startSweeper(deps: {
   orm: Orm;
   queue: Queue<OrderJob>;
+  eventQueue: Queue<EventJob>;
   logger: Logger;
   intervalMs: number;
   minAgeMs: number;
@@ -38,6 +52,8 @@ export function startSweeper(deps: {
       try {
         const players = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
         if (players > 0) deps.logger.warn({ players }, 'sweeper gave a job to players whose orders had none');
+        const streams = await sweepStalledEvents(deps.orm, deps.eventQueue, deps.minAgeMs);
+        if (streams > 0) deps.logger.warn({ streams }, 'sweeper gave a job to event streams that had none');
       } catch (error) {
         deps.logger.warn({ err: error }, 'sweep failed; will try again');
       }

@@ -14,6 +14,8 @@ import {
   createWorkerConnection,
 } from '../queue/order-queue.js';
 import { startSweeper } from './sweeper.js';
+import { createEventWorker } from './event-worker.js';
+import { createEventQueue } from '../queue/event-queue.js';
 
 /** Longest the drain waits for worker.close(); the process's own force-exit timer is 15 s. */
 const WORKER_CLOSE_TIMEOUT_MS = 10_000;
@@ -53,15 +55,19 @@ export function startWorker(
   const workerConnection = createWorkerConnection(config);
   const producerConnection = createProducerConnection(config);
   const queue = createOrderQueue(config, producerConnection, logger);
+  const eventQueue = createEventQueue(config, producerConnection, logger);
   const worker = createOrderWorker(
-    { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics, queue },
+    { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics, queue, eventQueue },
     workerConnection,
   );
+  const eventConnection = createWorkerConnection(config);
+  const eventWorker = createEventWorker({ orm, config, logger }, eventConnection);
   watchDependencies(telemetry.readiness, orm, producerConnection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
   const sweeper = startSweeper({
     orm,
     queue,
+    eventQueue,
     logger,
     intervalMs: config.SWEEP_INTERVAL_MS,
     minAgeMs: config.SWEEP_MIN_AGE_MS,
@@ -73,7 +79,10 @@ export function startWorker(
     telemetry.readiness.markStopping();
     // The sweeper first: it must not enqueue into a queue that is about to close. Then worker.close()
     // takes no new job and waits for the ones running, so none is left stalled to run twice.
-    return (draining ??= sweeper.stop().then(() => closeWorker(worker, logger)));
+    return (draining ??= sweeper
+      .stop()
+      .then(() => Promise.all([closeWorker(worker, logger), closeWorker(eventWorker, logger)]))
+      .then(() => undefined));
   };
   return {
     telemetry,
@@ -81,7 +90,9 @@ export function startWorker(
     close: async () => {
       await drain();
       await queue.close();
+      await eventQueue.close();
       workerConnection.disconnect();
+      eventConnection.disconnect();
       producerConnection.disconnect();
     },
   };

@@ -1,3 +1,4 @@
+import { createEventQueue, EVENT_QUEUE, type EventJob } from '../../src/queue/event-queue.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
@@ -41,6 +42,8 @@ export interface Harness {
   worker: RunningWorker | null;
   /** The order queue under this harness's prefix, for tests that look at or deliver jobs themselves. */
   queue: Queue<OrderJob>;
+  /** The event queue under this harness's prefix. */
+  eventQueue: Queue<EventJob>;
   /** Environment for a child process that should share this database and queue. */
   childEnv: Record<string, string>;
   request: (method: string, path: string, options?: RequestOptions) => Promise<TestResponse>;
@@ -85,12 +88,14 @@ export interface TestResponse {
 
 export const newPlayer = () => randomUUID();
 
-/** Removes every key of the order queue under `prefix` from the local Redis. */
+/** Removes every key of the order and event queues under `prefix` from the local Redis. */
 export async function removeOrderQueue(prefix: string): Promise<void> {
   const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const queue = new Queue(ORDER_QUEUE, { connection, prefix });
-  await queue.obliterate({ force: true });
-  await queue.close();
+  for (const name of [ORDER_QUEUE, EVENT_QUEUE]) {
+    const queue = new Queue(name, { connection, prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
   connection.disconnect();
 }
 
@@ -126,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const worker = options.worker === false ? null : startWorker(config, orm, logger, telemetry);
   const queueConnection = createProducerConnection(config);
   const queue = createOrderQueue(config, queueConnection, logger);
+  const eventQueue = createEventQueue(config, queueConnection, logger);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
   const request = async (
@@ -171,6 +177,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     api,
     worker,
     queue,
+    eventQueue,
     childEnv: env,
     request,
     admin,
@@ -194,6 +201,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await api.close();
       await worker?.close();
       await queue.close();
+      await eventQueue.close();
       queueConnection.disconnect();
       await removeOrderQueue(config.QUEUE_PREFIX);
       await orm.close();

@@ -27,6 +27,7 @@ export const processorDeps = (
   catalogCache: new CatalogCache(),
   metrics: new Metrics(),
   queue: h.queue,
+  eventQueue: h.eventQueue,
 });
 
 /**

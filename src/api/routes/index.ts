@@ -2,6 +2,7 @@ import { probeRoutes } from '../../http/probes.js';
 import type { AnyRoute } from '../../http/routes.js';
 import type { ApiDeps } from '../deps.js';
 import { buildOpenApiDocument } from '../openapi.js';
+import { adminEventRoutes } from './admin-events.js';
 import { adminOrderRoutes } from './admin-orders.js';
 import { adminQueueRoutes } from './admin-queue.js';
 import { catalogRoutes } from './catalog.js';
@@ -22,6 +23,7 @@ export const apiRoutes: AnyRoute<ApiDeps>[] = [
   ...webhookRoutes,
   ...adminOrderRoutes,
   ...adminQueueRoutes,
+  ...adminEventRoutes,
   ...probeRoutes,
   // Built once, on first request: the routes and their schemas do not change while running.
   ...docsRoutes(() => (document ??= buildOpenApiDocument(apiRoutes))),

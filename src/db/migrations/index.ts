@@ -12,6 +12,7 @@ import { Migration20261203030000LootLockerSessions } from './Migration2026120303
 import { Migration20261203040000LootLockerWallets } from './Migration20261203040000LootLockerWallets.js';
 import { Migration20261204000000History } from './Migration20261204000000History.js';
 import { Migration20261204010000Refunds } from './Migration20261204010000Refunds.js';
+import { Migration20261204020000EventsOut } from './Migration20261204020000EventsOut.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203040000LootLockerWallets', class: Migration20261203040000LootLockerWallets },
   { name: 'Migration20261204000000History', class: Migration20261204000000History },
   { name: 'Migration20261204010000Refunds', class: Migration20261204010000Refunds },
+  { name: 'Migration20261204020000EventsOut', class: Migration20261204020000EventsOut },
 ];
