@@ -87,6 +87,16 @@ export interface ArmoryFigures {
   processing: ProcessingFigures;
   processing_zipf: ProcessingFigures;
   processing_hot_player: ProcessingFigures & { hot_share: number };
+  /**
+   * With one subscriber to order.finished: a backlog applied by workers that record the events and
+   * deliver none, the events then delivered per second by one worker process, and a backlog
+   * applied by workers that deliver too; beside the same size of backlog applied without events.
+   */
+  processing_events_out: ProcessingFigures & {
+    events_per_second: number;
+    delivering_orders_per_second: number;
+    without_events_orders_per_second: number;
+  };
   /** At half the Armory capacity: the half-load step's percentiles, kept under this older key. */
   accept_to_final_ms: { rate_per_second: number } & AcceptToFinal;
   scaling: ScalingRow[];
@@ -137,6 +147,14 @@ export function ratiosOf(a: ArmoryFigures, b: BaselineFigures) {
     capacity_vs_naive: ratio(a.capacity.orders_per_second, b.naive_pipeline.orders_per_second),
     zipf_vs_uniform: ratio(a.processing_zipf.orders_per_second, a.processing.orders_per_second),
     hot_player_vs_uniform: ratio(a.processing_hot_player.orders_per_second, a.processing.orders_per_second),
+    events_out_vs_without: ratio(
+      a.processing_events_out.orders_per_second,
+      a.processing_events_out.without_events_orders_per_second,
+    ),
+    events_delivered_vs_without: ratio(
+      a.processing_events_out.delivering_orders_per_second,
+      a.processing_events_out.without_events_orders_per_second,
+    ),
   };
 }
 
@@ -171,6 +189,13 @@ export function goalsOf(a: ArmoryFigures, ratios: Results['ratios']): Goal[] {
     ),
     atLeast('Zipf-skewed / uniform processing', ratios.zipf_vs_uniform, 0.8),
     { what: 'hot player / uniform processing', value: ratios.hot_player_vs_uniform, goal: null, met: null },
+    atLeast('processing with events recorded / without', ratios.events_out_vs_without, 0.9),
+    {
+      what: 'processing with events recorded and delivered by the same workers / without',
+      value: ratios.events_delivered_vs_without,
+      goal: null,
+      met: null,
+    },
     atMost('peak RSS of an Armory API process, MB', a.peak_rss_mb.api, 200),
     atMost('peak RSS of an Armory worker process, MB', a.peak_rss_mb.worker, 200),
   ];
@@ -228,6 +253,8 @@ export function renderMarkdown(r: Results): string {
     `| **Armory processing** (orders final) | **${a.processing.orders_per_second}** | | ${a.peak_rss_mb.worker} |`,
     `| Armory processing, Zipf-skewed players | ${a.processing_zipf.orders_per_second} | | |`,
     `| Armory processing, one hot player (${hotShare} of orders) | ${a.processing_hot_player.orders_per_second} | | |`,
+    `| Armory processing, same backlog without events / with events recorded / recorded and delivered by the same workers | ${a.processing_events_out.without_events_orders_per_second} / ${a.processing_events_out.orders_per_second} / ${a.processing_events_out.delivering_orders_per_second} | | |`,
+    `| events out: events delivered by one worker process (subscriber on loopback) | ${a.processing_events_out.events_per_second} | | |`,
     capacityRow(`(e) naive pipeline (b) + (d): capacity at p99 ≤ ${P99_GOAL_MS} ms`, b.naive_pipeline),
     capacityRow(`**(e) Armory end-to-end capacity** at p99 ≤ ${P99_GOAL_MS} ms`, a.capacity),
     halfLoadRow('Armory', a.capacity),

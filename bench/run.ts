@@ -5,6 +5,8 @@
  * bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -203,13 +205,17 @@ async function stopArmoryApi(api: { role: RoleProcess }): Promise<number> {
 }
 
 /** Armory worker processes, once each has registered with the queue (they serve no HTTP). */
-async function startWorkers(processes: number, concurrency = options.workerConcurrency) {
+async function startWorkers(
+  processes: number,
+  concurrency = options.workerConcurrency,
+  env: Record<string, string> = {},
+) {
   const started = await Promise.all(
     Array.from({ length: processes }, async (_, i) => {
       const role = await RoleProcess.start(
         `worker-${i}`,
         armoryRole('workers/main.js'),
-        armoryEnv({ WORKER_CONCURRENCY: String(concurrency) }),
+        armoryEnv({ WORKER_CONCURRENCY: String(concurrency), ...env }),
         'nothing',
       );
       roles.push(role);
@@ -372,6 +378,70 @@ async function processBacklog(
 ) {
   await sendOrders(apiUrl, options.backlog, taggedOrders(tag, pick));
   return drainWithWorkers(tag, options.backlog, processes, concurrency);
+}
+
+/**
+ * What events out costs the order path, with every final order raising an `order.finished` event for
+ * a subscriber on loopback that accepts each at once (Armory's cost, not a slow subscriber's):
+ * a backlog applied by workers that record the events but deliver none (EVENT_CONCURRENCY=0, the
+ * deployment that delivers from other processes), then the events delivered by one worker process;
+ * then another backlog applied by workers that deliver as well, on this same machine.
+ */
+async function processBacklogWithEvents(apiUrl: string) {
+  let delivered = 0;
+  const subscriber = createServer((req, res) => {
+    req.resume().on('end', () => {
+      delivered++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => subscriber.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/events`;
+  const subscribe = async (subscriptions: object[]) => {
+    const response = await fetch(`${apiUrl}/v1/admin/subscriptions`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.ADMIN_API_KEY}` },
+      body: JSON.stringify({ subscriptions }),
+    });
+    if (!response.ok) throw new Error(`subscribing answered ${response.status}: ${await response.text()}`);
+  };
+  const allDelivered = async (count: number) => {
+    while (delivered < count) {
+      process.stderr.write(`\r  events delivered: ${delivered}/${count}`);
+      await sleep(50);
+    }
+    process.stderr.write('\n');
+  };
+  await subscribe([
+    { url, events: ['order.finished'], secret: `whsec_${randomBytes(24).toString('base64')}` },
+  ]);
+
+  await sendOrders(apiUrl, options.backlog, taggedOrders('events-'));
+  const recorders = await startWorkers(options.workerProcesses, options.workerConcurrency, {
+    EVENT_CONCURRENCY: '0',
+  });
+  const recorded = await drainOrders(db, ARMORY_ORDERS, 'events-', options.backlog);
+  await stopWorkers(recorders);
+  const deliveryStarted = performance.now();
+  const deliverers = await startWorkers(1);
+  await allDelivered(options.backlog);
+  const eventsPerSecond = round(options.backlog / ((performance.now() - deliveryStarted) / 1000));
+  await stopWorkers(deliverers);
+
+  await sendOrders(apiUrl, options.backlog, taggedOrders('events-both-'));
+  const both = await startWorkers(options.workerProcesses);
+  const drained = await drainOrders(db, ARMORY_ORDERS, 'events-both-', options.backlog);
+  await allDelivered(2 * options.backlog);
+  await stopWorkers(both);
+
+  await subscribe([]);
+  await new Promise((resolve) => subscriber.close(resolve));
+  return {
+    orders_per_second: recorded.perSecond,
+    orders: recorded.orders,
+    events_per_second: eventsPerSecond,
+    delivering_orders_per_second: drained.perSecond,
+  };
 }
 
 async function scalingTable(apiUrl: string): Promise<ScalingRow[]> {
@@ -697,6 +767,12 @@ async function main() {
   const zipf = await processBacklog(api.url, 'zipf-', zipfPlayers(options.players));
   log(`Armory processing, one hot player with ${HOT_PLAYER_SHARE * 100} % of the orders`);
   const hot = await processBacklog(api.url, 'hot-', hotPlayer(options.players, HOT_PLAYER_SHARE));
+  log('Armory processing with events out, beside the same backlog without');
+  const withoutEvents = await processBacklog(api.url, 'plain-', uniformPlayers(options.players));
+  const eventsOut = {
+    ...(await processBacklogWithEvents(api.url)),
+    without_events_orders_per_second: withoutEvents.orders_per_second,
+  };
   log('Scaling: worker processes × concurrency');
   const scaling = await scalingTable(api.url);
   await stopArmoryApi(api);
@@ -722,6 +798,7 @@ async function main() {
     processing,
     processing_zipf: zipf,
     processing_hot_player: { ...hot, hot_share: HOT_PLAYER_SHARE },
+    processing_events_out: eventsOut,
     accept_to_final_ms: {
       rate_per_second: armoryCapacity.half_load.rate,
       ...armoryCapacity.half_load.accept_to_final_ms,

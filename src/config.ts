@@ -73,8 +73,11 @@ const envSchema = z.object({
   EVENT_RETRY_BASE_MS: positiveInt(1000),
   /** Events out: attempts of one delivery before it is `failed` (ops may replay it). */
   EVENT_MAX_ATTEMPTS: positiveInt(15),
-  /** Events out: deliveries a worker process makes at once. */
-  EVENT_CONCURRENCY: positiveInt(8),
+  /**
+   * Events out: event jobs a worker process delivers at once; 0 for a worker process that delivers
+   * none (its events are recorded with its orders and delivered by other worker processes).
+   */
+  EVENT_CONCURRENCY: z.coerce.number().int().min(0).default(8),
 });
 
 /** The settings that are secrets: required, long and not a placeholder in production. */

@@ -43,6 +43,8 @@ it(
     expect(results.armory.accept.per_second).toBeGreaterThan(0);
     expect(results.armory.processing.orders_per_second).toBeGreaterThan(0);
     expect(results.armory.processing_hot_player.orders_per_second).toBeGreaterThan(0);
+    expect(results.armory.processing_events_out.events_per_second).toBeGreaterThan(0);
+    expect(results.armory.processing_events_out.without_events_orders_per_second).toBeGreaterThan(0);
     // Quick mode: 1 and 2 worker processes, at concurrency 4 only (--worker-concurrency=4).
     expect(results.armory.scaling).toHaveLength(2);
     for (const baseline of [

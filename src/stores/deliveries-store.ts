@@ -4,7 +4,7 @@ import type { DeliveryView, EventType, SubscriptionCreate } from '../domain/even
 import { retryDelayMs } from '../domain/events.js';
 import type { PlayerOrderView } from '../domain/order.js';
 import { isoTime } from '../domain/schema-types.js';
-import { findOrder } from './order-store.js';
+import { findOrders } from './order-store.js';
 import type { EventStream } from './player-store.js';
 import { runSql } from './sql.js';
 
@@ -172,85 +172,122 @@ export interface OutgoingEvent {
   order: PlayerOrderView;
 }
 
-export type DeliveryStep =
-  { kind: 'empty' } | { kind: 'sent'; delivered: boolean } | { kind: 'later'; atMs: number };
-
 export interface DeliveryOptions {
   maxAttempts: number;
   retryBaseMs: number;
-  /** When another job is delivering the stream, ask again this much later. */
+  /** When another job is delivering a stream, ask again this much later. */
   busyRetryMs: number;
 }
 
+/** Where a round left the streams it was given. */
+export interface DeliveryRound {
+  /** Streams that sent an event: their next may be due at once. */
+  sent: EventStream[];
+  /** Streams whose next event must wait (a retry's backoff, or another job sending it): until when. */
+  laterAtMs: number | null;
+}
+
+type HeadRow = {
+  subscription_id: string;
+  player_uuid: string;
+  held: boolean;
+  delivery_id: string | null;
+  event_type: EventType;
+  order_id: string;
+  attempts: number;
+  wait_ms: number;
+  url: string;
+  secret: string;
+};
+
 /**
- * One step of a stream: its oldest pending event (by applied_seq), sent now if its time has come.
- * Under the stream's advisory lock, held for the step's transaction, so one stream has one sender
- * at a time and its events leave in order; a delivery given up (`failed`) lets the next one go.
+ * One round over many streams, in one transaction: each stream's oldest pending event (by
+ * applied_seq) is sent if its time has come, all at once, and their outcomes written in one
+ * statement. Each stream is taken under its advisory lock, held for the round, so a stream has one
+ * sender at a time and its events leave in order; a delivery given up (`failed`) lets the next go.
  */
-export async function deliverNext(
+export async function deliverRound(
   em: EntityManager,
-  stream: EventStream,
+  streams: EventStream[],
   send: (event: OutgoingEvent) => Promise<SendResult>,
   options: DeliveryOptions,
-): Promise<DeliveryStep> {
+): Promise<DeliveryRound> {
   return em.transactional(async (tx) => {
-    const [lock] = await runSql<{ held: boolean }[]>(
+    const heads = await runSql<HeadRow[]>(
       tx,
-      'select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as held',
-      [`events:${stream.subscriptionId}:${stream.playerUuid}`],
-    );
-    if (!lock!.held) return { kind: 'later', atMs: Date.now() + options.busyRetryMs };
-    const [head] = await runSql<
-      {
-        delivery_id: string;
-        event_type: EventType;
-        order_id: string;
-        attempts: number;
-        wait_ms: number;
-        url: string;
-        secret: string;
-      }[]
-    >(
-      tx,
-      `select d.delivery_id, d.event_type, d.order_id, d.attempts, s.url, s.secret,
-              greatest(0, extract(epoch from d.next_attempt_at - clock_timestamp()) * 1000)::float8 as wait_ms
-         from event_delivery d join subscription s using (subscription_id)
-        where d.subscription_id = ? and d.player_uuid = ? and d.status = 'pending'
-        order by d.applied_seq, d.delivery_id limit 1`,
-      [stream.subscriptionId, stream.playerUuid],
-    );
-    if (!head) return { kind: 'empty' };
-    if (head.wait_ms > 0) return { kind: 'later', atMs: Date.now() + head.wait_ms };
-    const order = await findOrder(tx, head.order_id);
-    const result: SendResult = order
-      ? await send({
-          deliveryId: String(head.delivery_id),
-          eventType: head.event_type,
-          url: head.url,
-          secret: head.secret,
-          order,
-        })
-      : { ok: false, statusCode: null, error: `order ${head.order_id} no longer exists` };
-    const attempts = head.attempts + 1;
-    const status = result.ok ? 'delivered' : attempts >= options.maxAttempts || !order ? 'failed' : 'pending';
-    await runSql(
-      tx,
-      `update event_delivery
-          set status = ?, attempts = ?, last_status_code = ?, last_error = ?,
-              delivered_at = case when ? then clock_timestamp() end,
-              next_attempt_at = clock_timestamp() + make_interval(secs => ? / 1000.0)
-        where delivery_id = ?`,
+      `with locked as materialized (
+         select w.subscription_id, w.player_uuid,
+                pg_try_advisory_xact_lock(hashtextextended('events:' || w.subscription_id || ':' || w.player_uuid, 0)) as held
+           from jsonb_to_recordset(?::jsonb) as w(subscription_id uuid, player_uuid uuid)
+       )
+       select l.subscription_id, l.player_uuid, l.held, h.*
+         from locked l left join lateral (
+           select d.delivery_id, d.event_type, d.order_id, d.attempts, s.url, s.secret,
+                  greatest(0, extract(epoch from d.next_attempt_at - clock_timestamp()) * 1000)::float8 as wait_ms
+             from event_delivery d join subscription s using (subscription_id)
+            where l.held and d.subscription_id = l.subscription_id and d.player_uuid = l.player_uuid
+              and d.status = 'pending'
+            order by d.applied_seq, d.delivery_id limit 1) h on true`,
       [
-        status,
-        attempts,
-        result.statusCode,
-        result.error,
-        result.ok,
-        retryDelayMs(attempts, options.retryBaseMs),
-        head.delivery_id,
+        JSON.stringify(
+          streams.map((stream) => ({
+            subscription_id: stream.subscriptionId,
+            player_uuid: stream.playerUuid,
+          })),
+        ),
       ],
     );
-    return { kind: 'sent', delivered: result.ok };
+    const waits = heads.flatMap((head) =>
+      !head.held
+        ? [options.busyRetryMs]
+        : head.delivery_id !== null && head.wait_ms > 0
+          ? [head.wait_ms]
+          : [],
+    );
+    const due = heads.filter((head) => head.held && head.delivery_id !== null && head.wait_ms === 0);
+    const orders = await findOrders(tx, [...new Set(due.map((head) => head.order_id))]);
+    const outcomes = await Promise.all(
+      due.map(async (head) => {
+        const order = orders.get(head.order_id);
+        const result: SendResult = order
+          ? await send({
+              deliveryId: String(head.delivery_id),
+              eventType: head.event_type,
+              url: head.url,
+              secret: head.secret,
+              order,
+            })
+          : { ok: false, statusCode: null, error: `order ${head.order_id} no longer exists` };
+        const attempts = head.attempts + 1;
+        return {
+          delivery_id: head.delivery_id,
+          status: result.ok ? 'delivered' : attempts >= options.maxAttempts || !order ? 'failed' : 'pending',
+          attempts,
+          last_status_code: result.statusCode,
+          last_error: result.error,
+          retry_ms: retryDelayMs(attempts, options.retryBaseMs),
+        };
+      }),
+    );
+    if (outcomes.length > 0) {
+      await runSql(
+        tx,
+        `update event_delivery d
+            set status = r.status, attempts = r.attempts, last_status_code = r.last_status_code,
+                last_error = r.last_error,
+                delivered_at = case when r.status = 'delivered' then clock_timestamp() end,
+                next_attempt_at = clock_timestamp() + make_interval(secs => r.retry_ms / 1000.0)
+           from (select * from jsonb_to_recordset(?::jsonb) as x(delivery_id bigint, status text, attempts int,
+                   last_status_code int, last_error text, retry_ms float8) limit ?) as r
+          where d.delivery_id = r.delivery_id`,
+        [JSON.stringify(outcomes), outcomes.length],
+      );
+    }
+    const now = Date.now();
+    return {
+      sent: due.map((head) => ({ subscriptionId: head.subscription_id, playerUuid: head.player_uuid })),
+      laterAtMs: waits.length === 0 ? null : now + Math.min(...waits),
+    };
   });
 }
 

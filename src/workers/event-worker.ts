@@ -6,7 +6,7 @@ import type { Orm } from '../db/orm.js';
 import { eventBody, messageIdOf } from '../domain/events.js';
 import type { Logger } from '../logger.js';
 import { EVENT_QUEUE, eventJobSchema, type EventJob } from '../queue/event-queue.js';
-import { deliverNext, type OutgoingEvent, type SendResult } from '../stores/deliveries-store.js';
+import { deliverRound, type OutgoingEvent, type SendResult } from '../stores/deliveries-store.js';
 
 export interface EventWorkerDeps {
   orm: Orm;
@@ -74,20 +74,16 @@ export function createEventWorker(deps: EventWorkerDeps, connection: Redis): Wor
       const parsed = eventJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
       let laterAt: number | null = null;
-      for (const stream of parsed.data.streams) {
-        for (;;) {
-          const step = await deliverNext(deps.orm.em.fork(), stream, send, options);
-          if (step.kind === 'empty') break;
-          if (step.kind === 'later') {
-            laterAt = Math.min(laterAt ?? step.atMs, step.atMs);
-            break;
-          }
-          if (!step.delivered)
-            logger.warn(
-              { player_uuid: stream.playerUuid, subscription_id: stream.subscriptionId },
-              'event delivery failed',
-            );
-        }
+      const keys = new Set<string>();
+      let streams = parsed.data.streams.filter((stream) => {
+        const key = `${stream.subscriptionId}:${stream.playerUuid}`;
+        return !keys.has(key) && keys.add(key);
+      });
+      // Round after round, every stream that sent something goes again, until none has an event due.
+      while (streams.length > 0) {
+        const round = await deliverRound(deps.orm.em.fork(), streams, send, options);
+        if (round.laterAtMs !== null) laterAt = Math.min(laterAt ?? round.laterAtMs, round.laterAtMs);
+        streams = round.sent;
       }
       if (laterAt !== null) {
         await job.moveToDelayed(laterAt, token);

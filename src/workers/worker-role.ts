@@ -61,7 +61,8 @@ export function startWorker(
     workerConnection,
   );
   const eventConnection = createWorkerConnection(config);
-  const eventWorker = createEventWorker({ orm, config, logger }, eventConnection);
+  const eventWorker =
+    config.EVENT_CONCURRENCY > 0 ? createEventWorker({ orm, config, logger }, eventConnection) : null;
   watchDependencies(telemetry.readiness, orm, producerConnection);
   telemetry.metrics.watchQueue(() => countJobs(queue));
   const sweeper = startSweeper({
@@ -81,7 +82,7 @@ export function startWorker(
     // takes no new job and waits for the ones running, so none is left stalled to run twice.
     return (draining ??= sweeper
       .stop()
-      .then(() => Promise.all([closeWorker(worker, logger), closeWorker(eventWorker, logger)]))
+      .then(() => Promise.all([closeWorker(worker, logger), eventWorker && closeWorker(eventWorker, logger)]))
       .then(() => undefined));
   };
   return {
