@@ -9,7 +9,11 @@ import { SOURCES } from './vocabulary.js';
  * event or a compatible-API call, through the order and its entry, to the record before and after.
  */
 
-/** One change as stored: everything but the time it took effect, which the database stamps. */
+/**
+ * One change, as the engine makes it. What is stored of it is what the order does not hold (whose
+ * history it is, its number, the other player of a transfer) and the keys a read filters on; the
+ * rest is read from the order's entry and detail (`entry_index`, `detail_index`).
+ */
 export interface HistoryChange {
   player_uuid: string;
   /** Its place in the player's history (1, 2, 3, ...): the order the changes took effect in. */
@@ -20,6 +24,8 @@ export interface HistoryChange {
   /** The order's place in its own player's effect order. */
   applied_seq: number;
   entry_index: number;
+  /** The detail of the entry that records it (before and after). */
+  detail_index: number;
   entry_id: string;
   entry_type: string;
   /** The entry's platform transaction or promotion code, when it has one. */
@@ -103,10 +109,10 @@ export function changesOf(
       entry.to_player_uuid !== order.player_uuid
         ? entry.to_player_uuid
         : null;
-    for (const detail of entry.details) {
+    entry.details.forEach((detail, detailIndex) => {
       const change = detail.inv_change;
       const record = change?.after ?? change?.before;
-      if (!change || !record) continue;
+      if (!change || !record) return;
       const received = receiver !== null && (change.after?.count ?? 0) >= (change.before?.count ?? 0);
       changes.push({
         player_uuid: received ? receiver : order.player_uuid,
@@ -114,6 +120,7 @@ export function changesOf(
         order_player_uuid: order.player_uuid,
         applied_seq: appliedSeq,
         entry_index: entryIndex,
+        detail_index: detailIndex,
         entry_id: entry.entry_id,
         entry_type: entry.type,
         external_tran_id: entry.external_tran_id ?? null,
@@ -126,7 +133,7 @@ export function changesOf(
         before: change.before,
         after: change.after,
       });
-    }
+    });
   });
   return changes;
 }

@@ -1,6 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { Item, Loot, Promotion as PromotionDefinition } from '../domain/catalog.js';
-import type { InventoryRecordView } from '../domain/details.js';
 import type { StoredEntry } from '../domain/order.js';
 
 /**
@@ -56,6 +55,11 @@ export const PlayerOrder = defineEntity({
     { properties: ['playerUuid', 'acceptSeq'] },
     { properties: ['status', 'acceptSeq'] },
     // A player's queued orders, read by every group (see its migration).
+    // Partial, so the orders that are not refunds (all but a few) cost the index nothing.
+    {
+      name: 'player_order_refund_of_index',
+      expression: `create unique index "player_order_refund_of_index" on "player_order" ("refund_of") where "refund_of" is not null`,
+    },
     {
       name: 'player_order_queued_index',
       expression: `create index "player_order_queued_index" on "player_order" ("player_uuid", "accept_seq") where "status" = 'queued'`,
@@ -92,15 +96,16 @@ export const PlayerOrder = defineEntity({
     origin: p.string().length(64).nullable(),
     /** Once final: each named collection's ETag as the order left it. */
     collectionEtags: p.json<Record<string, string>>().nullable(),
-    /** On a refund, the order it compensates: unique, so an order is refunded at most once. */
-    refundOf: p.string().length(80).nullable().unique(),
+    /** On a refund, the order it compensates: unique (see its index), so an order is refunded at most once. */
+    refundOf: p.string().length(80).nullable(),
   },
 });
 
 /**
  * A player's history: one row per record an entry changed, in the order the changes took effect
- * (see domain/history.ts). Keyed by player first, so reading one player's history touches only
- * their rows; the order's fields it shows are copied, so it never reads another player's order.
+ * (see domain/history.ts). Keyed by player first, so reading one player's history reads only their
+ * rows, and the orders they point at by key; the record before and after, the entry and the order's
+ * source are read from the order (`entry_index`, `detail_index`), never written twice.
  */
 export const InventoryChange = defineEntity({
   name: 'InventoryChange',
@@ -110,19 +115,11 @@ export const InventoryChange = defineEntity({
     appliedTime: p.datetime().defaultRaw('clock_timestamp()'),
     orderId: p.string().length(80),
     orderPlayerUuid: p.uuid(),
-    appliedSeq: p.bigint('number'),
     entryIndex: p.smallint(),
-    entryId: p.string().length(64),
-    entryType: p.string().length(64),
-    externalTranId: p.string().length(256).nullable(),
-    source: p.string().length(32).nullable(),
-    origin: p.string().length(64).nullable(),
+    detailIndex: p.smallint(),
     counterpartyUuid: p.uuid().nullable(),
-    inventoryId: p.uuid(),
     itemId: p.integer(),
     collectionId: p.string().length(75),
-    before: p.json<InventoryRecordView>().nullable(),
-    after: p.json<InventoryRecordView>().nullable(),
   },
 });
 

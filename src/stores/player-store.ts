@@ -39,27 +39,23 @@ export const RECORD_COLUMNS = recordColumns.join(', ');
 /** `inventory_id uuid, type text, ...`, the row type of a JSON document of records. */
 const RECORD_ROW_TYPE = recordColumns.map((column) => `${column} ${RECORD_COLUMN_TYPES[column]}`).join(', ');
 
-/** inventory_change's columns, with their types, as saveGroupState writes them. */
+/**
+ * inventory_change's columns, with their types, as saveGroupState writes them: what a change's
+ * order does not hold (history-store.ts reads the rest from it), so nothing is written twice.
+ */
 const HISTORY_COLUMN_TYPES = {
   player_uuid: 'uuid',
   seq: 'bigint',
   order_id: 'text',
   order_player_uuid: 'uuid',
-  applied_seq: 'bigint',
   entry_index: 'smallint',
-  entry_id: 'text',
-  entry_type: 'text',
-  external_tran_id: 'text',
-  source: 'text',
-  origin: 'text',
+  detail_index: 'smallint',
   counterparty_uuid: 'uuid',
-  inventory_id: 'uuid',
   item_id: 'int',
   collection_id: 'text',
-  before: 'jsonb',
-  after: 'jsonb',
-} as const satisfies Record<keyof HistoryChange, string>;
-const HISTORY_COLUMNS = Object.keys(HISTORY_COLUMN_TYPES).join(', ');
+} as const satisfies Partial<Record<keyof HistoryChange, string>>;
+const HISTORY_KEYS = Object.keys(HISTORY_COLUMN_TYPES);
+const HISTORY_COLUMNS = HISTORY_KEYS.join(', ');
 const HISTORY_ROW_TYPE = Object.entries(HISTORY_COLUMN_TYPES)
   .map(([column, type]) => `${column} ${type}`)
   .join(', ');
@@ -372,7 +368,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
       JSON.stringify(inserted),
       JSON.stringify(counters),
       counters.length,
-      JSON.stringify(history),
+      JSON.stringify(history, HISTORY_KEYS),
       JSON.stringify(events),
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),

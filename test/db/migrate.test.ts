@@ -193,7 +193,7 @@ it("fills players' history from the orders already final, a transfer's gains its
 
     await orm.getMigrator().up();
     const rows = await sql(
-      `select player_uuid, seq, order_id, entry_id, counterparty_uuid, inventory_id from inventory_change
+      `select player_uuid, seq, order_id, entry_index, detail_index, counterparty_uuid, item_id from inventory_change
         order by player_uuid, seq`,
     );
     expect(
@@ -201,15 +201,16 @@ it("fills players' history from the orders already final, a transfer's gains its
         row.player_uuid,
         Number(row.seq),
         row.order_id,
-        row.entry_id,
+        row.entry_index,
+        row.detail_index,
         row.counterparty_uuid,
-        row.inventory_id,
+        row.item_id,
       ]),
     ).toEqual([
-      [a, 1, 'a1', 'x', null, coinsA],
-      [a, 2, 'a2', 't', b, coinsA],
-      [b, 1, 'b1', 'z', null, hat],
-      [b, 2, 'a2', 't', a, coinsB],
+      [a, 1, 'a1', 0, 0, null, 7],
+      [a, 2, 'a2', 0, 0, b, 7],
+      [b, 1, 'b1', 0, 0, null, 7],
+      [b, 2, 'a2', 0, 1, a, 7],
     ]);
     const counters = await sql('select next_history_seq from player order by player_uuid');
     expect(counters.map((row) => Number(row.next_history_seq))).toEqual([3, 3]);

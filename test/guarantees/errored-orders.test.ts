@@ -187,7 +187,14 @@ describe('the order processor, called as a function', () => {
           nextHistorySeq: 1,
           history: [],
           outcomes: [
-            { order_id: orderId, status: 'succeeded', applied_seq: 1, entries: [], collection_etags: {}, refund_of: null },
+            {
+              order_id: orderId,
+              status: 'succeeded',
+              applied_seq: 1,
+              entries: [],
+              collection_etags: {},
+              refund_of: null,
+            },
           ],
         },
       ]);

@@ -398,7 +398,9 @@ describe('writes are transactional orders', () => {
         TransactionId: history.Transactions[0].TransactionId,
         OperationType: 'Transfer',
         Operations: [expect.objectContaining({ Type: 'Add', ItemId: String(GEMS), Amount: 15 })],
-        TransferDetails: expect.objectContaining({ GivingEntity: { Id: giver, Type: 'title_player_account' } }),
+        TransferDetails: expect.objectContaining({
+          GivingEntity: { Id: giver, Type: 'title_player_account' },
+        }),
       }),
     ]);
     // An order that errored (nothing took effect) is a failed operation.
@@ -683,14 +685,38 @@ describe('reads, ETags and idempotency', () => {
   it('GetTransactionHistory reads at most 1,000 changes for one page, and says where to go on', async () => {
     const player = newPlayer();
     // 1,100 changes the filter leaves out (made by Player Orders), then one it keeps.
+    const entries = JSON.stringify([
+      {
+        entry_id: 'e',
+        type: 'add_inventory_stack',
+        result: 'success',
+        details: [
+          {
+            type: 'inventory_change',
+            loot_id: null,
+            inv_change: {
+              before: null,
+              after: { inventory_id: randomUUID(), item_id: GOLD, count: 1, stack_id: 'default' },
+            },
+          },
+        ],
+      },
+    ]);
     await h.sql(
-      `insert into inventory_change (player_uuid, seq, order_id, order_player_uuid, applied_seq, entry_index,
-              entry_id, entry_type, inventory_id, item_id, collection_id, after)
-       select ?, n, 'hist-' || n, ?, n, 0, 'e', 'add_inventory_stack', gen_random_uuid(), ${GOLD}, 'default',
-              '{"count": 1, "stack_id": "default"}' from generate_series(1, 1100) n`,
-      [player, player],
+      `insert into player_order (order_id, player_uuid, request_hash, status, is_transaction, entries, applied_seq, completed_time)
+       select 'hist-' || n || '-' || ?, ?, 'h', 'succeeded', false, ?::jsonb, n, now() from generate_series(1, 1100) n`,
+      [player, player, entries],
     );
-    await h.sql('insert into player (player_uuid, next_history_seq) values (?, 1101)', [player]);
+    await h.sql(
+      `insert into inventory_change (player_uuid, seq, order_id, order_player_uuid, entry_index, detail_index,
+              item_id, collection_id)
+       select ?, n, 'hist-' || n || '-' || ?, ?, 0, 0, ${GOLD}, 'default' from generate_series(1, 1100) n`,
+      [player, player, player],
+    );
+    await h.sql(
+      'insert into player (player_uuid, next_applied_seq, next_history_seq) values (?, 1101, 1101)',
+      [player],
+    );
     await ok('AddInventoryItems', { Entity: entity(player), Item: { Id: 'GD' }, Amount: 1 });
     const added = { Entity: entity(player), Count: 5, Filter: "apiname eq 'AddInventoryItems'" };
     const first = await ok('GetTransactionHistory', added);

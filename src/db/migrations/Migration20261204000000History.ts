@@ -9,12 +9,12 @@ export class Migration20261204000000History extends Migration {
   override up(): void {
     this.addSql(`alter table "player" add column "next_history_seq" bigint not null default 1;`);
     this.addSql(
-      `create table "inventory_change" ("player_uuid" uuid not null, "seq" bigint not null, "applied_time" timestamptz not null default clock_timestamp(), "order_id" varchar(80) not null, "order_player_uuid" uuid not null, "applied_seq" bigint not null, "entry_index" smallint not null, "entry_id" varchar(64) not null, "entry_type" varchar(64) not null, "external_tran_id" varchar(256) null, "source" varchar(32) null, "origin" varchar(64) null, "counterparty_uuid" uuid null, "inventory_id" uuid not null, "item_id" int not null, "collection_id" varchar(75) not null, "before" jsonb null, "after" jsonb null, constraint "inventory_change_pkey" primary key ("player_uuid", "seq"));`,
+      `create table "inventory_change" ("player_uuid" uuid not null, "seq" bigint not null, "applied_time" timestamptz not null default clock_timestamp(), "order_id" varchar(80) not null, "order_player_uuid" uuid not null, "entry_index" smallint not null, "detail_index" smallint not null, "counterparty_uuid" uuid null, "item_id" int not null, "collection_id" varchar(75) not null, constraint "inventory_change_pkey" primary key ("player_uuid", "seq"));`,
     );
     this.addSql(
       `with change as (
-         select o.order_id, o.player_uuid as order_player_uuid, o.applied_seq, o.completed_time, o.source, o.origin,
-                e.index - 1 as entry_index, e.entry, d.index as detail_index,
+         select o.order_id, o.player_uuid as order_player_uuid, o.applied_seq, o.completed_time,
+                e.index - 1 as entry_index, d.index - 1 as detail_index,
                 nullif(d.detail->'inv_change'->'before', 'null') as before,
                 nullif(d.detail->'inv_change'->'after', 'null') as after,
                 case when e.entry->>'type' = 'transfer_inventory_stack'
@@ -30,17 +30,14 @@ export class Migration20261204000000History extends Migration {
                   and coalesce((after->>'count')::int, 0) >= coalesce((before->>'count')::int, 0) as received
            from change
        )
-       insert into inventory_change (player_uuid, seq, applied_time, order_id, order_player_uuid, applied_seq,
-              entry_index, entry_id, entry_type, external_tran_id, source, origin, counterparty_uuid,
-              inventory_id, item_id, collection_id, before, after)
+       insert into inventory_change (player_uuid, seq, applied_time, order_id, order_player_uuid, entry_index,
+              detail_index, counterparty_uuid, item_id, collection_id)
        select case when received then receiver else order_player_uuid end,
               row_number() over (partition by case when received then receiver else order_player_uuid end
                                  order by completed_time, order_player_uuid, applied_seq, entry_index, detail_index),
-              completed_time, order_id, order_player_uuid, applied_seq, entry_index, entry->>'entry_id',
-              entry->>'type', entry->>'external_tran_id', source, origin,
+              completed_time, order_id, order_player_uuid, entry_index, detail_index,
               case when receiver is null then null when received then order_player_uuid else receiver end,
-              (record->>'inventory_id')::uuid, (record->>'item_id')::int,
-              coalesce(record->>'collection_id', 'default'), before, after
+              (record->>'item_id')::int, coalesce(record->>'collection_id', 'default')
          from owned;`,
     );
     this.addSql(

@@ -5,7 +5,7 @@ export class Migration20261204010000Refunds extends Migration {
   override up(): void {
     this.addSql(`alter table "player_order" add column "refund_of" varchar(80) null;`);
     this.addSql(
-      `alter table "player_order" add constraint "player_order_refund_of_unique" unique ("refund_of");`,
+      `create unique index "player_order_refund_of_index" on "player_order" ("refund_of") where "refund_of" is not null;`,
     );
     this.addSql(`alter table "fulfilled_entitlement" add column "revoked_at" timestamptz null;`);
   }

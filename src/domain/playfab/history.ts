@@ -18,6 +18,7 @@ const OPERATION_TYPES: Record<string, string> = {
   transfer_inventory_stack: 'Transfer',
   purchase_loot: 'Purchase',
   purchase_dynamic_bundle: 'Purchase',
+  revoke_inventory: 'Subtract',
 };
 
 export interface TransactionOperation {
