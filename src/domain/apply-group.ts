@@ -2,7 +2,7 @@ import { applyOrder, type AppliedOrder } from './apply-order.js';
 import type { Catalog } from './catalog.js';
 import type { GroupClaims } from './claims.js';
 import type { InventoryRecordView } from './details.js';
-import { changesOf, type HistoryChange } from './history.js';
+import { changesOf, historyRowsOf, type HistoryRow } from './history.js';
 import { PlayerInventory, type InventoryDiff } from './inventory.js';
 import type { QueuedOrder, StoredEntry } from './order.js';
 import type { OrderStatus } from './vocabulary.js';
@@ -43,8 +43,8 @@ export interface PlayerChanges {
   /** The seq the player's next history change will get. */
   nextHistorySeq: number;
   outcomes: OrderOutcome[];
-  /** The changes to the player's inventory, in the order they took effect, whoever's order made them. */
-  history: HistoryChange[];
+  /** The orders that changed the player's inventory, in the order they took effect, whoever's they are. */
+  history: HistoryRow[];
 }
 
 export interface AppliedPlayerOrder extends AppliedOrder {
@@ -84,7 +84,7 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
   const inventoryOf = (playerUuid: string) => inventories.get(playerUuid);
   // A player's changes are numbered as they happen: a transfer received from another batch falls
   // between the player's own orders where it took effect.
-  const histories = new Map(batches.map(({ playerUuid }) => [playerUuid, [] as HistoryChange[]]));
+  const histories = new Map(batches.map(({ playerUuid }) => [playerUuid, [] as HistoryRow[]]));
   const nextHistorySeq = new Map(
     batches.map(({ playerUuid, counters }) => [playerUuid, counters.nextHistorySeq]),
   );
@@ -95,10 +95,10 @@ export function applyPlayerBatches(batches: PlayerBatch[], session: GroupSession
     const applied = orders.map((order, index) => {
       const appliedSeq = counters.nextAppliedSeq + index;
       const result = applyOrder(order, playerSession);
-      for (const change of changesOf(order, result.entries, appliedSeq)) {
-        const seq = nextHistorySeq.get(change.player_uuid)!;
-        nextHistorySeq.set(change.player_uuid, seq + 1);
-        histories.get(change.player_uuid)!.push({ ...change, seq });
+      const changes = changesOf(order, result.entries, appliedSeq);
+      for (const row of historyRowsOf(changes, (player) => nextHistorySeq.get(player)!)) {
+        nextHistorySeq.set(row.player_uuid, row.seq + row.changes);
+        histories.get(row.player_uuid)!.push(row);
       }
       return { order, appliedSeq, ...result };
     });

@@ -9,11 +9,7 @@ import { SOURCES } from './vocabulary.js';
  * event or a compatible-API call, through the order and its entry, to the record before and after.
  */
 
-/**
- * One change, as the engine makes it. What is stored of it is what the order does not hold (whose
- * history it is, its number, the other player of a transfer) and the keys a read filters on; the
- * rest is read from the order's entry and detail (`entry_index`, `detail_index`).
- */
+/** One change, as the engine makes it (changesOf) and as a read of the history shows it. */
 export interface HistoryChange {
   player_uuid: string;
   /** Its place in the player's history (1, 2, 3, ...): the order the changes took effect in. */
@@ -39,6 +35,49 @@ export interface HistoryChange {
   collection_id: string;
   before: InventoryRecordView | null;
   after: InventoryRecordView | null;
+}
+
+/**
+ * What is stored of an order's changes to one player: where they start in the player's history
+ * and how many they are, and what a read filters on. The changes themselves are the order's
+ * details, worked out again by changesOf when read, so nothing is written twice.
+ */
+export interface HistoryRow {
+  player_uuid: string;
+  /** The seq of its first change; the others follow it, one each. */
+  seq: number;
+  changes: number;
+  order_id: string;
+  order_player_uuid: string;
+  item_ids: number[];
+  collection_ids: string[];
+}
+
+/**
+ * Numbers an order's changes in each player's history, from `nextSeq` of each player on, and
+ * answers one row per player it changed, in the order its changes took effect.
+ */
+export function historyRowsOf(
+  changes: UnnumberedChange[],
+  nextSeq: (playerUuid: string) => number,
+): HistoryRow[] {
+  const rows = new Map<string, HistoryRow>();
+  for (const change of changes) {
+    const row = rows.get(change.player_uuid) ?? {
+      player_uuid: change.player_uuid,
+      seq: nextSeq(change.player_uuid),
+      changes: 0,
+      order_id: change.order_id,
+      order_player_uuid: change.order_player_uuid,
+      item_ids: [],
+      collection_ids: [],
+    };
+    row.changes++;
+    if (!row.item_ids.includes(change.item_id)) row.item_ids.push(change.item_id);
+    if (!row.collection_ids.includes(change.collection_id)) row.collection_ids.push(change.collection_id);
+    rows.set(change.player_uuid, row);
+  }
+  return [...rows.values()];
 }
 
 /** A change as callers see it: as stored, with when it took effect and the platform event behind it. */

@@ -1,7 +1,7 @@
 import { v5 as uuidV5 } from 'uuid';
 import { changesOf } from './history.js';
 import { DEFAULT_COLLECTION, DEFAULT_STACK } from './inventory.js';
-import type { EntryCreate, OrderCreate, PlayerOrderView, QueuedOrder } from './order.js';
+import type { EntryCreate, OrderCreate, PlayerOrderView } from './order.js';
 
 /**
  * Refunds: a compensating order, linked to the original by `refund_of`, that takes back what the
@@ -41,7 +41,7 @@ export function whyNotRefundable(order: PlayerOrderView): string | null {
  */
 export function refundEntriesOf(order: PlayerOrderView): EntryCreate[] {
   const net = new Map<string, { item_id: number; collection_id: string; stack_id: string; delta: number }>();
-  const own = changesOf(order as QueuedOrder, order.entries, order.applied_seq ?? 0).filter(
+  const own = changesOf(order, order.entries, order.applied_seq ?? 0).filter(
     (change) => change.player_uuid === order.player_uuid,
   );
   for (const change of own) {

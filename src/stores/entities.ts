@@ -102,10 +102,10 @@ export const PlayerOrder = defineEntity({
 });
 
 /**
- * A player's history: one row per record an entry changed, in the order the changes took effect
- * (see domain/history.ts). Keyed by player first, so reading one player's history reads only their
- * rows, and the orders they point at by key; the record before and after, the entry and the order's
- * source are read from the order (`entry_index`, `detail_index`), never written twice.
+ * A player's history: one row per order that changed the player's inventory, where its changes
+ * start in the player's numbering (`seq`) and how many they are (see domain/history.ts). Keyed by
+ * player first, so reading one player's history reads only their rows, and the orders they point
+ * at by key, whose details are the changes: nothing is written twice.
  */
 export const InventoryChange = defineEntity({
   name: 'InventoryChange',
@@ -114,12 +114,11 @@ export const InventoryChange = defineEntity({
     seq: p.bigint('number').primary(),
     appliedTime: p.datetime().defaultRaw('clock_timestamp()'),
     orderId: p.string().length(80),
+    changes: p.integer(),
     orderPlayerUuid: p.uuid(),
-    entryIndex: p.smallint(),
-    detailIndex: p.smallint(),
-    counterpartyUuid: p.uuid().nullable(),
-    itemId: p.integer(),
-    collectionId: p.string().length(75),
+    /** The items and collections its changes touch, for reads that filter on them. */
+    itemIds: p.json<number[]>(),
+    collectionIds: p.json<string[]>(),
   },
 });
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { platformEventOf, type HistoryChangeView, type HistoryPage } from '../domain/history.js';
-import type { InventoryRecordView } from '../domain/details.js';
+import { changesOf, platformEventOf, type HistoryChangeView, type HistoryPage } from '../domain/history.js';
+import { findOrders } from './order-store.js';
 import { isoTime } from '../domain/schema-types.js';
 import { runSql } from './sql.js';
 
@@ -16,68 +16,90 @@ export interface ChangesQuery {
   collectionId?: string;
 }
 
-type ChangeRow = Omit<
-  HistoryChangeView,
-  'seq' | 'applied_seq' | 'applied_time' | 'platform_event' | 'inventory_id' | 'before' | 'after'
-> & {
-  seq: string;
-  applied_seq: string;
-  applied_time: Date | string;
-  before: InventoryRecordView | null;
-  after: InventoryRecordView | null;
-};
+type HistoryRowRead = { seq: string; changes: number; applied_time: Date | string; order_id: string };
+
+/** Rows read at a time while a page of changes fills (each row is at least one change). */
+const ROWS_READ = 100;
 
 /**
  * A player's changes in the order they took effect (or the reverse), through the (player_uuid, seq)
  * key: however long other players' histories, only this player's rows are read, and the orders
- * they point at by key, for the entry and the record before and after.
+ * they point at by key. Each row's changes are worked out again from its order's details
+ * (changesOf): the player's own, numbered from the row's seq.
  */
 export async function readChanges(em: EntityManager, query: ChangesQuery): Promise<HistoryChangeView[]> {
-  const conditions = ['c.player_uuid = ?'];
+  const { playerUuid, descending = false } = query;
+  const found: HistoryChangeView[] = [];
+  const wanted = (change: HistoryChangeView) =>
+    (query.fromSeq === undefined ||
+      (descending ? change.seq <= query.fromSeq : change.seq >= query.fromSeq)) &&
+    (query.itemId === undefined || change.item_id === query.itemId) &&
+    (query.collectionId === undefined || change.collection_id === query.collectionId);
+  let from = query.fromSeq;
+  for (;;) {
+    const rows = await readRows(em, { ...query, fromSeq: from }, ROWS_READ);
+    const orders = await findOrders(em, [...new Set(rows.map((row) => row.order_id))]);
+    for (const row of rows) {
+      const order = orders.get(row.order_id)!;
+      const own = changesOf(order, order.entries, order.applied_seq!).filter(
+        (change) => change.player_uuid === playerUuid,
+      );
+      const changes = own.map((change, index): HistoryChangeView => ({
+        seq: Number(row.seq) + index,
+        applied_time: isoTime(row.applied_time),
+        order_id: change.order_id,
+        order_player_uuid: change.order_player_uuid,
+        applied_seq: change.applied_seq,
+        entry_index: change.entry_index,
+        entry_id: change.entry_id,
+        entry_type: change.entry_type,
+        external_tran_id: change.external_tran_id,
+        source: change.source,
+        origin: change.origin,
+        platform_event: platformEventOf(change.order_id),
+        counterparty_uuid: change.counterparty_uuid,
+        inventory_id: change.inventory_id,
+        item_id: change.item_id,
+        collection_id: change.collection_id,
+        before: change.before,
+        after: change.after,
+      }));
+      found.push(...(descending ? changes.reverse() : changes).filter(wanted));
+    }
+    if (found.length >= query.limit || rows.length < ROWS_READ) return found.slice(0, query.limit);
+    const last = rows[rows.length - 1]!;
+    from = descending ? Number(last.seq) - 1 : Number(last.seq) + last.changes;
+  }
+}
+
+/** The rows that hold the changes from `fromSeq` on (or back), filtered by what they touch. */
+async function readRows(em: EntityManager, query: ChangesQuery, limit: number): Promise<HistoryRowRead[]> {
+  const conditions = ['player_uuid = ?'];
   const params: unknown[] = [query.playerUuid];
-  const filter = (condition: string, value: unknown) => {
+  const filter = (condition: string, ...values: unknown[]) => {
     conditions.push(condition);
-    params.push(value);
+    params.push(...values);
   };
-  if (query.fromSeq !== undefined) filter(query.descending ? 'c.seq <= ?' : 'c.seq >= ?', query.fromSeq);
-  if (query.since) filter('c.applied_time >= ?', query.since);
-  if (query.itemId !== undefined) filter('c.item_id = ?', query.itemId);
-  if (query.collectionId !== undefined) filter('c.collection_id = ?', query.collectionId);
-  const rows = await runSql<ChangeRow[]>(
+  if (query.fromSeq !== undefined) {
+    if (query.descending) filter('seq <= ?', query.fromSeq);
+    // The row holding change `fromSeq` starts at or before it: from the last row that does.
+    else
+      filter(
+        `seq >= coalesce((select max(seq) from inventory_change where player_uuid = ? and seq <= ?), 0)`,
+        query.playerUuid,
+        query.fromSeq,
+      );
+  }
+  if (query.since) filter('applied_time >= ?', query.since);
+  if (query.itemId !== undefined) filter('item_ids @> to_jsonb(?::int)', query.itemId);
+  if (query.collectionId !== undefined) filter('collection_ids @> to_jsonb(?::text)', query.collectionId);
+  return runSql<HistoryRowRead[]>(
     em,
-    `select c.seq, c.applied_time, c.order_id, c.order_player_uuid, o.applied_seq, c.entry_index,
-            e.entry->>'entry_id' as entry_id, e.entry->>'type' as entry_type,
-            e.entry->>'external_tran_id' as external_tran_id, o.source, o.origin, c.counterparty_uuid,
-            c.item_id, c.collection_id,
-            nullif(e.entry->'details'->c.detail_index->'inv_change'->'before', 'null') as before,
-            nullif(e.entry->'details'->c.detail_index->'inv_change'->'after', 'null') as after
-       from (select * from inventory_change c where ${conditions.join(' and ')}
-              order by c.seq ${query.descending ? 'desc' : 'asc'} limit ?) c
-       join player_order o on o.order_id = c.order_id
-      cross join lateral (select o.entries->c.entry_index as entry) e
-      order by c.seq ${query.descending ? 'desc' : 'asc'}`,
-    [...params, query.limit],
+    `select seq, changes, applied_time, order_id from inventory_change
+      where ${conditions.join(' and ')}
+      order by seq ${query.descending ? 'desc' : 'asc'} limit ?`,
+    [...params, limit],
   );
-  return rows.map(({ before, after, ...row }) => ({
-    seq: Number(row.seq),
-    applied_time: isoTime(row.applied_time),
-    order_id: row.order_id,
-    order_player_uuid: row.order_player_uuid,
-    applied_seq: Number(row.applied_seq),
-    entry_index: row.entry_index,
-    entry_id: row.entry_id,
-    entry_type: row.entry_type,
-    external_tran_id: row.external_tran_id,
-    source: row.source,
-    origin: row.origin,
-    platform_event: platformEventOf(row.order_id),
-    counterparty_uuid: row.counterparty_uuid,
-    inventory_id: (after ?? before)!.inventory_id,
-    item_id: row.item_id,
-    collection_id: row.collection_id,
-    before,
-    after,
-  }));
 }
 
 export const HISTORY_CURSOR = /^\d{1,18}$/;

@@ -5,7 +5,7 @@ import type { InventoryRecordView } from '../domain/details.js';
 import { isoTime } from '../domain/schema-types.js';
 import type { PlayerBatch, PlayerChanges, PlayerCounters } from '../domain/apply-group.js';
 import { eventsOfOrder } from '../domain/events.js';
-import type { HistoryChange } from '../domain/history.js';
+import type { HistoryRow } from '../domain/history.js';
 import { ORDER_HEADER_KEYS, type OrderHeader, type QueuedOrder, type StoredEntry } from '../domain/order.js';
 
 /**
@@ -39,23 +39,17 @@ export const RECORD_COLUMNS = recordColumns.join(', ');
 /** `inventory_id uuid, type text, ...`, the row type of a JSON document of records. */
 const RECORD_ROW_TYPE = recordColumns.map((column) => `${column} ${RECORD_COLUMN_TYPES[column]}`).join(', ');
 
-/**
- * inventory_change's columns, with their types, as saveGroupState writes them: what a change's
- * order does not hold (history-store.ts reads the rest from it), so nothing is written twice.
- */
+/** inventory_change's columns, with their types: one row per order and player it changed. */
 const HISTORY_COLUMN_TYPES = {
   player_uuid: 'uuid',
   seq: 'bigint',
+  changes: 'int',
   order_id: 'text',
   order_player_uuid: 'uuid',
-  entry_index: 'smallint',
-  detail_index: 'smallint',
-  counterparty_uuid: 'uuid',
-  item_id: 'int',
-  collection_id: 'text',
-} as const satisfies Partial<Record<keyof HistoryChange, string>>;
-const HISTORY_KEYS = Object.keys(HISTORY_COLUMN_TYPES);
-const HISTORY_COLUMNS = HISTORY_KEYS.join(', ');
+  item_ids: 'jsonb',
+  collection_ids: 'jsonb',
+} as const satisfies Record<keyof HistoryRow, string>;
+const HISTORY_COLUMNS = Object.keys(HISTORY_COLUMN_TYPES).join(', ');
 const HISTORY_ROW_TYPE = Object.entries(HISTORY_COLUMN_TYPES)
   .map(([column, type]) => `${column} ${type}`)
   .join(', ');
@@ -368,7 +362,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
       JSON.stringify(inserted),
       JSON.stringify(counters),
       counters.length,
-      JSON.stringify(history, HISTORY_KEYS),
+      JSON.stringify(history),
       JSON.stringify(events),
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),

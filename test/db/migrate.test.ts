@@ -193,24 +193,22 @@ it("fills players' history from the orders already final, a transfer's gains its
 
     await orm.getMigrator().up();
     const rows = await sql(
-      `select player_uuid, seq, order_id, entry_index, detail_index, counterparty_uuid, item_id from inventory_change
-        order by player_uuid, seq`,
+      'select player_uuid, seq, changes, order_id, order_player_uuid, item_ids from inventory_change order by player_uuid, seq',
     );
     expect(
       rows.map((row) => [
         row.player_uuid,
         Number(row.seq),
+        row.changes,
         row.order_id,
-        row.entry_index,
-        row.detail_index,
-        row.counterparty_uuid,
-        row.item_id,
+        row.order_player_uuid,
+        row.item_ids,
       ]),
     ).toEqual([
-      [a, 1, 'a1', 0, 0, null, 7],
-      [a, 2, 'a2', 0, 0, b, 7],
-      [b, 1, 'b1', 0, 0, null, 7],
-      [b, 2, 'a2', 0, 1, a, 7],
+      [a, 1, 1, 'a1', a, [7]],
+      [a, 2, 1, 'a2', a, [7]],
+      [b, 1, 1, 'b1', b, [7]],
+      [b, 2, 1, 'a2', a, [7]],
     ]);
     const counters = await sql('select next_history_seq from player order by player_uuid');
     expect(counters.map((row) => Number(row.next_history_seq))).toEqual([3, 3]);

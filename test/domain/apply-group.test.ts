@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPlayerBatches, type PlayerBatch } from '../../src/domain/apply-group.js';
 import { counterpartiesOf } from '../../src/domain/apply-order.js';
 import { GroupClaims, promotionsPastMaxUses } from '../../src/domain/claims.js';
-import type { HistoryChange } from '../../src/domain/history.js';
+import { changesOf, type HistoryRow, type UnnumberedChange } from '../../src/domain/history.js';
 import { buildCatalog, NOW, queuedOrderFor, type OrderInput } from '../helpers/engine.js';
 import {
   bundleAndClaimsCatalog,
@@ -256,58 +256,46 @@ describe("a group's history", () => {
     ]);
     const { applied } = applyGroup([receiver, giver]);
     const [ofReceiver, ofGiver] = applied.map((batch) => batch.changes);
-    const summary = (change: HistoryChange) => ({
-      seq: change.seq,
-      order_player_uuid: change.order_player_uuid,
+    const row = (history: HistoryRow) => [
+      history.seq,
+      history.changes,
+      history.order_id,
+      history.order_player_uuid,
+    ];
+    const [grant, transfer] = [receiver.orders[0]!.order_id, giver.orders[0]!.order_id];
+    // The giver: its order's two changes (the add, then the transfer's loss). Its failed order: none.
+    expect(ofGiver!.history.map(row)).toEqual([[1, 2, transfer, giver.playerUuid]]);
+    // The receiver: its own order, then the transfer's gain, numbered where it took effect.
+    expect(ofReceiver!.history.map(row)).toEqual([
+      [4, 1, grant, receiver.playerUuid],
+      [5, 1, transfer, giver.playerUuid],
+    ]);
+    expect(ofReceiver!.history.map((history) => history.item_ids)).toEqual([[HAT], [COIN]]);
+    expect([ofReceiver!.nextHistorySeq, ofGiver!.nextHistorySeq]).toEqual([6, 3]);
+
+    // Each change, as a read works it out again from the order: whose it is, and the other player.
+    const [giverOrder] = applied[1]!.applied;
+    const summary = (change: UnnumberedChange) => ({
+      player_uuid: change.player_uuid,
       entry_index: change.entry_index,
-      entry_type: change.entry_type,
       counterparty_uuid: change.counterparty_uuid,
-      item_id: change.item_id,
       counts: [change.before?.count ?? null, change.after?.count ?? null],
     });
-    expect(ofGiver!.history.map(summary)).toEqual([
+    expect(changesOf(giverOrder!.order, giverOrder!.entries, 1).map(summary)).toEqual([
+      { player_uuid: giver.playerUuid, entry_index: 0, counterparty_uuid: null, counts: [null, 10] },
       {
-        seq: 1,
-        order_player_uuid: giver.playerUuid,
-        entry_index: 0,
-        entry_type: 'add_inventory_stack',
-        counterparty_uuid: null,
-        item_id: COIN,
-        counts: [null, 10],
-      },
-      {
-        seq: 2,
-        order_player_uuid: giver.playerUuid,
+        player_uuid: giver.playerUuid,
         entry_index: 1,
-        entry_type: 'transfer_inventory_stack',
         counterparty_uuid: receiver.playerUuid,
-        item_id: COIN,
         counts: [10, 7],
       },
-    ]);
-    expect(ofReceiver!.history.map(summary)).toEqual([
       {
-        seq: 4,
-        order_player_uuid: receiver.playerUuid,
-        entry_index: 0,
-        entry_type: 'fill_loot',
-        counterparty_uuid: null,
-        item_id: HAT,
-        counts: [null, 1],
-      },
-      {
-        seq: 5,
-        order_player_uuid: giver.playerUuid,
+        player_uuid: receiver.playerUuid,
         entry_index: 1,
-        entry_type: 'transfer_inventory_stack',
         counterparty_uuid: giver.playerUuid,
-        item_id: COIN,
         counts: [null, 3],
       },
     ]);
-    expect(ofReceiver!.history.every((change) => change.player_uuid === receiver.playerUuid)).toBe(true);
-    expect(ofGiver!.history[1]!.applied_seq).toBe(1);
-    expect([ofReceiver!.nextHistorySeq, ofGiver!.nextHistorySeq]).toEqual([6, 3]);
   });
 
   it('leaves out what a rolled-back transaction did', () => {

@@ -696,7 +696,13 @@ describe('reads, ETags and idempotency', () => {
             loot_id: null,
             inv_change: {
               before: null,
-              after: { inventory_id: randomUUID(), item_id: GOLD, count: 1, stack_id: 'default' },
+              after: {
+                inventory_id: randomUUID(),
+                item_id: GOLD,
+                count: 1,
+                stack_id: 'default',
+                collection_id: 'default',
+              },
             },
           },
         ],
@@ -708,9 +714,8 @@ describe('reads, ETags and idempotency', () => {
       [player, player, entries],
     );
     await h.sql(
-      `insert into inventory_change (player_uuid, seq, order_id, order_player_uuid, entry_index, detail_index,
-              item_id, collection_id)
-       select ?, n, 'hist-' || n || '-' || ?, ?, 0, 0, ${GOLD}, 'default' from generate_series(1, 1100) n`,
+      `insert into inventory_change (player_uuid, seq, changes, order_id, order_player_uuid, item_ids, collection_ids)
+       select ?, n, 1, 'hist-' || n || '-' || ?, ?, '[${GOLD}]', '["default"]' from generate_series(1, 1100) n`,
       [player, player, player],
     );
     await h.sql(
