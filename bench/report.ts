@@ -90,7 +90,8 @@ export interface ArmoryFigures {
   /**
    * With one subscriber to order.finished: a backlog applied by workers that record the events and
    * deliver none, the events then delivered per second by one worker process, and a backlog
-   * applied by workers that deliver too; beside the same size of backlog applied without events.
+   * applied by workers that deliver too; beside the same size of backlog applied without events
+   * (the mean of one pass just before and one just after).
    */
   processing_events_out: ProcessingFigures & {
     events_per_second: number;
