@@ -32,3 +32,30 @@ export async function enqueueStreams(queue: Queue<EventJob>, streams: EventStrea
   if (streams.length === 0) return;
   await queue.add('deliver-events', { streams });
 }
+
+/** How long a worker collects the event streams its groups raise before handing them over as one job. */
+export const EVENT_HANDOFF_MS = 25;
+
+/**
+ * Hands event streams to the queue as one job per EVENT_HANDOFF_MS, however many groups raised
+ * them: a job add per group would cost the order path more than recording the events does. The
+ * events are in PostgreSQL already, so streams not handed over (the process stopped, Redis was
+ * away) are given a job by the sweeper.
+ */
+export function createStreamHandoff(
+  queue: Queue<EventJob>,
+  onError: (error: unknown) => void,
+): (streams: EventStream[]) => void {
+  let collected = new Map<string, EventStream>();
+  let timer: NodeJS.Timeout | null = null;
+  const handOver = () => {
+    timer = null;
+    const streams = [...collected.values()];
+    collected = new Map();
+    enqueueStreams(queue, streams).catch(onError);
+  };
+  return (streams) => {
+    for (const stream of streams) collected.set(`${stream.subscriptionId}:${stream.playerUuid}`, stream);
+    if (timer === null && collected.size > 0) timer = setTimeout(handOver, EVENT_HANDOFF_MS);
+  };
+}

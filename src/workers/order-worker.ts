@@ -17,7 +17,7 @@ import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { enqueuePlayers, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
-import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
+import { createStreamHandoff, type EventJob } from '../queue/event-queue.js';
 
 export interface OrderProcessorDeps {
   orm: Orm;
@@ -87,6 +87,9 @@ type ApplyInGroup = (request: GroupRequest) => Promise<RequestOutcome>;
  */
 function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
   const { config } = deps;
+  const handOverEvents = createStreamHandoff(deps.eventQueue, (error) =>
+    deps.logger.warn({ err: error }, 'could not enqueue event deliveries; the sweeper will'),
+  );
   return naturalBatches(
     async (requests: GroupRequest[]) => {
       const started = performance.now();
@@ -105,10 +108,7 @@ function createGroupApplier(deps: OrderProcessorDeps): ApplyInGroup {
         throw failure;
       });
       reportGroup(finished, Math.round(performance.now() - started), deps);
-      // The events are stored with the orders; should this enqueue fail, the sweeper gives them a job.
-      enqueueStreams(deps.eventQueue, eventStreams).catch((error: unknown) =>
-        deps.logger.warn({ err: error }, 'could not enqueue event deliveries; the sweeper will'),
-      );
+      handOverEvents(eventStreams);
       return outcomes;
     },
     // A request loads at least one order, so a group never needs more requests than it holds orders.
