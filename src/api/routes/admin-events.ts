@@ -16,6 +16,7 @@ import {
   replayDelivery,
 } from '../../stores/deliveries-store.js';
 import { apiRoute } from '../deps.js';
+import { cursor, limit } from './players.js';
 
 const subscriptionsResponses = {
   200: { description: 'The subscriptions (their secrets are never shown).', schema: subscriptionListSchema },
@@ -24,11 +25,8 @@ const subscriptionsResponses = {
 const deliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional().describe('Only deliveries in this status'),
   player_uuid: uuid.optional().describe("Only this player's events"),
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size'),
-  cursor: z
-    .string()
-    .regex(/^\d{1,18}$/, 'not a cursor this API gave out')
-    .optional(),
+  limit,
+  cursor: cursor(/^\d{1,18}$/).optional(),
 });
 
 /** Events out for ops: who receives which events, and every delivery, to read and to replay. */

@@ -11,8 +11,9 @@ import { listOrders } from '../../stores/order-store.js';
 import { apiRoute, type ApiDeps } from '../deps.js';
 
 const playerParams = z.object({ player_uuid: uuid.describe('The player uuid') });
-const limit = z.coerce.number().int().min(1).max(200).default(50).describe('Page size');
-const cursor = (pattern: RegExp) =>
+/** A listing's page size and cursor, shared by every cursor-paginated route. */
+export const limit = z.coerce.number().int().min(1).max(200).default(50).describe('Page size');
+export const cursor = (pattern: RegExp) =>
   z.string().regex(pattern, 'not a cursor this API gave out').describe('`next_cursor` of the previous page');
 
 export const inventoryQuery = z.object({
