@@ -202,6 +202,33 @@ it('gives up on a delivery after its attempts, lets the next go, and sends it ag
   }
 });
 
+it('delivers an event whose job was lost: the sweeper gives its stream a job', async () => {
+  const secret = newSecret();
+  const receiver = await startReceiver(secret, () => 'ok');
+  try {
+    const player = newPlayer();
+    // Made final before the subscription existed: it raised no event. Its event is stored now as
+    // the order's own statement would have, but no job is ever added for it.
+    const order = await h.submit(grant(player));
+    const put = await subscribe([{ url: receiver.url, events: ['order.finished'], secret }]);
+    await h.sql(
+      `insert into event_delivery (subscription_id, player_uuid, order_id, applied_seq, event_type, next_attempt_at)
+       values (?, ?, ?, 1, 'order.finished', clock_timestamp() - interval '1 minute')`,
+      [put.subscriptions[0].subscription_id, player, order.body.order_id],
+    );
+    await until(
+      () => Promise.resolve(receiver.accepted.length >= 1),
+      'the sweeper to deliver the event',
+      20_000,
+    );
+    expect(receiver.accepted).toEqual([
+      expect.objectContaining({ orderId: order.body.order_id, appliedSeq: 1 }),
+    ]);
+  } finally {
+    await receiver.close();
+  }
+});
+
 it('tells a subscriber to order.refunded of a refund, and keeps subscriptions as they were put', async () => {
   const secret = newSecret();
   const receiver = await startReceiver(secret, () => 'ok');
