@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { changesOf, platformEventOf, type HistoryChangeView, type HistoryPage } from '../domain/history.js';
+import type { PlayerOrderView } from '../domain/order.js';
 import { findOrders } from './order-store.js';
 import { isoTime } from '../domain/schema-types.js';
 import { runSql } from './sql.js';
@@ -27,9 +28,14 @@ const ROWS_READ = 100;
  * they point at by key. Each row's changes are worked out again from its order's details
  * (changesOf): the player's own, numbered from the row's seq.
  */
-export async function readChanges(em: EntityManager, query: ChangesQuery): Promise<HistoryChangeView[]> {
+export async function readChanges(
+  em: EntityManager,
+  query: ChangesQuery,
+): Promise<{ changes: HistoryChangeView[]; orders: Map<string, PlayerOrderView> }> {
   const { playerUuid, descending = false } = query;
   const found: HistoryChangeView[] = [];
+  // The orders read, by id: a caller that shows more of them (PlayFab's purchase details) reads none again.
+  const ordersRead = new Map<string, PlayerOrderView>();
   const wanted = (change: HistoryChangeView) =>
     (query.fromSeq === undefined ||
       (descending ? change.seq <= query.fromSeq : change.seq >= query.fromSeq)) &&
@@ -39,6 +45,7 @@ export async function readChanges(em: EntityManager, query: ChangesQuery): Promi
   for (;;) {
     const rows = await readRows(em, { ...query, fromSeq: from }, ROWS_READ);
     const orders = await findOrders(em, [...new Set(rows.map((row) => row.order_id))]);
+    for (const [orderId, order] of orders) ordersRead.set(orderId, order);
     for (const row of rows) {
       const order = orders.get(row.order_id)!;
       const own = changesOf(order, order.entries, order.applied_seq!).filter(
@@ -66,7 +73,9 @@ export async function readChanges(em: EntityManager, query: ChangesQuery): Promi
       }));
       found.push(...(descending ? changes.reverse() : changes).filter(wanted));
     }
-    if (found.length >= query.limit || rows.length < ROWS_READ) return found.slice(0, query.limit);
+    if (found.length >= query.limit || rows.length < ROWS_READ) {
+      return { changes: found.slice(0, query.limit), orders: ordersRead };
+    }
     const last = rows[rows.length - 1]!;
     from = descending ? Number(last.seq) - 1 : Number(last.seq) + last.changes;
   }
@@ -109,7 +118,7 @@ export async function readHistory(
   em: EntityManager,
   query: Omit<ChangesQuery, 'fromSeq' | 'descending'> & { cursor?: string },
 ): Promise<HistoryPage> {
-  const changes = await readChanges(em, {
+  const { changes } = await readChanges(em, {
     ...query,
     fromSeq: query.cursor === undefined ? undefined : Number(query.cursor) + 1,
     limit: query.limit + 1,

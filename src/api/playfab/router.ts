@@ -1,7 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
-import type { Catalog } from '../../domain/catalog.js';
 import type { HistoryChangeView } from '../../domain/history.js';
 import { collectionEtag, DEFAULT_COLLECTION } from '../../domain/inventory.js';
 import { isFinal, orderCreateSchema, type PlayerOrderView } from '../../domain/order.js';
@@ -12,7 +10,6 @@ import {
   transactionId,
   transactionsFrom,
   withEntryDetails,
-  type HistoryTransaction,
 } from '../../domain/playfab/history.js';
 import {
   checkBatchLimits,
@@ -29,7 +26,7 @@ import { MAX_BODY_BYTES, ownShapeErrorHandler, type HttpError } from '../../http
 import type { Logger } from '../../logger.js';
 import { collectionIds, collectionRecords } from '../../stores/inventory-store.js';
 import { readChanges } from '../../stores/history-store.js';
-import { findOrder, findOrders } from '../../stores/order-store.js';
+import { findOrder } from '../../stores/order-store.js';
 import type { Caller } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { submitAndWait } from '../compat-write.js';
@@ -281,11 +278,12 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const descending = body.OrderBy === 'timestamp desc';
       const count = body.Count ?? 10;
       const changes: HistoryChangeView[] = [];
+      const orders = new Map<string, PlayerOrderView>();
       // The seq the page starts at, and where the reads stopped when more may follow.
       let from = body.ContinuationToken ? continuationKey(body.ContinuationToken, isOffset) : undefined;
       let exhausted = false;
       for (let reads = 1; reads <= MAX_HISTORY_READS; reads++) {
-        const read = await readChanges(em, {
+        const { changes: read, orders: readOrders } = await readChanges(em, {
           playerUuid: player,
           fromSeq: from,
           descending,
@@ -293,6 +291,7 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
           collectionId,
         });
         changes.push(...read);
+        for (const [orderId, order] of readOrders) orders.set(orderId, order);
         if (read.length < HISTORY_READ) {
           exhausted = true;
           break;
@@ -314,7 +313,10 @@ export function createPlayFabRouter(deps: ApiDeps, playerLimit: RequestHandler):
       const next = last && last.lastSeq + (descending ? -1 : 1);
       return {
         data: {
-          Transactions: await withOrderDetails(em, page, catalog),
+          Transactions: page.map(({ orderId, entryIndex, transaction }) => {
+            const order = orders.get(orderId)!;
+            return withEntryDetails(transaction, order, order.entries[entryIndex]!, catalog);
+          }),
           ...(next !== undefined && next > 0 && { ContinuationToken: continuationToken(next) }),
         },
       };
@@ -410,15 +412,6 @@ const isOffset = (value: unknown): value is number => Number.isSafeInteger(value
 /** Changes read at a time while a history page fills, and at most how many reads one page makes. */
 const HISTORY_READ = 200;
 const MAX_HISTORY_READS = 5;
-
-/** A page's transactions, with what only their entries tell (purchase and transfer details). */
-async function withOrderDetails(em: EntityManager, page: HistoryTransaction[], catalog: Catalog) {
-  const orders = await findOrders(em, [...new Set(page.map((item) => item.orderId))]);
-  return page.map(({ orderId, entryIndex, transaction }) => {
-    const order = orders.get(orderId)!;
-    return withEntryDetails(transaction, order, order.entries[entryIndex]!, catalog);
-  });
-}
 
 /** A failed order answers the PlayFab error of its entry that failed. */
 function throwIfFailed(order: PlayerOrderView): void {
