@@ -304,7 +304,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
     ),
   );
   const finished = await runSql<
-    { order_id: string; accept_to_final_ms: number; streams: [string, string][] }[]
+    { order_id: string; accept_to_final_ms: number; streams: [string, string][] | null }[]
   >(
     em,
     `with deleted as (
@@ -353,7 +353,8 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
                from events) as raised
       where o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms,
-               raised.streams`,
+               -- On one row only: the list is the group's, and a group holds many orders.
+               case when o.order_id = ? then raised.streams end as streams`,
     [
       JSON.stringify(deleted),
       deleted.length,
@@ -367,6 +368,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),
       outcomes.length,
+      outcomes[0]?.order_id ?? null,
     ],
     { prepared: true },
   );
@@ -378,9 +380,11 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
   }
   return {
     acceptToFinalMs: new Map(finished.map((row) => [row.order_id, row.accept_to_final_ms])),
-    eventStreams: (finished[0]?.streams ?? []).map(([subscriptionId, playerUuid]) => ({
-      subscriptionId,
-      playerUuid,
-    })),
+    eventStreams: (finished.find((row) => row.streams !== null)?.streams ?? []).map(
+      ([subscriptionId, playerUuid]) => ({
+        subscriptionId,
+        playerUuid,
+      }),
+    ),
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -212,6 +213,51 @@ describe('two groups that share a player', () => {
       expect(await appliedSeqsOf(h, own)).toEqual([1, 2, 3, 4]);
       expect(await h.balance(player, GEMS)).toBe(400);
     }
+  });
+});
+
+describe('the event streams a group raised', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: baseCatalog });
+  });
+  afterAll(() => h.close());
+
+  it('name each subscription and player with new events once, however many orders the group made final', async () => {
+    const urls = ['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b'];
+    const put = await h.admin('PUT', '/v1/admin/subscriptions', {
+      subscriptions: urls.map((url) => ({
+        url,
+        events: ['order.finished'],
+        secret: `whsec_${randomBytes(24).toString('base64')}`,
+      })),
+    });
+    expect(put.status).toBe(200);
+    const subscriptionIds = (put.body as { subscriptions: { subscription_id: string }[] }).subscriptions.map(
+      (subscription) => subscription.subscription_id,
+    );
+    const players = [newPlayer(), newPlayer(), newPlayer()];
+    for (const player of [...players, ...players]) await acceptOrder(h, grantGems(player));
+
+    const { finished, eventStreams } = await applyOrderGroup(
+      h.orm.em.fork(),
+      players.map((playerUuid) => ({ playerUuid, maxOrders: 2 })),
+      {
+        catalogCache: new CatalogCache(),
+        maxOrders: 10,
+        promotionFailureLimit: 10,
+        promotionFailureWindowSeconds: 60,
+      },
+    );
+
+    expect(finished).toHaveLength(6);
+    const key = ({ subscriptionId, playerUuid }: { subscriptionId: string; playerUuid: string }) =>
+      `${subscriptionId}:${playerUuid}`;
+    expect(eventStreams.map(key).sort()).toEqual(
+      subscriptionIds
+        .flatMap((subscriptionId) => players.map((playerUuid) => key({ subscriptionId, playerUuid })))
+        .sort(),
+    );
   });
 });
 
