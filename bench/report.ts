@@ -90,13 +90,19 @@ export interface ArmoryFigures {
   /**
    * With one subscriber to order.finished: a backlog applied by workers that record the events and
    * deliver none, the events then delivered per second by one worker process, and a backlog
-   * applied by workers that deliver too; beside the same size of backlog applied without events
-   * (the mean of one pass just before and one just after).
+   * applied by workers that deliver too; beside the same size of backlog applied without events.
+   * Passes with and without alternate, `rounds` of each and one more without; each figure is the
+   * mean of its passes.
    */
   processing_events_out: ProcessingFigures & {
     events_per_second: number;
+    /** Passes with events recorded; the passes without number one more. */
+    rounds: number;
     delivering_orders_per_second: number;
     without_events_orders_per_second: number;
+    /** CPU ms per order of the workers, PostgreSQL and Redis together, with events recorded and without. */
+    cpu_ms_per_order: number;
+    without_events_cpu_ms_per_order: number;
   };
   /** At half the Armory capacity: the half-load step's percentiles, kept under this older key. */
   accept_to_final_ms: { rate_per_second: number } & AcceptToFinal;
@@ -152,6 +158,11 @@ export function ratiosOf(a: ArmoryFigures, b: BaselineFigures) {
       a.processing_events_out.orders_per_second,
       a.processing_events_out.without_events_orders_per_second,
     ),
+    /** CPU per order (workers, PostgreSQL, Redis) with events recorded over without: their cost in work. */
+    events_out_cpu_vs_without: ratio(
+      a.processing_events_out.cpu_ms_per_order,
+      a.processing_events_out.without_events_cpu_ms_per_order,
+    ),
     events_delivered_vs_without: ratio(
       a.processing_events_out.delivering_orders_per_second,
       a.processing_events_out.without_events_orders_per_second,
@@ -191,6 +202,12 @@ export function goalsOf(a: ArmoryFigures, ratios: Results['ratios']): Goal[] {
     atLeast('Zipf-skewed / uniform processing', ratios.zipf_vs_uniform, 0.8),
     { what: 'hot player / uniform processing', value: ratios.hot_player_vs_uniform, goal: null, met: null },
     atLeast('processing with events recorded / without', ratios.events_out_vs_without, 0.9),
+    {
+      what: 'CPU per order (workers + PostgreSQL + Redis) with events recorded / without',
+      value: ratios.events_out_cpu_vs_without,
+      goal: null,
+      met: null,
+    },
     {
       what: 'processing with events recorded and delivered by the same workers / without',
       value: ratios.events_delivered_vs_without,
@@ -255,6 +272,7 @@ export function renderMarkdown(r: Results): string {
     `| Armory processing, Zipf-skewed players | ${a.processing_zipf.orders_per_second} | | |`,
     `| Armory processing, one hot player (${hotShare} of orders) | ${a.processing_hot_player.orders_per_second} | | |`,
     `| Armory processing, same backlog without events / with events recorded / recorded and delivered by the same workers | ${a.processing_events_out.without_events_orders_per_second} / ${a.processing_events_out.orders_per_second} / ${a.processing_events_out.delivering_orders_per_second} | | |`,
+    `| Armory processing, CPU ms per order (workers + PostgreSQL + Redis) without events / with events recorded | ${a.processing_events_out.without_events_cpu_ms_per_order} / ${a.processing_events_out.cpu_ms_per_order} | | |`,
     `| events out: events delivered by one worker process (subscriber on loopback) | ${a.processing_events_out.events_per_second} | | |`,
     capacityRow(`(e) naive pipeline (b) + (d): capacity at p99 ≤ ${P99_GOAL_MS} ms`, b.naive_pipeline),
     capacityRow(`**(e) Armory end-to-end capacity** at p99 ≤ ${P99_GOAL_MS} ms`, a.capacity),

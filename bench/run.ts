@@ -74,6 +74,7 @@ const { values: flags } = parseArgs({
     backlog: { type: 'string' },
     'capacity-seconds': { type: 'string' },
     'capacity-steps': { type: 'string' },
+    'events-rounds': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -90,6 +91,7 @@ const options = {
   backlog: Number(flags.backlog ?? (quick ? 300 : 4000)),
   capacitySeconds: Number(flags['capacity-seconds'] ?? (quick ? 1 : 4)),
   capacitySteps: Number(flags['capacity-steps'] ?? (quick ? 2 : 8)),
+  eventsRounds: Number(flags['events-rounds'] ?? (quick ? 2 : 3)),
   // Quick mode leaves out 4 processes: starting four more processes costs more than the rest of a
   // quick scaling table.
   scalingProcesses: quick ? [1, 2] : [1, 2, 4],
@@ -355,18 +357,30 @@ async function acceptBaseline(name: 'bare-express' | 'minimal-accept', tag: stri
   return { ...describeAccept(result), peak_rss_mb: await stopRole(started.role) };
 }
 
-/** Applies `expected` orders tagged `tag`, already queued, with fresh Armory workers. */
+/**
+ * Applies `expected` orders tagged `tag`, already queued, with fresh Armory workers; with the CPU
+ * time the workers, PostgreSQL and Redis spent per order meanwhile (from the workers' start, less
+ * what starting them took).
+ */
 async function drainWithWorkers(
   tag: string,
   expected: number,
   processes = options.workerProcesses,
   concurrency = options.workerConcurrency,
+  env: Record<string, string> = {},
 ) {
-  const workers = await startWorkers(processes, concurrency);
+  const services = () => cpuMsOfProcessesNamed('postgres') + cpuMsOfProcessesNamed('redis-server');
+  const servicesBefore = services();
+  const workers = await startWorkers(processes, concurrency, env);
+  const bootMs = workers.reduce((sum, { role }) => sum + role.cpuMs(), 0);
   const drained = await drainOrders(db, ARMORY_ORDERS, tag, expected);
+  const workersMs = workers.reduce((sum, { role }) => sum + role.cpuMs(), 0) - bootMs;
+  const cpuMs = workersMs + services() - servicesBefore;
   await stopWorkers(workers);
-  return { orders_per_second: drained.perSecond, orders: drained.orders };
+  return { orders_per_second: drained.perSecond, orders: drained.orders, cpu_ms_per_order: cpuMs / expected };
 }
+
+type Drained = Awaited<ReturnType<typeof drainWithWorkers>>;
 
 /** Queues a backlog of `--backlog` orders through the API (no worker running), then drains it. */
 async function processBacklog(
@@ -382,10 +396,13 @@ async function processBacklog(
 
 /**
  * What events out costs the order path, with every final order raising an `order.finished` event for
- * a subscriber on loopback that accepts each at once (Armory's cost, not a slow subscriber's):
- * a backlog applied by workers that record the events but deliver none (EVENT_CONCURRENCY=0, the
- * deployment that delivers from other processes), then the events delivered by one worker process;
- * then another backlog applied by workers that deliver as well, on this same machine.
+ * a subscriber on loopback that accepts each at once (Armory's cost, not a slow subscriber's).
+ * Rounds of two backlogs: one with no subscriber, then one applied by workers that record the events
+ * but deliver none (EVENT_CONCURRENCY=0, the deployment that delivers from other processes); one more
+ * backlog without closes the series. Each side's figure is the mean of its passes: the machine's
+ * speed drifts by about 10 % between passes, more than the cost being measured. After the last
+ * recorded pass, its events are delivered by one worker process; then another backlog is applied by
+ * workers that deliver as well, on this same machine.
  */
 async function processBacklogWithEvents(apiUrl: string) {
   let delivered = 0;
@@ -412,16 +429,29 @@ async function processBacklogWithEvents(apiUrl: string) {
     }
     process.stderr.write('\n');
   };
-  await subscribe([
-    { url, events: ['order.finished'], secret: `whsec_${randomBytes(24).toString('base64')}` },
-  ]);
+  const withoutEvents = (tag: string) => processBacklog(apiUrl, tag, uniformPlayers(options.players));
+  const recordingEvents = async (tag: string) => {
+    await sendOrders(apiUrl, options.backlog, taggedOrders(tag));
+    return drainWithWorkers(tag, options.backlog, options.workerProcesses, options.workerConcurrency, {
+      EVENT_CONCURRENCY: '0',
+    });
+  };
+  const subscription = {
+    url,
+    events: ['order.finished'],
+    secret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
 
-  await sendOrders(apiUrl, options.backlog, taggedOrders('events-'));
-  const recorders = await startWorkers(options.workerProcesses, options.workerConcurrency, {
-    EVENT_CONCURRENCY: '0',
-  });
-  const recorded = await drainOrders(db, ARMORY_ORDERS, 'events-', options.backlog);
-  await stopWorkers(recorders);
+  const without: Drained[] = [];
+  const recorded: Drained[] = [];
+  for (let pass = 1; pass <= options.eventsRounds; pass++) {
+    without.push(await withoutEvents(`plain-${pass}-`));
+    await subscribe([subscription]);
+    recorded.push(await recordingEvents(`events-${pass}-`));
+    // Unsubscribing drops the round's deliveries, except the last round's: they are delivered next.
+    if (pass < options.eventsRounds) await subscribe([]);
+  }
+
   const deliveryStarted = performance.now();
   const deliverers = await startWorkers(1);
   await allDelivered(options.backlog);
@@ -433,14 +463,21 @@ async function processBacklogWithEvents(apiUrl: string) {
   const drained = await drainOrders(db, ARMORY_ORDERS, 'events-both-', options.backlog);
   await allDelivered(2 * options.backlog);
   await stopWorkers(both);
-
   await subscribe([]);
   await new Promise((resolve) => subscriber.close(resolve));
+  without.push(await withoutEvents('plain-last-'));
+
+  const mean = (passes: Drained[], figure: (pass: Drained) => number, digits = 1) =>
+    round(passes.reduce((sum, pass) => sum + figure(pass), 0) / passes.length, digits);
   return {
-    orders_per_second: recorded.perSecond,
-    orders: recorded.orders,
+    orders_per_second: mean(recorded, (pass) => pass.orders_per_second),
+    orders: options.backlog * options.eventsRounds,
+    rounds: options.eventsRounds,
     events_per_second: eventsPerSecond,
     delivering_orders_per_second: drained.perSecond,
+    without_events_orders_per_second: mean(without, (pass) => pass.orders_per_second),
+    cpu_ms_per_order: mean(recorded, (pass) => pass.cpu_ms_per_order, 3),
+    without_events_cpu_ms_per_order: mean(without, (pass) => pass.cpu_ms_per_order, 3),
   };
 }
 
@@ -767,16 +804,10 @@ async function main() {
   const zipf = await processBacklog(api.url, 'zipf-', zipfPlayers(options.players));
   log(`Armory processing, one hot player with ${HOT_PLAYER_SHARE * 100} % of the orders`);
   const hot = await processBacklog(api.url, 'hot-', hotPlayer(options.players, HOT_PLAYER_SHARE));
-  log('Armory processing with events out, beside the same backlog without');
-  // The same backlog without events just before and just after: their mean is the baseline, so a
-  // drift of the machine during the passes does not read as a cost (or a gain) of events.
-  const before = await processBacklog(api.url, 'plain-', uniformPlayers(options.players));
-  const withEvents = await processBacklogWithEvents(api.url);
-  const after = await processBacklog(api.url, 'plain-after-', uniformPlayers(options.players));
-  const eventsOut = {
-    ...withEvents,
-    without_events_orders_per_second: round((before.orders_per_second + after.orders_per_second) / 2),
-  };
+  log(
+    `Armory processing with events out, in ${options.eventsRounds} round(s) beside the same backlog without`,
+  );
+  const eventsOut = await processBacklogWithEvents(api.url);
   log('Scaling: worker processes × concurrency');
   const scaling = await scalingTable(api.url);
   await stopArmoryApi(api);
