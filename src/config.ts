@@ -80,6 +80,9 @@ const envSchema = z.object({
   EVENT_CONCURRENCY: z.coerce.number().int().min(0).default(8),
 });
 
+/** Every variable the service reads (PGUSER too: see withDatabaseUser); `.env.example` lists each. */
+export const CONFIG_NAMES = [...Object.keys(envSchema.shape), 'PGUSER'];
+
 /** The settings that are secrets: required, long and not a placeholder in production. */
 export const SECRET_NAMES = [
   'ADMIN_API_KEY',
@@ -151,9 +154,25 @@ function operatingSystemUser(): string | undefined {
   }
 }
 
-/** The process's configuration; on a bad environment, one line per bad variable and exit 1. */
+/**
+ * `.env` in the working directory, when there is one, sets what the environment leaves unset (Node's
+ * own parser; a variable already set wins). For development: production sets the environment.
+ */
+export function loadEnvFile(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * The process's configuration, from its environment and `.env`; on a bad environment, one line per
+ * bad variable and exit 1.
+ */
 export function loadConfigOrExit(): Config {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

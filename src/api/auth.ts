@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
 import { httpErrors } from '../http/errors.js';
@@ -19,6 +19,20 @@ export function secretsEqual(given: string, expected: string): boolean {
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1] ?? null;
+}
+
+/**
+ * A player token as a game's login service issues it: HS256, `sub` the player, `exp` after
+ * `expiresIn` (a jose time span such as `1h` or `7d`). Armory only verifies tokens; this is for
+ * development and tests (`npm run ops -- token <player>`).
+ */
+export function signPlayerToken(secret: string, playerUuid: string, expiresIn = '1h'): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(playerUuid)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
 }
 
 /**

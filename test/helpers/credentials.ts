@@ -1,15 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { signPlayerToken } from '../../src/api/auth.js';
 
 /** A player token as a game client holds it: HS256, `sub` the player, `exp` an hour ahead. */
-export function playerToken(secret: string, playerUuid: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(playerUuid)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
-}
+export const playerToken = (secret: string, playerUuid: string): Promise<string> =>
+  signPlayerToken(secret, playerUuid, '1h');
 
 /** `X-Armory-Signature` for a webhook body (the bytes sent), as a platform integration computes it. */
 export function webhookSignature(

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
 /** A free TCP port on the loopback interface. */
@@ -62,5 +62,27 @@ export function startWorkerProcess(env: Record<string, string>): RunningProcess 
   return startProcess(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
     ...process.env,
     ...env,
+  });
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The ops CLI as ops run it (`npm run ops -- ...`), in a child process with this environment. */
+export function runOps(env: Record<string, string>, args: string[], stdin?: string): Promise<CliRun> {
+  return new Promise<CliRun>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/ops.ts', ...args],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(stdin);
   });
 }

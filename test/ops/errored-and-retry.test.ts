@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { waitForOrders } from '../helpers/orders.js';
+import { runOps } from '../helpers/processes.js';
 import { sleep } from '../helpers/wait.js';
 
 /**
@@ -49,28 +49,11 @@ function expectErroredView(order: any): void {
   );
 }
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe('errored orders and their retry', () => {
   let h: Harness;
 
-  /** The ops CLI as ops run it, in a child process against this file's database and queue. */
-  const ops = (...args: string[]) =>
-    new Promise<CliRun>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/ops.ts', ...args],
-        { env: { ...process.env, ...h.childEnv } },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  /** The ops CLI, against this file's database and queue. */
+  const ops = (...args: string[]) => runOps(h.childEnv, args);
 
   beforeAll(async () => {
     // Two attempts, quick backoff, and a short lock timeout: an order whose player stays locked is
@@ -264,7 +247,7 @@ describe('errored orders and their retry', () => {
     );
     for (const usage of usages) {
       expect(usage.code).toBe(2);
-      expect(usage.stderr).toContain('usage: npm run ops');
+      expect(usage.stderr).toMatch(/lists the commands|Usage: ops/);
     }
 
     const stats = await ops('queue:stats');
