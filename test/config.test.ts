@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { userInfo } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SECRET_NAMES } from '../src/config.js';
+import { CONFIG_NAMES, ConfigError, loadConfig, SECRET_NAMES } from '../src/config.js';
 
 const STRONG = 'k'.repeat(32);
 
@@ -83,6 +85,46 @@ describe('configuration', () => {
     expect(
       loadConfig({ PGUSER: 'armory', DATABASE_URL: 'postgres://owner:pw@db:5432/game' }).DATABASE_URL,
     ).toBe('postgres://owner:pw@db:5432/game');
+  });
+
+  it('.env.example lists every variable the service reads, each with its default', () => {
+    const lines = readFileSync('.env.example', 'utf8').split('\n');
+    const listed = new Map(
+      lines.flatMap((line) => {
+        const match = /^# ([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+        return match ? [[match[1]!, match[2]!] as const] : [];
+      }),
+    );
+    expect([...listed.keys()].sort()).toEqual([...CONFIG_NAMES].sort());
+    const defaults: Record<string, unknown> = {
+      ...loadConfig({}),
+      DATABASE_URL: 'postgres://127.0.0.1:5432/armory',
+    };
+    for (const [name, value] of listed) {
+      expect(value, name).toBe(defaults[name] === undefined ? '' : String(defaults[name]));
+    }
+  });
+
+  it('reads .env from the working directory at startup; a variable the environment sets wins', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'armory-env-'));
+    writeFileSync(path.join(dir, '.env'), 'PORT=abc\nLOG_LEVEL=loud\n');
+    const start = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.resolve('src/api/main.ts')], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const fromFile = start({});
+    expect(fromFile.status).toBe(1);
+    expect(fromFile.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^armory: bad environment: PORT: /),
+      expect.stringMatching(/^armory: bad environment: LOG_LEVEL: /),
+    ]);
+    const environmentWins = start({ LOG_LEVEL: 'info', PORT: 'still-bad' });
+    expect(environmentWins.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^armory: bad environment: PORT: /),
+    ]);
   });
 
   it('stops the process at startup with one clear line per bad variable', () => {
