@@ -1,5 +1,5 @@
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, PostgreSqlDriver, type Options } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver, UnderscoreNamingStrategy, type Options } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { addressOf, DependencyError } from '../dependencies.js';
 import { entities } from '../stores/entities.js';
@@ -28,6 +28,43 @@ export interface OpenOrmOptions {
   logger?: Logger;
 }
 
+/** How every migration runs: each in a transaction, all pending ones in one; no snapshot file. */
+const MIGRATIONS = { transactional: true, allOrNothing: true, snapshot: false, silent: true };
+/** Where the migration files are, for the CLI (the service lists them in migrations/index.ts). */
+const MIGRATIONS_DIRECTORY = 'src/db/migrations';
+
+/**
+ * The options `@mikro-orm/cli` runs with (src/db/mikro-orm.config.ts): the service's, with the
+ * migrations read from their files, so that `migration:create` writes the next one beside them
+ * as `Migration<timestamp><Name>.ts`. test/db/migrate.test.ts holds index.ts to the same files.
+ */
+export function cliOrmOptions(databaseUrl: string): Options {
+  return {
+    ...ormOptions(databaseUrl, { poolSize: 2 }),
+    migrations: {
+      ...MIGRATIONS,
+      silent: false,
+      path: MIGRATIONS_DIRECTORY,
+      pathTs: MIGRATIONS_DIRECTORY,
+      glob: 'Migration*.ts',
+      emit: 'ts',
+      fileName: migrationName,
+    },
+    namingStrategy: MigrationNaming,
+  };
+}
+
+/** `Migration20261204120000EventsOut` for `--name events-out`: one name for the file and its class. */
+export const migrationName = (timestamp: string, name?: string) =>
+  `Migration${timestamp}${(name ?? '').replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, first: string) => first.toUpperCase())}`;
+
+/** MikroORM's default names, but a migration's class is named as its file (a valid identifier). */
+class MigrationNaming extends UnderscoreNamingStrategy {
+  override classToMigrationName(timestamp: string, customMigrationName?: string): string {
+    return migrationName(timestamp, customMigrationName);
+  }
+}
+
 function ormOptions(
   databaseUrl: string,
   { poolSize = 10, lockTimeoutMs = 10_000, logger }: OpenOrmOptions,
@@ -40,7 +77,7 @@ function ormOptions(
     clientUrl: databaseUrl,
     entities,
     extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: { ...MIGRATIONS, migrationsList },
     // A server that does not answer a connect within this is as good as down: the request that
     // needed it fails (503) instead of hanging, and startup says so instead of waiting forever.
     driverOptions: {

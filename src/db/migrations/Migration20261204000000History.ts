@@ -47,4 +47,10 @@ export class Migration20261204000000History extends Migration {
         where p.player_uuid = h.player_uuid;`,
     );
   }
+
+  /** Drops the players' history; the orders' details it was built from stay. */
+  override down(): void {
+    this.addSql(`drop table if exists "inventory_change";`);
+    this.addSql(`alter table "player" drop column "next_history_seq";`);
+  }
 }

@@ -9,4 +9,11 @@ export class Migration20261204010000Refunds extends Migration {
     );
     this.addSql(`alter table "fulfilled_entitlement" add column "revoked_at" timestamptz null;`);
   }
+
+  /** Forgets which orders were refunds and which transactions were revoked (refund orders stay, as plain orders). */
+  override down(): void {
+    this.addSql(`alter table "fulfilled_entitlement" drop column "revoked_at";`);
+    this.addSql(`drop index "player_order_refund_of_index";`);
+    this.addSql(`alter table "player_order" drop column "refund_of";`);
+  }
 }

@@ -14,4 +14,10 @@ export class Migration20261204020000EventsOut extends Migration {
       `create index "event_delivery_pending_index" on "event_delivery" ("subscription_id", "player_uuid", "applied_seq", "delivery_id") where "status" = 'pending';`,
     );
   }
+
+  /** Drops the subscriptions and every delivery with them. */
+  override down(): void {
+    this.addSql(`drop table if exists "event_delivery";`);
+    this.addSql(`drop table if exists "subscription";`);
+  }
 }
