@@ -47,6 +47,22 @@ for (const [schema, id] of [
 
 const componentRef = (id: string) => `#/components/schemas/${id}`;
 
+/** Examples of named schemas, shown by /docs beside the samples it builds from each schema. */
+const COMPONENT_EXAMPLES: Record<string, unknown[]> = {
+  // The README's order: a grant, then a purchase paid from it.
+  PlayerOrderCreate: [
+    {
+      order_id: 'match-42-reward',
+      player_uuid: '6f1c1a4e-1d7b-4c38-9a8e-2b1b3f6c9d01',
+      source: 'IN_GAME',
+      entries: [
+        { type: 'fill_loot', loot_id: 200, quantity: 1 },
+        { type: 'purchase_loot', loot_id: 100, quantity: 1, purchase_price: { price_item_id: 1, price: 50 } },
+      ],
+    },
+  ],
+};
+
 /**
  * `io: 'input'`: a request is documented as what a caller may send (before defaults, coercion and
  * transforms such as the uuid's lower-casing). `unrepresentable: 'any'`: a transform's output or a
@@ -71,15 +87,15 @@ function componentSchemas(): Record<string, JsonSchema> {
   const convert = (registry: typeof requestComponents, io: 'input' | 'output') =>
     z.toJSONSchema(registry, { io, unrepresentable: 'any', target: 'draft-2020-12', uri: componentRef })
       .schemas as Record<string, JsonSchema>;
-  const withoutDialect = ([name, { $schema: _dialect, ...schema }]: [string, JsonSchema]): [
+  const asComponent = ([name, { $schema: _dialect, ...schema }]: [string, JsonSchema]): [
     string,
     JsonSchema,
-  ] => [name, schema];
+  ] => [name, COMPONENT_EXAMPLES[name] ? { ...schema, examples: COMPONENT_EXAMPLES[name] } : schema];
   return Object.fromEntries(
     [
       ...Object.entries(convert(requestComponents, 'input')),
       ...Object.entries(convert(responseComponents, 'output')),
-    ].map(withoutDialect),
+    ].map(asComponent),
   );
 }
 

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { orderCreateSchema } from '../../src/domain/order.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { playerToken } from '../helpers/credentials.js';
 import { ADMIN_KEY, newPlayer, SERVER_KEY, startHarness, type Harness } from '../helpers/harness.js';
@@ -170,22 +172,51 @@ describe('/openapi.json', () => {
     const warnings = report.problems.map((problem) => `${problem.ruleId} ${problem.location[0]!.pointer}`);
     // Probes, metrics and the docs take no input and no credential: no 4xx can happen there.
     expect(warnings.sort()).toEqual(
-      ['~1docs', '~1healthz', '~1metrics', '~1openapi.json', '~1readyz']
+      ['~1', '~1docs', '~1docs~1redoc.standalone.js', '~1healthz', '~1metrics', '~1openapi.json', '~1readyz']
         .map((route) => `operation-4xx-response #/paths/${route}/get/responses`)
         .sort(),
     );
   });
 });
 
+/** Every URL a page names in a `src` or `href`: what a browser would load from it. */
+const loadedUrls = (html: string) =>
+  [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((match) => match[1]!);
+
 describe('/docs', () => {
-  it('is an HTML page listing every documented path, with nothing fetched from elsewhere', async () => {
-    const response = await h.request('GET', '/docs');
+  it('is the Redoc API reference, at / too, reading /openapi.json, with nothing loaded from elsewhere', async () => {
+    for (const page of ['/docs', '/']) {
+      const response = await h.request('GET', page);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = response.body as string;
+      expect(html).toContain('<redoc spec-url="/openapi.json"');
+      expect(loadedUrls(html)).toEqual(['/docs/redoc.standalone.js']);
+      expect(html).not.toMatch(/https?:\/\//);
+      const csp = response.headers.get('content-security-policy')!;
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/https?:|\*/);
+    }
+  });
+
+  it("serves Redoc's script from its npm package", async () => {
+    const response = await h.request('GET', '/docs/redoc.standalone.js');
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = response.body as string;
-    for (const path of Object.keys(document.paths)) expect(html).toContain(`<code>${path}</code>`);
-    expect(html).not.toMatch(/<script|https?:\/\//);
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const bundle = await readFile(
+      createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'),
+      'utf8',
+    );
+    expect(response.body).toBe(bundle);
+  });
+
+  it('documents the order submission with an example and the schemas Redoc shows', () => {
+    const submit = document.paths['/v1/orders'].post.requestBody.content['application/json'].schema;
+    expect(submit).toEqual({ $ref: '#/components/schemas/PlayerOrderCreate' });
+    const create = document.components.schemas.PlayerOrderCreate;
+    expect(create.examples).toEqual([expect.objectContaining({ order_id: 'match-42-reward' })]);
+    expect(orderCreateSchema.safeParse(create.examples[0]).success).toBe(true);
   });
 });
 
@@ -266,6 +297,15 @@ describe('the /admin/queues dashboard', () => {
     });
     expect(queues.status).toBe(200);
     expect(JSON.stringify(queues.body)).toContain('"orders"');
+  });
+
+  it('loads no font, script or stylesheet from outside the server, and its CSP refuses any', async () => {
+    const response = await h.admin('GET', '/admin/queues');
+    expect(response.status).toBe(200);
+    const html = response.body as string;
+    expect(html).toContain('<script');
+    for (const url of loadedUrls(html)) expect(url).not.toMatch(/^(https?:)?\/\//);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
   it('opens with the admin key as a bearer token', async () => {

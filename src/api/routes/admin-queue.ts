@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import { errorBodySchema, httpErrors } from '../../http/errors.js';
 import { countJobs, JOB_STATES, ORDER_QUEUE } from '../../queue/order-queue.js';
@@ -40,9 +40,41 @@ const dashboard: SubtreeRoute<ApiDeps> = {
       queues: [new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false })],
       serverAdapter: board,
     });
-    return board.getRouter() as RequestHandler;
+    const app = board.getRouter() as Express;
+    withoutOutsideAssets(app);
+    return ((req, res, next) => {
+      res.set('Content-Security-Policy', DASHBOARD_CSP);
+      app(req, res, next);
+    }) as RequestHandler;
   },
 };
+
+/**
+ * The dashboard loads only what it serves itself: its page names a Google Fonts stylesheet, which is
+ * taken out as the page renders (the board's own font stack takes over), and its CSP refuses
+ * anything from elsewhere.
+ */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+].join('; ');
+const OUTSIDE_STYLESHEET = /<link\b[^>]*href="https?:\/\/[^"]*"[^>]*>/g;
+
+/** Wraps the board's view engine (its Express app renders index.ejs) to drop outside stylesheets. */
+function withoutOutsideAssets(app: Express): void {
+  const engines = (app as unknown as { engines: Record<string, ViewEngine | undefined> }).engines;
+  const render = engines['.ejs'];
+  if (!render) throw new Error('Bull Board renders no .ejs view: its page can no longer be cleaned');
+  app.engine('ejs', (path, options, callback) =>
+    render(path, options, (error, html) =>
+      callback(error, html === undefined ? html : html.replace(OUTSIDE_STYLESHEET, '')),
+    ),
+  );
+}
+
+type ViewEngine = (path: string, options: object, callback: (error: unknown, html?: string) => void) => void;
 
 /** The order queue as ops see it: job counts by state, and the dashboard. */
 export const adminQueueRoutes = [

@@ -1,58 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { apiRoute } from '../deps.js';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-
-/** Inline `code` spans of the summaries, the only markup they use. */
-const withCode = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
-
-interface Operation {
-  summary?: string;
-  description?: string;
-  security?: Record<string, unknown>[];
-  responses?: Record<string, unknown>;
-}
+/** Redoc's self-contained browser bundle, from its npm package: served here, never from a CDN. */
+const REDOC_BUNDLE_PATH = '/docs/redoc.standalone.js';
+const redocBundle = () =>
+  readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'));
 
 /**
- * A page for humans, rendered here from the OpenAPI document itself. Nothing is fetched at run time
- * (no CDN viewer): the page is self-contained, and its CSP says so.
+ * Everything the page may load comes from this server: the bundle, the document, its own styles
+ * (styled-components writes them inline) and a search worker Redoc starts from a blob. An image
+ * or font from elsewhere (Redoc's footer logo) is refused by the browser, never fetched. The
+ * bundle compiles some validators with `new Function` (ajv), hence `'unsafe-eval'`: for its own
+ * code, never for a script from elsewhere.
  */
-function renderDocsPage(document: Record<string, unknown>): string {
-  const paths = document.paths as Record<string, Record<string, Operation>>;
-  const rows = Object.entries(paths)
-    .flatMap(([path, operations]) =>
-      Object.entries(operations).map(([method, operation]) => {
-        const credentials = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
-        const statuses = Object.keys(operation.responses ?? {}).filter((code) => code.startsWith('2'));
-        const description = operation.description
-          ? `<br><small>${withCode(operation.description)}</small>`
-          : '';
-        return `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td>
-<td>${withCode(operation.summary ?? '')}${description}</td><td>${credentials.join(' or ') || 'none'}</td>
-<td>${statuses.join(', ')}</td></tr>`;
-      }),
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Armory API</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#eee}</style></head>
-<body><h1>Armory API</h1>
-<p>Credentials are the security schemes of the document. The full description, with every request schema, is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
-Errors: 422 <code>{"detail": [...]}</code>, 401/403 <code>{"auth_success", "error_code", "desc"}</code>,
-otherwise <code>{"error_code", "desc"}</code>.</p>
-<table><thead><tr><th>method</th><th>path</th><th>what</th><th>credential</th><th>success</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table></body></html>
+const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+].join('; ');
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Armory API</title>
+<style>body { margin: 0; }</style>
+</head>
+<body>
+<redoc spec-url="/openapi.json" expand-responses="200,202" path-in-middle-panel="true"></redoc>
+<script src="${REDOC_BUNDLE_PATH}"></script>
+</body>
+</html>
 `;
-}
+
+const docsPage = (path: '/docs' | '/', summary: string) =>
+  apiRoute({
+    method: 'get',
+    path,
+    tag: 'docs',
+    summary,
+    credentials: [],
+    errors: [],
+    responses: { 200: { description: 'An HTML page (Redoc).', contentType: 'text/html' } },
+    handle: ({ res }) => {
+      res.set('Content-Security-Policy', DOCS_CSP).type('html').send(DOCS_PAGE);
+    },
+  });
 
 /**
- * `GET /openapi.json` and `GET /docs`: open to everyone, like the API they describe. `document` is
- * the OpenAPI document of every route, these two included.
+ * `GET /openapi.json`, and the API reference built from it at `/docs` and `/`: open to everyone,
+ * like the API they describe. `document` is the OpenAPI document of every route, these included.
  */
 export function docsRoutes(document: () => Record<string, unknown>) {
-  let page: string | undefined;
+  let bundle: Buffer | undefined;
   return [
     apiRoute({
       method: 'get',
@@ -66,20 +72,19 @@ export function docsRoutes(document: () => Record<string, unknown>) {
         res.json(document());
       },
     }),
+    docsPage('/docs', 'The API reference: every route with its schemas and examples'),
+    docsPage('/', 'The API reference, as at /docs'),
     apiRoute({
       method: 'get',
-      path: '/docs',
+      path: REDOC_BUNDLE_PATH,
       tag: 'docs',
-      summary: 'This document as a page for humans',
+      summary: "The reference page's script (Redoc, from its npm package)",
       credentials: [],
       errors: [],
-      responses: { 200: { description: 'An HTML page.', contentType: 'text/html' } },
+      responses: { 200: { description: 'JavaScript.', contentType: 'text/javascript' } },
       handle: ({ res }) => {
-        page ??= renderDocsPage(document());
-        res
-          .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-          .type('html')
-          .send(page);
+        bundle ??= redocBundle();
+        res.set('Cache-Control', 'public, max-age=86400').type('text/javascript').send(bundle);
       },
     }),
   ];
