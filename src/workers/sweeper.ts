@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
 import { findPlayersWithStaleOrders } from '../stores/order-store.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { enqueuePlayers, oldestLiveJobTime, type OrderJob } from '../queue/order-queue.js';
 import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
 import { findStalledStreams } from '../stores/deliveries-store.js';
@@ -43,6 +44,7 @@ export function startSweeper(deps: {
   queue: Queue<OrderJob>;
   eventQueue: Queue<EventJob>;
   logger: Logger;
+  metrics: Metrics;
   intervalMs: number;
   minAgeMs: number;
 }): { stop: () => Promise<void> } {
@@ -51,10 +53,14 @@ export function startSweeper(deps: {
     running = running.then(async () => {
       try {
         const players = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
+        deps.metrics.sweptJobs.inc({ queue: 'orders' }, players);
         if (players > 0) deps.logger.warn({ players }, 'sweeper gave a job to players whose orders had none');
         const streams = await sweepStalledEvents(deps.orm, deps.eventQueue, deps.minAgeMs);
+        deps.metrics.sweptJobs.inc({ queue: 'events' }, streams);
         if (streams > 0) deps.logger.warn({ streams }, 'sweeper gave a job to event streams that had none');
+        deps.metrics.sweeps.inc({ outcome: 'ok' });
       } catch (error) {
+        deps.metrics.sweeps.inc({ outcome: 'failed' });
         deps.logger.warn({ err: error }, 'sweep failed; will try again');
       }
     });

@@ -70,6 +70,7 @@ export function startWorker(
     queue,
     eventQueue,
     logger,
+    metrics: telemetry.metrics,
     intervalMs: config.SWEEP_INTERVAL_MS,
     minAgeMs: config.SWEEP_MIN_AGE_MS,
   });
