@@ -2,10 +2,13 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The lockfile names the workspace (packages/client, the typed client): npm needs its manifest.
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The service only; `npm run build` also builds the client package, which the image does not hold.
+RUN npx tsc -p tsconfig.build.json
 
 # Run: production dependencies and the compiled output only, as the unprivileged `node` user.
 FROM node:24-bookworm-slim
@@ -20,6 +23,7 @@ ENV NODE_ENV=production
 # out-of-memory error: raise it for players with thousands of records each.
 ENV NODE_OPTIONS=--max-old-space-size=192
 COPY package.json package-lock.json ./
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node

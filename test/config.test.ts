@@ -96,7 +96,7 @@ describe('configuration', () => {
       }),
     );
     expect([...listed.keys()].sort()).toEqual([...CONFIG_NAMES].sort());
-    const defaults: Record<string, unknown> = {
+    const defaults: Record<string, string | number | undefined> = {
       ...loadConfig({}),
       DATABASE_URL: 'postgres://127.0.0.1:5432/armory',
     };

@@ -41,7 +41,7 @@ const purchasePrice = z.object({
 });
 
 /** Fields an entry type cannot be processed without; missing one is a validation error. */
-const REQUIRED_FIELDS = {
+export const REQUIRED_FIELDS = {
   fill_loot: ['loot_id', 'quantity'],
   purchase_loot: ['loot_id', 'quantity', 'purchase_price'],
   purchase_dynamic_bundle: ['loot_id', 'purchase_price', 'dynamic_bundle_loot_ids'],
