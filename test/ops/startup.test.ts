@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -195,4 +195,34 @@ describe('stopping during startup', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+});
+
+describe('npm run dev', () => {
+  it('serves the API and a worker on PORT, its logs pretty-printed rather than JSON', async () => {
+    const port = await freePort();
+    // Its own process group: npm, the shell, tsx watch, the service and pino-pretty stop together.
+    const child = spawn('npm', ['run', 'dev'], {
+      env: roleEnv({ PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await until(
+        async () => {
+          const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+          return ready?.status === 200;
+        },
+        'npm run dev to be ready',
+        30_000,
+      );
+      await until(() => Promise.resolve(/worker started/.test(output)), 'the worker to log its start');
+      expect(output).toMatch(/INFO \(armory-all\/\d+\): api listening/);
+      expect(output.split('\n').filter((line) => line.startsWith('{"level"'))).toEqual([]);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+  }, 60_000);
 });
