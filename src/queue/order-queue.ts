@@ -70,14 +70,30 @@ export function createOrderQueue(config: Config, connection: Redis, logger: Logg
 
 /**
  * Gives players with orders waiting one job, in one round trip, however many players and orders:
- * an accept batch, a sweep or a batch of ops retries is one job. No job is deduplicated: an order
+ * an accept batch or a batch of ops retries is one job; a sweep of thousands, one job per
+ * `playersPerJob`, all added at once. No job is deduplicated: an order
  * stored after its player's running job last looked gets the job that names it here, and a job that
  * finds its players with nothing waiting (a sibling applied them first) completes at once.
  */
-export async function enqueuePlayers(queue: Queue<OrderJob>, playerUuids: Iterable<string>): Promise<void> {
+export async function enqueuePlayers(
+  queue: Queue<OrderJob>,
+  playerUuids: Iterable<string>,
+  playersPerJob = Number.POSITIVE_INFINITY,
+): Promise<void> {
   const player_uuids = [...new Set(playerUuids)];
-  if (player_uuids.length === 0) return;
-  await queue.add('apply-orders', { player_uuids });
+  if (player_uuids.length <= playersPerJob) {
+    if (player_uuids.length > 0) await queue.add('apply-orders', { player_uuids });
+    return;
+  }
+  // Many players (the sweeper's backlog): jobs of `playersPerJob` each, added in one round trip.
+  const jobs = [];
+  for (let start = 0; start < player_uuids.length; start += playersPerJob) {
+    jobs.push({
+      name: 'apply-orders',
+      data: { player_uuids: player_uuids.slice(start, start + playersPerJob) },
+    });
+  }
+  await queue.addBulk(jobs);
 }
 
 /**

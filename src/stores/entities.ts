@@ -275,6 +275,15 @@ export const EventDelivery = defineEntity({
   },
 });
 
+/** The fleet's sweeper: when its last round started (sweeper-store.ts). */
+export const SweeperRun = defineEntity({
+  name: 'SweeperRun',
+  properties: {
+    name: p.string().length(32).primary(),
+    startedAt: p.datetime(),
+  },
+});
+
 export const entities = [
   Player,
   InventoryRecord,
@@ -293,4 +302,5 @@ export const entities = [
   LootLockerWallet,
   Subscription,
   EventDelivery,
+  SweeperRun,
 ];

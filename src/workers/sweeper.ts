@@ -6,6 +6,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { enqueuePlayers, oldestLiveJobTime, type OrderJob } from '../queue/order-queue.js';
 import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
 import { findStalledStreams } from '../stores/deliveries-store.js';
+import { claimSweepRound } from '../stores/sweeper-store.js';
 
 /**
  * Allowed difference between the clocks of the processes that stamp jobs (Redis clients) and of
@@ -23,10 +24,23 @@ const CLOCK_MARGIN_MS = 1000;
 export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeMs: number): Promise<number> {
   const oldestJob = await oldestLiveJobTime(queue);
   const storedBefore = oldestJob === null ? null : new Date(oldestJob - CLOCK_MARGIN_MS);
-  const players = await findPlayersWithStaleOrders(orm.em.fork(), minAgeMs, storedBefore, 500);
-  await enqueuePlayers(queue, players);
+  const players = await findPlayersWithStaleOrders(
+    orm.em.fork(),
+    minAgeMs,
+    storedBefore,
+    SWEEP_PLAYERS_PER_ROUND,
+  );
+  await enqueuePlayers(queue, players, SWEEP_PLAYERS_PER_JOB);
   return players.length;
 }
+
+/**
+ * Most players one round gives jobs to: found by one query, their jobs added in one round trip, so
+ * a backlog of stale orders (Redis lost its data) is back in the queue within a few rounds.
+ */
+export const SWEEP_PLAYERS_PER_ROUND = 20_000;
+/** Players one sweeper job names: a worker applies them in its groups, as any job's. */
+export const SWEEP_PLAYERS_PER_JOB = 500;
 
 /** Gives event streams whose job was lost another one (deliveries-store.ts). Answers how many. */
 export async function sweepStalledEvents(
@@ -52,6 +66,8 @@ export function startSweeper(deps: {
   const timer = setInterval(() => {
     running = running.then(async () => {
       try {
+        // One round per interval for the whole fleet: another process may have taken this one.
+        if (!(await claimSweepRound(deps.orm.em.fork(), deps.intervalMs))) return;
         const players = await sweepStaleOrders(deps.orm, deps.queue, deps.minAgeMs);
         deps.metrics.sweptJobs.inc({ queue: 'orders' }, players);
         if (players > 0) deps.logger.warn({ players }, 'sweeper gave a job to players whose orders had none');

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { migrationName } from '../../src/db/orm.js';
 import { migrationsList } from '../../src/db/migrations/index.js';
@@ -24,19 +23,6 @@ const cli = (...args: string[]) =>
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr }),
     );
   });
-
-const tables = async () => {
-  const client = new pg.Client({ connectionString: databaseUrl(name) });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ table_name: string }>(
-      `select table_name from information_schema.tables where table_schema = 'public'`,
-    );
-    return rows.map((row) => row.table_name);
-  } finally {
-    await client.end();
-  }
-};
 
 it('index.ts lists every migration file, in order, each under its file name', () => {
   const files = readdirSync('src/db/migrations')
@@ -74,9 +60,9 @@ it('migration:up, :pending and :down through the CLI; the migrated schema is wha
   expect(down.code, down.output).toBe(0);
   expect(down.output).toContain(`Reverted '${newest}'`);
   expect((await cli('migration:pending')).output).toContain(newest);
-  expect(await tables()).not.toContain('event_delivery');
+  // What it dropped is what the entities describe: the schema differs until it is applied again.
+  expect((await cli('schema:update', '--dump')).output).not.toContain('Schema is up-to-date');
 
   expect((await cli('migration:up')).code).toBe(0);
-  expect(await tables()).toContain('event_delivery');
   expect((await cli('schema:update', '--dump')).output).toContain('Schema is up-to-date');
 });

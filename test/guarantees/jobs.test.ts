@@ -3,7 +3,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueuePlayers, liveJobOfPlayer, ORDER_QUEUE, type OrderJob } from '../../src/queue/order-queue.js';
 import { createOrderWorker } from '../../src/workers/order-worker.js';
-import { sweepStaleOrders } from '../../src/workers/sweeper.js';
+import { startSweeper, sweepStaleOrders } from '../../src/workers/sweeper.js';
+import { orderCreateSchema } from '../../src/domain/order.js';
+import { createLogger } from '../../src/logger.js';
+import { acceptOrders } from '../../src/stores/order-store.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { attemptsOf, statusesOf } from '../helpers/orders.js';
@@ -197,6 +201,59 @@ describe('the sweeper', () => {
     expect((await liveJobOfPlayer(h.queue, delivered))?.state).toBe('waiting');
     await applyWaitingJobs();
     expect(await statusesOf(h, deliveredOrder)).toEqual(['succeeded']);
+  });
+
+  it('gives a large backlog its jobs in one round: one query, one add, 500 players a job', async () => {
+    await h.queue.drain();
+    const players = Array.from({ length: 1200 }, newPlayer);
+    const accepted = await acceptOrders(
+      h.orm.em.fork(),
+      players.map((player) => ({
+        create: orderCreateSchema.parse(grantGems(player)),
+        scope: 'server' as const,
+      })),
+    );
+    expect(accepted.every((result) => result.kind === 'accepted')).toBe(true);
+
+    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(players.length);
+    const jobs = await waitingJobs();
+    expect(jobs.map((job) => job.data.player_uuids.length).sort((a, b) => a - b)).toEqual([200, 500, 500]);
+    expect(jobs.flatMap((job) => job.data.player_uuids).sort()).toEqual([...players].sort());
+    await applyWaitingJobs();
+    expect(await h.orderCount()).toBeGreaterThanOrEqual(players.length);
+    const queued = await h.sql<{ n: number }>(
+      `select count(*)::int as n from player_order where status = 'queued'`,
+    );
+    expect(queued[0]!.n).toBe(0);
+  });
+
+  it('runs one round per interval for the whole fleet, however many worker processes tick', async () => {
+    const intervalMs = 100;
+    const fleet = Array.from({ length: 4 }, () => {
+      const metrics = new Metrics();
+      const sweeper = startSweeper({
+        orm: h.orm,
+        queue: h.queue,
+        eventQueue: h.eventQueue,
+        logger: createLogger('silent', 'sweeper-test'),
+        metrics,
+        intervalMs,
+        minAgeMs: 60_000,
+      });
+      return { metrics, sweeper };
+    });
+    const started = Date.now();
+    await sleep(1500);
+    await Promise.all(fleet.map(({ sweeper }) => sweeper.stop()));
+    const elapsedMs = Date.now() - started;
+    const rounds = (await Promise.all(fleet.map(async ({ metrics }) => (await metrics.sweeps.get()).values)))
+      .flat()
+      .filter((sample) => sample.labels.outcome === 'ok')
+      .reduce((sum, sample) => sum + sample.value, 0);
+    // Four processes ticking every 100 ms would sweep about 60 times; the fleet takes a round at
+    // most once per 80 ms (the share of an interval that makes a round due), at least now and then.
+    expect(rounds).toBeLessThanOrEqual(Math.floor(elapsedMs / (0.8 * intervalMs)) + 1);
+    expect(rounds).toBeGreaterThanOrEqual(5);
   });
 
   it('gives a job to every stale order when no job is live', async () => {

@@ -13,6 +13,7 @@ import { Migration20261203040000LootLockerWallets } from './Migration20261203040
 import { Migration20261204000000History } from './Migration20261204000000History.js';
 import { Migration20261204010000Refunds } from './Migration20261204010000Refunds.js';
 import { Migration20261204020000EventsOut } from './Migration20261204020000EventsOut.js';
+import { Migration20261204030000SweeperRun } from './Migration20261204030000SweeperRun.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204000000History', class: Migration20261204000000History },
   { name: 'Migration20261204010000Refunds', class: Migration20261204010000Refunds },
   { name: 'Migration20261204020000EventsOut', class: Migration20261204020000EventsOut },
+  { name: 'Migration20261204030000SweeperRun', class: Migration20261204030000SweeperRun },
 ];
