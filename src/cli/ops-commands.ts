@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { signPlayerToken } from '../api/auth.js';
+import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { Config } from '../config.js';
 import { openOrm, type Orm } from '../db/orm.js';
 import { connectRedisOnce } from '../dependencies.js';
@@ -21,10 +22,6 @@ import { countPendingOrders, findOrder, listOrders } from '../stores/order-store
  * answers with both forms of its result: `json` for `--json` and scripts, `text` for people.
  * Warnings and progress go to stderr as they happen.
  */
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
 
 export interface Answer {
   code: number;

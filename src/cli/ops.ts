@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../config.js';
-import { orderId as orderIdSchema } from '../domain/schema-types.js';
+import { orderId as orderIdSchema, uuid } from '../domain/schema-types.js';
 import { ORDER_STATUSES, type OrderStatus } from '../domain/vocabulary.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import type { Answer, Connections } from './ops-commands.js';
 
 /**
@@ -15,8 +16,6 @@ import type { Answer, Connections } from './ops-commands.js';
  * Exit codes: 0 done, 1 failed (or not found, or not retryable), 2 usage error.
  */
 
-const EXIT_USAGE = 2;
-
 const positiveInt = (value: string) => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('not a positive integer');
@@ -28,10 +27,9 @@ const orderIdArgument = (value: string) => {
   return parsed.data;
 };
 const uuidArgument = (value: string) => {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
-    throw new InvalidArgumentError('not a uuid');
-  }
-  return value.toLowerCase();
+  const parsed = uuid.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('not a uuid');
+  return parsed.data;
 };
 
 let exitCode = 0;
@@ -56,12 +54,12 @@ async function answer(
   const json = command.optsWithGlobals<{ json?: boolean }>().json === true;
   try {
     const result = await run(commands, connections, config);
-    const out = result.code === commands.EXIT_OK ? process.stdout : process.stderr;
+    const out = result.code === EXIT_OK ? process.stdout : process.stderr;
     out.write(json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text.join('\n')}\n`);
     exitCode = result.code;
   } catch (error) {
     process.stderr.write(`ops: ${command.name()} failed: ${reasonOf(error)}\n`);
-    exitCode = commands.EXIT_FAILED;
+    exitCode = EXIT_FAILED;
   } finally {
     await connections.close().catch(() => undefined);
   }
