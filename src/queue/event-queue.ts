@@ -27,10 +27,25 @@ export function createEventQueue(config: Config, connection: Redis, logger: Logg
   return queue;
 }
 
-/** One job for every stream given, in one round trip; the sweeper gives any it misses another. */
-export async function enqueueStreams(queue: Queue<EventJob>, streams: EventStream[]): Promise<void> {
-  if (streams.length === 0) return;
-  await queue.add('deliver-events', { streams });
+/**
+ * Jobs for every stream given, in one round trip: one job, or for many streams (the sweeper's
+ * backlog) one per `streamsPerJob`, so that several workers share them. The sweeper gives any
+ * stream this misses another.
+ */
+export async function enqueueStreams(
+  queue: Queue<EventJob>,
+  streams: EventStream[],
+  streamsPerJob = Number.POSITIVE_INFINITY,
+): Promise<void> {
+  if (streams.length <= streamsPerJob) {
+    if (streams.length > 0) await queue.add('deliver-events', { streams });
+    return;
+  }
+  const jobs = [];
+  for (let start = 0; start < streams.length; start += streamsPerJob) {
+    jobs.push({ name: 'deliver-events', data: { streams: streams.slice(start, start + streamsPerJob) } });
+  }
+  await queue.addBulk(jobs);
 }
 
 /** How long a worker collects the event streams its groups raise before handing them over as one job. */

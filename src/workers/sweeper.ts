@@ -24,23 +24,19 @@ const CLOCK_MARGIN_MS = 1000;
 export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeMs: number): Promise<number> {
   const oldestJob = await oldestLiveJobTime(queue);
   const storedBefore = oldestJob === null ? null : new Date(oldestJob - CLOCK_MARGIN_MS);
-  const players = await findPlayersWithStaleOrders(
-    orm.em.fork(),
-    minAgeMs,
-    storedBefore,
-    SWEEP_PLAYERS_PER_ROUND,
-  );
-  await enqueuePlayers(queue, players, SWEEP_PLAYERS_PER_JOB);
+  const players = await findPlayersWithStaleOrders(orm.em.fork(), minAgeMs, storedBefore, SWEEP_ROUND_LIMIT);
+  await enqueuePlayers(queue, players, SWEEP_JOB_SIZE);
   return players.length;
 }
 
 /**
- * Most players one round gives jobs to: found by one query, their jobs added in one round trip, so
- * a backlog of stale orders (Redis lost its data) is back in the queue within a few rounds.
+ * Most players (or event streams) one round gives jobs to: found by one query, their jobs added in
+ * one round trip, so a backlog of stale work (Redis lost its data) is back in the queue within a
+ * few rounds.
  */
-export const SWEEP_PLAYERS_PER_ROUND = 20_000;
-/** Players one sweeper job names: a worker applies them in its groups, as any job's. */
-export const SWEEP_PLAYERS_PER_JOB = 500;
+export const SWEEP_ROUND_LIMIT = 20_000;
+/** Players (or event streams) one sweeper job names: workers share the jobs, as any. */
+export const SWEEP_JOB_SIZE = 500;
 
 /** Gives event streams whose job was lost another one (deliveries-store.ts). Answers how many. */
 export async function sweepStalledEvents(
@@ -48,8 +44,8 @@ export async function sweepStalledEvents(
   eventQueue: Queue<EventJob>,
   minAgeMs: number,
 ): Promise<number> {
-  const streams = await findStalledStreams(orm.em.fork(), minAgeMs, 500);
-  await enqueueStreams(eventQueue, streams);
+  const streams = await findStalledStreams(orm.em.fork(), minAgeMs, SWEEP_ROUND_LIMIT);
+  await enqueueStreams(eventQueue, streams, SWEEP_JOB_SIZE);
   return streams.length;
 }
 

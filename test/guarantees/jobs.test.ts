@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueuePlayers, liveJobOfPlayer, ORDER_QUEUE, type OrderJob } from '../../src/queue/order-queue.js';
 import { createOrderWorker } from '../../src/workers/order-worker.js';
-import { startSweeper, sweepStaleOrders } from '../../src/workers/sweeper.js';
+import { startSweeper, SWEEP_JOB_SIZE, sweepStaleOrders } from '../../src/workers/sweeper.js';
+import { enqueueStreams } from '../../src/queue/event-queue.js';
 import { orderCreateSchema } from '../../src/domain/order.js';
 import { createLogger } from '../../src/logger.js';
 import { acceptOrders } from '../../src/stores/order-store.js';
@@ -225,6 +227,19 @@ describe('the sweeper', () => {
       `select count(*)::int as n from player_order where status = 'queued'`,
     );
     expect(queued[0]!.n).toBe(0);
+  });
+
+  it("gives event streams' backlog jobs the same way: 500 streams a job, added at once", async () => {
+    await h.eventQueue.drain();
+    const streams = Array.from({ length: 1200 }, () => ({
+      subscriptionId: randomUUID(),
+      playerUuid: newPlayer(),
+    }));
+    await enqueueStreams(h.eventQueue, streams, SWEEP_JOB_SIZE);
+    const jobs = await h.eventQueue.getJobs(['waiting']);
+    expect(jobs.map((job) => job.data.streams.length).sort((a, b) => a - b)).toEqual([200, 500, 500]);
+    expect(jobs.flatMap((job) => job.data.streams).length).toBe(streams.length);
+    await h.eventQueue.drain();
   });
 
   it('runs one round per interval for the whole fleet, however many worker processes tick', async () => {
