@@ -16,6 +16,7 @@ import { killStartedProcesses, startWorkerProcess } from '../helpers/processes.j
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { expectErrorBody } from '../helpers/responses.js';
 import { sleep, until } from '../helpers/wait.js';
+import { expectLootLockerError, lootLockerCaller, startSession } from '../helpers/lootlocker.js';
 
 describe('a worker killed with SIGKILL mid-order', () => {
   let h: Harness;
@@ -158,6 +159,23 @@ describe('PostgreSQL unreachable while serving', () => {
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect(again.body.status).toBe('succeeded');
     expect(await h.balance(player, GEMS)).toBe(100);
+  });
+
+  it("answers LootLocker's game servers 503 service_unavailable in LootLocker's error body, reads and writes", async () => {
+    const session = await startSession(h);
+    expect(session.status).toBe(200);
+    const call = lootLockerCaller(h, () => session.body.token as string);
+    const player = newPlayer();
+    await proxy.cut();
+    try {
+      const read = await call('GET', `/player/${player}/inventory`);
+      const write = await call('POST', `/player/${player}/inventory`, { asset_id: GEMS });
+      for (const response of [read, write]) expectLootLockerError(response, 503, 'service_unavailable');
+    } finally {
+      await proxy.restore();
+    }
+    await until(async () => (await h.request('GET', '/readyz')).status === 200, 'readiness once it is back');
+    expect(await h.orderCount(player)).toBe(0);
   });
 });
 
