@@ -34,6 +34,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ - : { } only')
     .default('armory'),
+  /**
+   * Shards of the order queue: a player's jobs go to shard hash(player) mod N, each a BullMQ queue on
+   * a Redis Cluster slot of its own; every worker reads them all. 1 keeps one queue (no hash tag).
+   */
+  QUEUE_SHARDS: positiveInt(1),
   WORKER_CONCURRENCY: positiveInt(16),
   /** Groups (transactions) one worker process runs at once; its jobs are shared among them. */
   WORKER_GROUPS_IN_FLIGHT: positiveInt(2),
@@ -118,6 +123,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (parsed.success && parsed.data.QUEUE_SHARDS > 1 && /[{}]/.test(parsed.data.QUEUE_PREFIX)) {
+    // Each shard's hash tag must be the first braces of its keys, or all shards share one slot.
+    problems.push(
+      'QUEUE_PREFIX: may hold no { } when QUEUE_SHARDS is over 1 (each shard adds its own hash tag)',
+    );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return { ...parsed.data, DATABASE_URL: withDatabaseUser(parsed.data.DATABASE_URL, env.PGUSER) };

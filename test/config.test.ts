@@ -80,6 +80,16 @@ describe('configuration', () => {
     expect(problemsOf({ ADMIN_API_KEY: 'short' })).toEqual([]);
   });
 
+  it('refuses a QUEUE_PREFIX with a hash tag of its own when the queue has shards', () => {
+    expect(problemsOf({ QUEUE_SHARDS: '4', QUEUE_PREFIX: '{armory}' })).toEqual([
+      'QUEUE_PREFIX: may hold no { } when QUEUE_SHARDS is over 1 (each shard adds its own hash tag)',
+    ]);
+    expect(problemsOf({ QUEUE_SHARDS: '1', QUEUE_PREFIX: '{armory}' })).toEqual([]);
+    expect(problemsOf({ QUEUE_SHARDS: '0' }).map((problem) => problem.split(':')[0])).toEqual([
+      'QUEUE_SHARDS',
+    ]);
+  });
+
   it('names the database user from PGUSER, or keeps the one the URL gives', () => {
     expect(loadConfig({ PGUSER: 'armory' }).DATABASE_URL).toBe('postgres://armory@127.0.0.1:5432/armory');
     expect(

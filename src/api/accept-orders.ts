@@ -34,10 +34,11 @@ export function createOrderAccepter({
     if (accepted.length > 0) {
       telemetry.metrics.ordersAccepted.inc(accepted.length);
       try {
-        // A transfer's receiver is named too, so the worker locks both players in one statement.
+        // A transfer's receiver is named too, in the giver's job, so the worker locks both players
+        // in one statement.
         await enqueuePlayersPromptly(
           queue,
-          accepted.flatMap((order) => [order.player_uuid, ...counterpartiesOf(order)]),
+          accepted.map((order) => [order.player_uuid, ...counterpartiesOf(order)]),
           ENQUEUE_TIMEOUT_MS,
         );
       } catch (error) {

@@ -6,7 +6,7 @@ import { FinalOrderListener } from '../stores/final-orders.js';
 import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
-import { countJobs, createOrderQueue, createProducerConnection } from '../queue/order-queue.js';
+import { countJobs, createOrderQueues, createProducerConnection } from '../queue/order-queue.js';
 import { createEventQueue } from '../queue/event-queue.js';
 import { createOrderAccepter } from './accept-orders.js';
 import { createApp } from './app.js';
@@ -30,7 +30,7 @@ export async function startApi(
   telemetry = createTelemetry(logger),
 ): Promise<RunningApi> {
   const connection = createProducerConnection(config);
-  const queue = createOrderQueue(config, connection, logger);
+  const queue = createOrderQueues(config, connection, logger);
   const eventQueue = createEventQueue(config, connection, logger);
   watchDependencies(telemetry.readiness, orm, connection);
   telemetry.metrics.watchQueue(() => countJobs(queue));

@@ -6,14 +6,14 @@ import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { OrderJob } from '../queue/order-queue.js';
+import type { OrderQueues } from '../queue/order-queue.js';
 import type { EventJob } from '../queue/event-queue.js';
 import type { FinalOrderListener } from '../stores/final-orders.js';
 
 export interface ApiDeps {
   config: Config;
   orm: Orm;
-  queue: Queue<OrderJob>;
+  queue: OrderQueues;
   /** Where a replayed delivery is handed (the worker hands new events itself). */
   eventQueue: Queue<EventJob>;
   logger: Logger;

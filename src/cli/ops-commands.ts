@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { signPlayerToken } from '../api/auth.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
@@ -11,7 +10,7 @@ import type { HistoryChangeView } from '../domain/history.js';
 import type { PlayerOrderView } from '../domain/order.js';
 import type { OrderStatus } from '../domain/vocabulary.js';
 import type { Logger } from '../logger.js';
-import { countJobs, createOrderQueue, liveJobOfPlayer, type OrderJob } from '../queue/order-queue.js';
+import { countJobs, createOrderQueues, liveJobOfPlayer, type OrderQueues } from '../queue/order-queue.js';
 import { retryErroredOrder, retryErroredOrders, type EnqueueFailed } from '../queue/retry-orders.js';
 import { loadCatalog, updateCatalog } from '../stores/catalog-store.js';
 import { readHistory } from '../stores/history-store.js';
@@ -47,7 +46,7 @@ const warn = (line: string) => process.stderr.write(`${line}\n`);
 export class Connections {
   private orm?: Orm;
   private redis?: Redis;
-  private queue?: Queue<OrderJob>;
+  private queue?: OrderQueues;
 
   constructor(
     readonly config: Config,
@@ -66,10 +65,10 @@ export class Connections {
   }
 
   /** The order queue, on a connection that fails at once (no reconnect loop) if Redis is away. */
-  async orderQueue(): Promise<Queue<OrderJob>> {
+  async orderQueue(): Promise<OrderQueues> {
     if (this.queue) return this.queue;
     this.redis = await connectRedisOnce(this.config.REDIS_URL);
-    this.queue = createOrderQueue(this.config, this.redis, this.logger);
+    this.queue = createOrderQueues(this.config, this.redis, this.logger);
     return this.queue;
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, type JobState, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -54,46 +55,99 @@ export function createWorkerConnection(config: Config): Redis {
   return new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
 }
 
-export function createOrderQueue(config: Config, connection: Redis, logger: Logger): Queue<OrderJob> {
-  const queue = new Queue<OrderJob>(ORDER_QUEUE, {
-    connection,
-    prefix: config.QUEUE_PREFIX,
-    defaultJobOptions: orderJobOptions(config),
-    // BullMQ asks Redis for its version (INFO) once, as the queue starts. On this fail-fast
-    // connection that one command fails if Redis drops just then, and BullMQ keeps the failure: every
-    // later add or read on the queue rejects with it, for good. Startup has checked Redis already.
-    skipVersionCheck: true,
-  });
-  queue.on('error', (error) => logger.warn({ err: error }, 'order queue error'));
-  return queue;
+/**
+ * The order queue, in QUEUE_SHARDS shards: each is a BullMQ queue of its own, and a player's jobs go
+ * to the shard its uuid hashes to. On Redis Cluster each shard's keys share one hash slot (its
+ * prefix holds a hash tag), so the shards spread over the cluster's masters. Jobs only say where
+ * there is work: which shard carries a job changes nothing about the order it applies (PostgreSQL
+ * decides that), so QUEUE_SHARDS may change while jobs wait; jobs left in shards no longer read are
+ * covered by the sweeper.
+ */
+export class OrderQueues {
+  constructor(readonly shards: readonly Queue<OrderJob>[]) {}
+
+  shardOf(playerUuid: string): Queue<OrderJob> {
+    return this.shards[shardIndex(playerUuid, this.shards.length)]!;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.shards.map((shard) => shard.close()));
+  }
+}
+
+/** The shard of a player's jobs among `count`: a hash of the uuid, the same in every process. */
+export function shardIndex(playerUuid: string, count: number): number {
+  if (count === 1) return 0;
+  return createHash('sha1').update(playerUuid.toLowerCase()).digest().readUInt32BE(0) % count;
 }
 
 /**
- * Gives players with orders waiting one job, in one round trip, however many players and orders:
- * an accept batch or a batch of ops retries is one job; a sweep of thousands, one job per
- * `playersPerJob`, all added at once. No job is deduplicated: an order
- * stored after its player's running job last looked gets the job that names it here, and a job that
- * finds its players with nothing waiting (a sibling applied them first) completes at once.
+ * The BullMQ prefix of a shard. One shard keeps QUEUE_PREFIX itself (the keys of a deployment from
+ * before shards); several each get a hash tag, `armory:{orders-3}`, so that all of a shard's keys
+ * share one Redis Cluster slot.
+ */
+export function shardPrefix(queuePrefix: string, shard: number, count: number): string {
+  return count === 1 ? queuePrefix : `${queuePrefix}:{${ORDER_QUEUE}-${shard}}`;
+}
+
+export function createOrderQueues(config: Config, connection: Redis, logger: Logger): OrderQueues {
+  return new OrderQueues(
+    Array.from({ length: config.QUEUE_SHARDS }, (_, shard) => {
+      const queue = new Queue<OrderJob>(ORDER_QUEUE, {
+        connection,
+        prefix: shardPrefix(config.QUEUE_PREFIX, shard, config.QUEUE_SHARDS),
+        defaultJobOptions: orderJobOptions(config),
+        // BullMQ asks Redis for its version (INFO) once, as the queue starts. On this fail-fast
+        // connection that one command fails if Redis drops just then, and BullMQ keeps the failure:
+        // every later add or read on the queue rejects with it, for good. Startup has checked Redis.
+        skipVersionCheck: true,
+      });
+      queue.on('error', (error) => logger.warn({ err: error, shard }, 'order queue error'));
+      return queue;
+    }),
+  );
+}
+
+/**
+ * Gives players with orders waiting a job in their shard, in one round trip per shard, however many
+ * players and orders: an accept batch or a batch of ops retries is one job per shard; a sweep of
+ * thousands, one job per `playersPerJob`. A group (a transfer's giver and receivers) goes to its
+ * first player's shard together, so the worker locks them in one statement. No job is
+ * deduplicated: an order stored after its player's running job last looked gets the job that names
+ * it here, and a job that finds its players with nothing waiting (a sibling applied them first)
+ * completes at once.
  */
 export async function enqueuePlayers(
-  queue: Queue<OrderJob>,
-  playerUuids: Iterable<string>,
+  queues: OrderQueues,
+  players: Iterable<string | readonly string[]>,
   playersPerJob = Number.POSITIVE_INFINITY,
 ): Promise<void> {
-  const player_uuids = [...new Set(playerUuids)];
-  if (player_uuids.length <= playersPerJob) {
-    if (player_uuids.length > 0) await queue.add('apply-orders', { player_uuids });
-    return;
+  const byShard = new Map<Queue<OrderJob>, Set<string>>();
+  for (const group of players) {
+    const members = typeof group === 'string' ? [group] : group;
+    if (members.length === 0) continue;
+    const shard = queues.shardOf(members[0]!);
+    const named = byShard.get(shard) ?? new Set<string>();
+    for (const member of members) named.add(member);
+    byShard.set(shard, named);
   }
-  // Many players (the sweeper's backlog): jobs of `playersPerJob` each, added in one round trip.
-  const jobs = [];
-  for (let start = 0; start < player_uuids.length; start += playersPerJob) {
-    jobs.push({
-      name: 'apply-orders',
-      data: { player_uuids: player_uuids.slice(start, start + playersPerJob) },
-    });
-  }
-  await queue.addBulk(jobs);
+  await Promise.all(
+    [...byShard].map(async ([shard, named]) => {
+      const player_uuids = [...named];
+      if (player_uuids.length <= playersPerJob) {
+        await shard.add('apply-orders', { player_uuids });
+        return;
+      }
+      const jobs = [];
+      for (let start = 0; start < player_uuids.length; start += playersPerJob) {
+        jobs.push({
+          name: 'apply-orders',
+          data: { player_uuids: player_uuids.slice(start, start + playersPerJob) },
+        });
+      }
+      await shard.addBulk(jobs);
+    }),
+  );
 }
 
 /**
@@ -101,12 +155,14 @@ export async function enqueuePlayers(
  * null when there is none. Every live job was added at or after it, so an order stored well before
  * it (its job is added just after its commit) has no live job: what the sweeper looks for.
  */
-export async function oldestLiveJobTime(queue: Queue<OrderJob>): Promise<number | null> {
-  const [oldestWaiting, activeAndDelayed] = await Promise.all([
-    queue.getJobs(QUEUED_STATES, 0, 0, true),
-    queue.getJobs(RUNNING_STATES, 0, LIVE_JOBS_READ - 1),
-  ]);
-  const times = [...oldestWaiting, ...activeAndDelayed].map((job) => job.timestamp);
+export async function oldestLiveJobTime(queues: OrderQueues): Promise<number | null> {
+  const jobs = await Promise.all(
+    queues.shards.flatMap((queue) => [
+      queue.getJobs(QUEUED_STATES, 0, 0, true),
+      queue.getJobs(RUNNING_STATES, 0, LIVE_JOBS_READ - 1),
+    ]),
+  );
+  const times = jobs.flat().map((job) => job.timestamp);
   return times.length === 0 ? null : Math.min(...times);
 }
 
@@ -123,15 +179,19 @@ const LIVE_JOBS_READ = 1000;
  * newest LIVE_JOBS_READ jobs of each live state. Null when none is.
  */
 export async function liveJobOfPlayer(
-  queue: Queue<OrderJob>,
+  queues: OrderQueues,
   playerUuid: string,
 ): Promise<{ jobId: string; state: string } | null> {
-  for (const state of [...RUNNING_STATES, ...QUEUED_STATES]) {
-    const jobs = await queue.getJobs([state], 0, LIVE_JOBS_READ - 1);
-    const job = jobs.find((one) =>
-      orderJobSchema.safeParse(one.data).data?.player_uuids.includes(playerUuid),
-    );
-    if (job?.id !== undefined) return { jobId: job.id, state };
+  // Its own shard first; another one may still hold a job from before QUEUE_SHARDS changed.
+  const own = queues.shardOf(playerUuid);
+  for (const queue of [own, ...queues.shards.filter((shard) => shard !== own)]) {
+    for (const state of [...RUNNING_STATES, ...QUEUED_STATES]) {
+      const jobs = await queue.getJobs([state], 0, LIVE_JOBS_READ - 1);
+      const job = jobs.find((one) =>
+        orderJobSchema.safeParse(one.data).data?.player_uuids.includes(playerUuid),
+      );
+      if (job?.id !== undefined) return { jobId: job.id, state };
+    }
   }
   return null;
 }
@@ -141,8 +201,8 @@ export async function liveJobOfPlayer(
  * is away. The order is already durable; the sweeper delivers what this could not.
  */
 export async function enqueuePlayersPromptly(
-  queue: Queue<OrderJob>,
-  playerUuids: Iterable<string>,
+  queues: OrderQueues,
+  players: Iterable<string | readonly string[]>,
   timeoutMs: number,
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -150,7 +210,7 @@ export async function enqueuePlayersPromptly(
     timer = setTimeout(() => reject(new Error(`enqueue took over ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([enqueuePlayers(queue, playerUuids), timeout]);
+    await Promise.race([enqueuePlayers(queues, players), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -171,11 +231,10 @@ export const JOB_STATES = [
 ] as const satisfies readonly JobState[];
 export type OrderJobState = (typeof JOB_STATES)[number];
 
-/** How many jobs the queue holds in each of JOB_STATES, in one round trip to Redis. */
-export async function countJobs(queue: Queue): Promise<Record<OrderJobState, number>> {
-  const counts = await queue.getJobCounts(...JOB_STATES);
-  return Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) as Record<
-    OrderJobState,
-    number
-  >;
+/** How many jobs the queues hold in each of JOB_STATES, all shards together: one round trip each. */
+export async function countJobs(queues: OrderQueues): Promise<Record<OrderJobState, number>> {
+  const counts = await Promise.all(queues.shards.map((queue) => queue.getJobCounts(...JOB_STATES)));
+  return Object.fromEntries(
+    JOB_STATES.map((state) => [state, counts.reduce((sum, count) => sum + (count[state] ?? 0), 0)]),
+  ) as Record<OrderJobState, number>;
 }

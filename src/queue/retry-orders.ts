@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import type { Orm } from '../db/orm.js';
 import {
   requeueErroredBatch,
@@ -6,7 +5,7 @@ import {
   type RequeuedOrder,
   type RequeueResult,
 } from '../stores/order-store.js';
-import { enqueuePlayers, type OrderJob } from './order-queue.js';
+import { enqueuePlayers, type OrderQueues } from './order-queue.js';
 
 /**
  * Ops' retries of `errored` orders, shared by the admin API and the ops CLI. PostgreSQL decides
@@ -22,10 +21,10 @@ export type EnqueueFailed = (orderIds: string[], error: unknown) => void;
 type Deliverable = Pick<RequeuedOrder, 'order_id' | 'player_uuid'>;
 
 /** Gives the orders' players one job; answers whether it was added. */
-async function deliver(queue: Queue<OrderJob>, orders: Deliverable[], onEnqueueFailed?: EnqueueFailed) {
+async function deliver(queues: OrderQueues, orders: Deliverable[], onEnqueueFailed?: EnqueueFailed) {
   try {
     await enqueuePlayers(
-      queue,
+      queues,
       orders.map((order) => order.player_uuid),
     );
     return true;
@@ -41,12 +40,12 @@ async function deliver(queue: Queue<OrderJob>, orders: Deliverable[], onEnqueueF
 /** Retries one order: `requeued` (and enqueued), `not_errored` (untouched) or `not_found`. */
 export async function retryErroredOrder(
   orm: Orm,
-  queue: Queue<OrderJob>,
+  queues: OrderQueues,
   orderId: string,
   onEnqueueFailed?: EnqueueFailed,
 ): Promise<RequeueResult> {
   const outcome = await requeueErroredOrder(orm.em.fork(), orderId);
-  if (outcome.kind === 'requeued') await deliver(queue, [outcome.order], onEnqueueFailed);
+  if (outcome.kind === 'requeued') await deliver(queues, [outcome.order], onEnqueueFailed);
   return outcome;
 }
 
@@ -70,7 +69,7 @@ export interface BulkRetryOptions {
  */
 export async function retryErroredOrders(
   orm: Orm,
-  queue: Queue<OrderJob>,
+  queues: OrderQueues,
   { batchSize = 500, onProgress, onEnqueueFailed }: BulkRetryOptions = {},
 ): Promise<BulkRetryProgress> {
   const progress: BulkRetryProgress = { retried: 0, enqueueFailed: 0 };
@@ -79,8 +78,8 @@ export async function retryErroredOrders(
     const batch = await requeueErroredBatch(orm.em.fork(), afterSeq, batchSize);
     if (batch.length === 0) return progress;
     afterSeq = batch[batch.length - 1]!.accept_seq;
-    // One job for the batch: the worker applies each player's queued orders by accept_seq.
-    const delivered = await deliver(queue, batch, onEnqueueFailed);
+    // One job for the batch (per shard): the worker applies each player's queued orders by accept_seq.
+    const delivered = await deliver(queues, batch, onEnqueueFailed);
     progress.retried += batch.length;
     if (!delivered) progress.enqueueFailed += batch.length;
     onProgress?.({ ...progress });

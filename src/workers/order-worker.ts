@@ -16,7 +16,14 @@ import { naturalBatches } from '../natural-batches.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { enqueuePlayers, ORDER_QUEUE, orderJobSchema, type OrderJob } from '../queue/order-queue.js';
+import {
+  enqueuePlayers,
+  ORDER_QUEUE,
+  orderJobSchema,
+  shardPrefix,
+  type OrderJob,
+  type OrderQueues,
+} from '../queue/order-queue.js';
 import { createStreamHandoff, type EventJob } from '../queue/event-queue.js';
 
 export interface OrderProcessorDeps {
@@ -26,7 +33,7 @@ export interface OrderProcessorDeps {
   catalogCache: CatalogCache;
   metrics: Metrics;
   /** Where the worker hands a player's later orders when it gives up on one. */
-  queue: Queue<OrderJob>;
+  queue: OrderQueues;
   /** Where the events a group raised are handed, once it committed. */
   eventQueue: Queue<EventJob>;
 }
@@ -289,15 +296,24 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
   };
 }
 
-export function createOrderWorker(deps: OrderProcessorDeps, connection: Redis): Worker<OrderJob> {
-  const worker = new Worker<OrderJob>(ORDER_QUEUE, createOrderProcessor(deps), {
-    connection,
-    prefix: deps.config.QUEUE_PREFIX,
-    concurrency: deps.config.WORKER_CONCURRENCY,
-    lockDuration: deps.config.WORKER_LOCK_DURATION_MS,
-    stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
-    autorun: true,
+/**
+ * A BullMQ worker on every shard of the order queue (QUEUE_SHARDS), all feeding one processor, so a
+ * group commit takes the jobs of every shard this process holds. WORKER_CONCURRENCY is shared out
+ * among the shards.
+ */
+export function createOrderWorkers(deps: OrderProcessorDeps, connection: Redis): Worker<OrderJob>[] {
+  const processor = createOrderProcessor(deps);
+  const shards = deps.config.QUEUE_SHARDS;
+  return Array.from({ length: shards }, (_, shard) => {
+    const worker = new Worker<OrderJob>(ORDER_QUEUE, processor, {
+      connection,
+      prefix: shardPrefix(deps.config.QUEUE_PREFIX, shard, shards),
+      concurrency: Math.max(1, Math.ceil(deps.config.WORKER_CONCURRENCY / shards)),
+      lockDuration: deps.config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
+      autorun: true,
+    });
+    worker.on('error', (error) => deps.logger.warn({ err: error, shard }, 'order worker error'));
+    return worker;
   });
-  worker.on('error', (error) => deps.logger.warn({ err: error }, 'order worker error'));
-  return worker;
 }

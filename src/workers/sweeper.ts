@@ -3,7 +3,7 @@ import type { Orm } from '../db/orm.js';
 import { findPlayersWithStaleOrders } from '../stores/order-store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { enqueuePlayers, oldestLiveJobTime, type OrderJob } from '../queue/order-queue.js';
+import { enqueuePlayers, oldestLiveJobTime, type OrderQueues } from '../queue/order-queue.js';
 import { enqueueStreams, type EventJob } from '../queue/event-queue.js';
 import { findStalledStreams } from '../stores/deliveries-store.js';
 import { claimSweepRound } from '../stores/sweeper-store.js';
@@ -21,7 +21,7 @@ const CLOCK_MARGIN_MS = 1000;
  * have a live job of its own, so only orders stored before it are taken; a job for a player who has
  * nothing waiting any more finds nothing to do. Answers the number of players.
  */
-export async function sweepStaleOrders(orm: Orm, queue: Queue<OrderJob>, minAgeMs: number): Promise<number> {
+export async function sweepStaleOrders(orm: Orm, queue: OrderQueues, minAgeMs: number): Promise<number> {
   const oldestJob = await oldestLiveJobTime(queue);
   const storedBefore = oldestJob === null ? null : new Date(oldestJob - CLOCK_MARGIN_MS);
   const players = await findPlayersWithStaleOrders(orm.em.fork(), minAgeMs, storedBefore, SWEEP_ROUND_LIMIT);
@@ -51,7 +51,7 @@ export async function sweepStalledEvents(
 
 export function startSweeper(deps: {
   orm: Orm;
-  queue: Queue<OrderJob>;
+  queue: OrderQueues;
   eventQueue: Queue<EventJob>;
   logger: Logger;
   metrics: Metrics;

@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { TimeoutError, withTimeout } from '../telemetry/timeout.js';
-import { createOrderWorker } from './order-worker.js';
+import { createOrderWorkers } from './order-worker.js';
 import {
   countJobs,
-  createOrderQueue,
+  createOrderQueues,
   createProducerConnection,
   createWorkerConnection,
 } from '../queue/order-queue.js';
@@ -54,9 +54,9 @@ export function startWorker(
 ): RunningWorker {
   const workerConnection = createWorkerConnection(config);
   const producerConnection = createProducerConnection(config);
-  const queue = createOrderQueue(config, producerConnection, logger);
+  const queue = createOrderQueues(config, producerConnection, logger);
   const eventQueue = createEventQueue(config, producerConnection, logger);
-  const worker = createOrderWorker(
+  const workers = createOrderWorkers(
     { orm, config, logger, catalogCache: new CatalogCache(), metrics: telemetry.metrics, queue, eventQueue },
     workerConnection,
   );
@@ -83,7 +83,12 @@ export function startWorker(
     // takes no new job and waits for the ones running, so none is left stalled to run twice.
     return (draining ??= sweeper
       .stop()
-      .then(() => Promise.all([closeWorker(worker, logger), eventWorker && closeWorker(eventWorker, logger)]))
+      .then(() =>
+        Promise.all([
+          ...workers.map((worker) => closeWorker(worker, logger)),
+          eventWorker && closeWorker(eventWorker, logger),
+        ]),
+      )
       .then(() => undefined));
   };
   return {

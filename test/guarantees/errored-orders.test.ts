@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createOrderQueue, createProducerConnection, liveJobOfPlayer } from '../../src/queue/order-queue.js';
+import { createOrderQueues, createProducerConnection, liveJobOfPlayer } from '../../src/queue/order-queue.js';
 import { recordFailedAttempt } from '../../src/stores/order-store.js';
 import { createOrderProcessor } from '../../src/workers/order-worker.js';
 import { lockPlayers, saveGroupState } from '../../src/stores/player-store.js';
@@ -227,7 +227,7 @@ describe('the order processor, called as a function', () => {
       await poison.cure();
     }
     // The player has a new job waiting in the queue, and it applies the order behind.
-    const handedOff = await liveJobOfPlayer(h.queue, player);
+    const handedOff = await liveJobOfPlayer(h.queues, player);
     expect(handedOff?.state).toBe('waiting');
     expect(jobs.map((job) => job.id)).not.toContain(handedOff!.jobId);
     await processor()((await h.queue.getJob(handedOff!.jobId))!);
@@ -246,7 +246,7 @@ describe('the order processor, called as a function', () => {
       );
       expect(await statusesOf(h, failing)).toEqual(['queued']);
       expect(await attemptsOf(h, failing)).toEqual([1]);
-      expect((await liveJobOfPlayer(h.queue, player))?.state).toBe('waiting');
+      expect((await liveJobOfPlayer(h.queues, player))?.state).toBe('waiting');
     } finally {
       await poison.cure();
     }
@@ -266,8 +266,8 @@ describe('the order processor, called as a function', () => {
     });
     const connection = createProducerConnection(config);
     connection.on('error', () => undefined);
-    const unreachable = createOrderQueue(config, connection, createLogger('silent', 'armory-test'));
-    await unreachable.waitUntilReady();
+    const unreachable = createOrderQueues(config, connection, createLogger('silent', 'armory-test'));
+    await unreachable.shards[0]!.waitUntilReady();
     await proxy.cut();
     try {
       await spendAllButLastAttempt(h, failing);

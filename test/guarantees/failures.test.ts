@@ -4,7 +4,7 @@ import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import {
-  createOrderQueue,
+  createOrderQueues,
   createProducerConnection,
   enqueuePlayers,
   liveJobOfPlayer,
@@ -193,7 +193,7 @@ describe('a queue whose Redis drops while it starts', () => {
     const connection = createProducerConnection(config);
     // Registered before the queue's own listener: Redis goes away the moment the queue would start.
     connection.once('ready', () => void proxy.cut());
-    const queue = createOrderQueue(config, connection, createLogger('silent', 'armory-test'));
+    const queue = createOrderQueues(config, connection, createLogger('silent', 'armory-test'));
     try {
       await sleep(1500);
       await proxy.restore();

@@ -125,7 +125,7 @@ describe('the jobs a worker holds', () => {
       await poison.cure();
     }
     // The order behind the poison is handed to a job of its player's own, which applies it.
-    const handedOff = await liveJobOfPlayer(h.queue, poisoned);
+    const handedOff = await liveJobOfPlayer(h.queues, poisoned);
     expect(handedOff?.state).toBe('waiting');
     await processorFor(h)((await h.queue.getJob(handedOff!.jobId))!);
     expect(await statusesOf(h, behindPoison)).toEqual(['succeeded']);

@@ -3,7 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueuePlayers, liveJobOfPlayer, ORDER_QUEUE, type OrderJob } from '../../src/queue/order-queue.js';
-import { createOrderWorker } from '../../src/workers/order-worker.js';
+import { createOrderWorkers } from '../../src/workers/order-worker.js';
 import { startSweeper, SWEEP_JOB_SIZE, sweepStaleOrders } from '../../src/workers/sweeper.js';
 import { enqueueStreams } from '../../src/queue/event-queue.js';
 import { orderCreateSchema } from '../../src/domain/order.js';
@@ -134,7 +134,7 @@ describe('jobs', () => {
     const poison = await poisonOrders(h);
     let cured = false;
     const connection = new Redis(h.config.REDIS_URL, { maxRetriesPerRequest: null });
-    const worker = createOrderWorker(processorDeps(h), connection);
+    const worker = createOrderWorkers(processorDeps(h), connection)[0]!;
     await worker.waitUntilReady();
     await worker.pause();
     try {
@@ -143,7 +143,7 @@ describe('jobs', () => {
       const lastOrder = await acceptOrder(h, grantGems(last));
       // One job for the three players, as one accept batch would give them.
       await h.queue.drain();
-      await enqueuePlayers(h.queue, [first, poisoned, last]);
+      await enqueuePlayers(h.queues, [first, poisoned, last]);
       const [job] = await waitingJobs();
       await worker.resume();
 
@@ -192,7 +192,7 @@ describe('the sweeper', () => {
     await sleep(1200);
     const deliveredOrder = await acceptOrder(h, grantGems(delivered));
 
-    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(2);
+    expect(await sweepStaleOrders(h.orm, h.queues, 0)).toBe(2);
     const jobs = await waitingJobs();
     expect(jobs).toHaveLength(2);
     const sweep = jobs.find((job) => !job.data.player_uuids.includes(delivered))!;
@@ -200,7 +200,7 @@ describe('the sweeper', () => {
 
     await processorFor(h)(sweep);
     expect(await statusesOf(h, ...lostOrders, deliveredOrder)).toEqual(['succeeded', 'succeeded', 'queued']);
-    expect((await liveJobOfPlayer(h.queue, delivered))?.state).toBe('waiting');
+    expect((await liveJobOfPlayer(h.queues, delivered))?.state).toBe('waiting');
     await applyWaitingJobs();
     expect(await statusesOf(h, deliveredOrder)).toEqual(['succeeded']);
   });
@@ -217,7 +217,7 @@ describe('the sweeper', () => {
     );
     expect(accepted.every((result) => result.kind === 'accepted')).toBe(true);
 
-    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(players.length);
+    expect(await sweepStaleOrders(h.orm, h.queues, 0)).toBe(players.length);
     const jobs = await waitingJobs();
     expect(jobs.map((job) => job.data.player_uuids.length).sort((a, b) => a - b)).toEqual([200, 500, 500]);
     expect(jobs.flatMap((job) => job.data.player_uuids).sort()).toEqual([...players].sort());
@@ -248,7 +248,7 @@ describe('the sweeper', () => {
       const metrics = new Metrics();
       const sweeper = startSweeper({
         orm: h.orm,
-        queue: h.queue,
+        queue: h.queues,
         eventQueue: h.eventQueue,
         logger: createLogger('silent', 'sweeper-test'),
         metrics,
@@ -276,8 +276,8 @@ describe('the sweeper', () => {
     const player = newPlayer();
     const orderId = await acceptOrder(h, grantGems(player));
     await h.queue.drain();
-    expect(await sweepStaleOrders(h.orm, h.queue, 60_000)).toBe(0);
-    expect(await sweepStaleOrders(h.orm, h.queue, 0)).toBe(1);
+    expect(await sweepStaleOrders(h.orm, h.queues, 60_000)).toBe(0);
+    expect(await sweepStaleOrders(h.orm, h.queues, 0)).toBe(1);
     const [job] = await waitingJobs();
     expect(job!.data.player_uuids).toEqual([player]);
     await processorFor(h)(job!);

@@ -1,4 +1,4 @@
-import { createEventQueue, EVENT_QUEUE, type EventJob } from '../../src/queue/event-queue.js';
+import { createEventQueue, type EventJob } from '../../src/queue/event-queue.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
@@ -11,10 +11,10 @@ import { createLogger } from '../../src/logger.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
 import {
-  createOrderQueue,
+  createOrderQueues,
   createProducerConnection,
-  ORDER_QUEUE,
   type OrderJob,
+  type OrderQueues,
 } from '../../src/queue/order-queue.js';
 import { createTestDatabase, databaseUrl, dropDatabase, uniqueName } from './database.js';
 
@@ -40,7 +40,9 @@ export interface Harness {
   baseUrl: string;
   api: RunningApi;
   worker: RunningWorker | null;
-  /** The order queue under this harness's prefix, for tests that look at or deliver jobs themselves. */
+  /** The order queue's shards under this harness's prefix (one unless QUEUE_SHARDS is set). */
+  queues: OrderQueues;
+  /** Its first shard: the whole order queue of a harness with one, for tests that look at its jobs. */
   queue: Queue<OrderJob>;
   /** The event queue under this harness's prefix. */
   eventQueue: Queue<EventJob>;
@@ -88,14 +90,15 @@ export interface TestResponse {
 
 export const newPlayer = () => randomUUID();
 
-/** Removes every key of the order and event queues under `prefix` from the local Redis. */
+/** Removes every key under `prefix` (the order queue's shards, the event queue) from the local Redis. */
 export async function removeOrderQueue(prefix: string): Promise<void> {
   const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  for (const name of [ORDER_QUEUE, EVENT_QUEUE]) {
-    const queue = new Queue(name, { connection, prefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  let cursor = '0';
+  do {
+    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await connection.del(...keys);
+  } while (cursor !== '0');
   connection.disconnect();
 }
 
@@ -130,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const api = await startApi(config, orm, logger, 0, telemetry);
   const worker = options.worker === false ? null : startWorker(config, orm, logger, telemetry);
   const queueConnection = createProducerConnection(config);
-  const queue = createOrderQueue(config, queueConnection, logger);
+  const queues = createOrderQueues(config, queueConnection, logger);
   const eventQueue = createEventQueue(config, queueConnection, logger);
   const baseUrl = `http://127.0.0.1:${api.port}`;
 
@@ -176,7 +179,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     baseUrl,
     api,
     worker,
-    queue,
+    queues,
+    queue: queues.shards[0]!,
     eventQueue,
     childEnv: env,
     request,
@@ -200,7 +204,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       await api.close();
       await worker?.close();
-      await queue.close();
+      await queues.close();
       await eventQueue.close();
       queueConnection.disconnect();
       await removeOrderQueue(config.QUEUE_PREFIX);

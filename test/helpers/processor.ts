@@ -26,7 +26,7 @@ export const processorDeps = (
   logger,
   catalogCache: new CatalogCache(),
   metrics: new Metrics(),
-  queue: h.queue,
+  queue: h.queues,
   eventQueue: h.eventQueue,
 });
 

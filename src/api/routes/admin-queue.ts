@@ -36,10 +36,16 @@ const dashboard: SubtreeRoute<ApiDeps> = {
   serve: ({ queue }) => {
     const board = new ExpressAdapter();
     board.setBasePath(QUEUE_DASHBOARD_PATH);
-    createBullBoard({
-      queues: [new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false })],
-      serverAdapter: board,
-    });
+    // One board entry per shard (QUEUE_SHARDS); every shard's queue is called `orders`.
+    const shards = queue.shards.map(
+      (shard, index) =>
+        new BullMQAdapter(shard, {
+          readOnlyMode: true,
+          allowRetries: false,
+          ...(queue.shards.length > 1 && { prefix: `shard ${index}: ` }),
+        }),
+    );
+    createBullBoard({ queues: shards, serverAdapter: board });
     const app = board.getRouter() as Express;
     withoutOutsideAssets(app);
     return ((req, res, next) => {
