@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
 import type { Logger } from '../logger.js';
 import type { EventStream } from '../stores/player-store.js';
-import { orderJobOptions } from './order-queue.js';
+import { chunksOf, orderJobOptions } from './order-queue.js';
 
 export const EVENT_QUEUE = 'events';
 
@@ -41,11 +41,9 @@ export async function enqueueStreams(
     if (streams.length > 0) await queue.add('deliver-events', { streams });
     return;
   }
-  const jobs = [];
-  for (let start = 0; start < streams.length; start += streamsPerJob) {
-    jobs.push({ name: 'deliver-events', data: { streams: streams.slice(start, start + streamsPerJob) } });
-  }
-  await queue.addBulk(jobs);
+  await queue.addBulk(
+    chunksOf(streams, streamsPerJob).map((chunk) => ({ name: 'deliver-events', data: { streams: chunk } })),
+  );
 }
 
 /** How long a worker collects the event streams its groups raise before handing them over as one job. */

@@ -138,16 +138,21 @@ export async function enqueuePlayers(
         await shard.add('apply-orders', { player_uuids });
         return;
       }
-      const jobs = [];
-      for (let start = 0; start < player_uuids.length; start += playersPerJob) {
-        jobs.push({
+      await shard.addBulk(
+        chunksOf(player_uuids, playersPerJob).map((chunk) => ({
           name: 'apply-orders',
-          data: { player_uuids: player_uuids.slice(start, start + playersPerJob) },
-        });
-      }
-      await shard.addBulk(jobs);
+          data: { player_uuids: chunk },
+        })),
+      );
     }),
   );
+}
+
+/** `items` in runs of `size`, in order: the jobs of a large batch, added by one `addBulk`. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }
 
 /**
