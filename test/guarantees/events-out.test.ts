@@ -133,7 +133,16 @@ it('delivers every final order at least once, each player in effect order, throu
     // Every delivery took three attempts under one webhook-id: the failure, the timeout, the success.
     expect([...receiver.attempts.values()].every((count) => count === 3)).toBe(true);
 
-    const log = await h.admin('GET', `/v1/admin/deliveries?player_uuid=${players[0]}`);
+    // The receiver answers before the worker writes the delivery back: wait for the log to say so.
+    const readLog = () => h.admin('GET', `/v1/admin/deliveries?player_uuid=${players[0]}`);
+    await until(
+      async () =>
+        ((await readLog()).body.deliveries as { status: string }[]).every(
+          (delivery) => delivery.status === 'delivered',
+        ),
+      'the delivery log to show every delivery delivered',
+    );
+    const log = await readLog();
     expect(log.status).toBe(200);
     expect(log.body.deliveries).toHaveLength(4);
     expect(log.body.deliveries[0]).toMatchObject({
@@ -189,10 +198,16 @@ it('gives up on a delivery after its attempts, lets the next go, and sends it ag
       'the receiver to accept the events',
       20_000,
     );
-    const delivered = await h.admin('GET', `/v1/admin/deliveries?player_uuid=${player}&status=delivered`);
-    expect(delivered.body.deliveries.map((d: { order_id: string }) => d.order_id).sort()).toEqual(
-      [stuck, after.body.order_id].sort(),
-    );
+    // As above, the write-back follows the receiver's answer.
+    const deliveredIds = async () =>
+      (
+        (await h.admin('GET', `/v1/admin/deliveries?player_uuid=${player}&status=delivered`)).body
+          .deliveries as { order_id: string }[]
+      )
+        .map((delivery) => delivery.order_id)
+        .sort();
+    await until(async () => (await deliveredIds()).length === 2, 'both deliveries to be logged delivered');
+    expect(await deliveredIds()).toEqual([stuck, after.body.order_id].sort());
     // The replay is the same message: the subscriber can tell it from a new event.
     const replayed = receiver.accepted.find((message) => message.orderId === stuck)!;
     expect(replayed.id).toBe(`msg_${failed.body.deliveries[0].delivery_id}`);
