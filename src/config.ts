@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { isClusterUrl, isRedisUrl } from './redis-url.js';
 
 /**
  * The only reader of `process.env`. Every setting is parsed once, at startup; a bad value stops the
@@ -29,7 +30,11 @@ const envSchema = z.object({
   /** A worker started alone (`start:worker`) serves /healthz, /readyz and /metrics here; unset, no HTTP. */
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://127.0.0.1:5432/armory'),
-  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  /** One Redis (`redis://`, `rediss://`) or a Redis Cluster (`redis+cluster://host:port,host:port`). */
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine(isRedisUrl, 'must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ - : { } only')
@@ -39,6 +44,16 @@ const envSchema = z.object({
    * a Redis Cluster slot of its own; every worker reads them all. 1 keeps one queue (no hash tag).
    */
   QUEUE_SHARDS: positiveInt(1),
+  /**
+   * The order shards this worker process reads, as `0-3,6`; unset, all of them. Every shard must be
+   * read by some worker: the sweeper re-enqueues, but into the same shard.
+   */
+  WORKER_SHARDS: z
+    .string()
+    .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, 'shard numbers and ranges, as 0-3,6')
+    .transform(shardList)
+    .refine((shards) => shards.length > 0, 'names no shard')
+    .optional(),
   WORKER_CONCURRENCY: positiveInt(16),
   /** Groups (transactions) one worker process runs at once; its jobs are shared among them. */
   WORKER_GROUPS_IN_FLIGHT: positiveInt(2),
@@ -99,6 +114,24 @@ export const SECRET_NAMES = [
 ] as const;
 
 /** What production refuses as a secret: the development defaults and placeholders such as `change-me-admin`. */
+/** `0-3,6` → [0, 1, 2, 3, 6]. */
+function shardList(text: string): number[] {
+  const shards = new Set<number>();
+  for (const part of text.split(',')) {
+    const [from, to = from] = part.split('-').map(Number);
+    for (let shard = from!; shard <= to!; shard++) shards.add(shard);
+  }
+  return [...shards].sort((a, b) => a - b);
+}
+
+/**
+ * Whether queue prefixes carry hash tags: on a Redis Cluster (BullMQ's scripts touch several keys of
+ * a queue at once, so they must share a slot), and for several order shards (so that they are ready
+ * for one). One Redis with one shard keeps QUEUE_PREFIX itself: the keys of deployments from before.
+ */
+export const hashTagged = (layout: Pick<Config, 'QUEUE_SHARDS' | 'REDIS_URL'>): boolean =>
+  layout.QUEUE_SHARDS > 1 || isClusterUrl(layout.REDIS_URL);
+
 const PLACEHOLDER_SECRET = /^(change-me|dev)-/i;
 const MIN_SECRET_BYTES = 32;
 
@@ -124,10 +157,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
-  if (parsed.success && parsed.data.QUEUE_SHARDS > 1 && /[{}]/.test(parsed.data.QUEUE_PREFIX)) {
-    // Each shard's hash tag must be the first braces of its keys, or all shards share one slot.
+  if (parsed.success && hashTagged(parsed.data) && /[{}]/.test(parsed.data.QUEUE_PREFIX)) {
+    // Each queue's hash tag must be the first braces of its keys, or all queues share one slot.
     problems.push(
-      'QUEUE_PREFIX: may hold no { } when QUEUE_SHARDS is over 1 (each shard adds its own hash tag)',
+      'QUEUE_PREFIX: may hold no { } on a Redis Cluster or with QUEUE_SHARDS over 1 (each queue adds its own hash tag)',
+    );
+  }
+  const beyond = parsed.success
+    ? parsed.data.WORKER_SHARDS?.filter((shard) => shard >= parsed.data.QUEUE_SHARDS)
+    : [];
+  if (beyond?.length) {
+    problems.push(
+      `WORKER_SHARDS: no shard ${beyond.join(', ')} among QUEUE_SHARDS=${parsed.data!.QUEUE_SHARDS} (numbered from 0)`,
     );
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);

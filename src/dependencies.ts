@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { reasonOf } from './error-text.js';
 
 /**
@@ -33,30 +32,4 @@ export class DependencyError extends StartupError {
     super(`cannot reach ${dependency} at ${address}: ${reasonOf(cause)}`, { dependency, address }, cause);
     this.name = 'DependencyError';
   }
-}
-
-const CONNECT_TIMEOUT_MS = 3000;
-
-/**
- * A Redis connection for a check or a short command: one attempt, no reconnect loop, no offline
- * queue. Rejects with a DependencyError when Redis cannot be reached; the caller disconnects it.
- */
-export async function connectRedisOnce(redisUrl: string): Promise<Redis> {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  // connect() rejects with a bare "Connection is closed"; the error event says why.
-  let reason: unknown = new Error('connection closed');
-  redis.on('error', (error) => (reason = error));
-  try {
-    await redis.connect();
-  } catch {
-    redis.disconnect();
-    throw new DependencyError('Redis', addressOf(redisUrl), reason);
-  }
-  return redis;
 }

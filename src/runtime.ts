@@ -1,6 +1,7 @@
 import { loadConfigOrExit, type Config } from './config.js';
 import { migrate, openOrm, type Orm } from './db/orm.js';
-import { connectRedisOnce, StartupError } from './dependencies.js';
+import { StartupError } from './dependencies.js';
+import { connectRedisOnce } from './redis.js';
 import { createLogger, type Logger } from './logger.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { checkRedisEvictionPolicy } from './telemetry/redis-policy.js';

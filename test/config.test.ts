@@ -18,6 +18,35 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration', () => {
+  it('takes a Redis Cluster as REDIS_URL, and refuses what is neither Redis nor a cluster', () => {
+    expect(problemsOf({ REDIS_URL: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7000' })).toEqual([]);
+    expect(problemsOf({ REDIS_URL: 'rediss+cluster://default:pw@cache.example:6380' })).toEqual([]);
+    for (const bad of [
+      'redis+cluster://',
+      'redis+cluster://a:1,,b:2',
+      'redis+cluster://a:99999',
+      'cluster://a:1',
+    ]) {
+      expect(problemsOf({ REDIS_URL: bad }), bad).toEqual([
+        'REDIS_URL: must be a redis:// or rediss:// URL, or redis+cluster://host:port,host:port',
+      ]);
+    }
+  });
+
+  it('reads WORKER_SHARDS as shard numbers and ranges, each among QUEUE_SHARDS', () => {
+    expect(loadConfig({ QUEUE_SHARDS: '8', WORKER_SHARDS: '0-2,6,2' }).WORKER_SHARDS).toEqual([0, 1, 2, 6]);
+    expect(loadConfig({}).WORKER_SHARDS).toBeUndefined();
+    expect(problemsOf({ QUEUE_SHARDS: '4', WORKER_SHARDS: '3-5' })).toEqual([
+      'WORKER_SHARDS: no shard 4, 5 among QUEUE_SHARDS=4 (numbered from 0)',
+    ]);
+    for (const bad of ['x', '1-', '3-1', '0,,1']) {
+      expect(
+        problemsOf({ QUEUE_SHARDS: '4', WORKER_SHARDS: bad }).map((problem) => problem.split(':')[0]),
+        bad,
+      ).toEqual(['WORKER_SHARDS']);
+    }
+  });
+
   it('has the documented defaults outside production', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -80,9 +109,12 @@ describe('configuration', () => {
     expect(problemsOf({ ADMIN_API_KEY: 'short' })).toEqual([]);
   });
 
-  it('refuses a QUEUE_PREFIX with a hash tag of its own when the queue has shards', () => {
-    expect(problemsOf({ QUEUE_SHARDS: '4', QUEUE_PREFIX: '{armory}' })).toEqual([
-      'QUEUE_PREFIX: may hold no { } when QUEUE_SHARDS is over 1 (each shard adds its own hash tag)',
+  it('refuses a QUEUE_PREFIX with a hash tag of its own on a Redis Cluster or when the queue has shards', () => {
+    const refused =
+      'QUEUE_PREFIX: may hold no { } on a Redis Cluster or with QUEUE_SHARDS over 1 (each queue adds its own hash tag)';
+    expect(problemsOf({ QUEUE_SHARDS: '4', QUEUE_PREFIX: '{armory}' })).toEqual([refused]);
+    expect(problemsOf({ REDIS_URL: 'redis+cluster://10.0.0.1:7000', QUEUE_PREFIX: 'a{b}' })).toEqual([
+      refused,
     ]);
     expect(problemsOf({ QUEUE_SHARDS: '1', QUEUE_PREFIX: '{armory}' })).toEqual([]);
     expect(problemsOf({ QUEUE_SHARDS: '0' }).map((problem) => problem.split(':')[0])).toEqual([
@@ -106,7 +138,7 @@ describe('configuration', () => {
       }),
     );
     expect([...listed.keys()].sort()).toEqual([...CONFIG_NAMES].sort());
-    const defaults: Record<string, string | number | undefined> = {
+    const defaults: Record<string, string | number | number[] | undefined> = {
       ...loadConfig({}),
       DATABASE_URL: 'postgres://127.0.0.1:5432/armory',
     };

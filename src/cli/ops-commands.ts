@@ -1,10 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { signPlayerToken } from '../api/auth.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { Config } from '../config.js';
 import { openOrm, type Orm } from '../db/orm.js';
-import { connectRedisOnce } from '../dependencies.js';
+import { connectRedisOnce, type RedisConnection } from '../redis.js';
 import { catalogDocument, catalogUpdateSchema, type CatalogDocument } from '../domain/catalog.js';
 import type { HistoryChangeView } from '../domain/history.js';
 import type { PlayerOrderView } from '../domain/order.js';
@@ -45,7 +44,7 @@ const warn = (line: string) => process.stderr.write(`${line}\n`);
 /** What a command needs open; each is opened only when used, and everything is closed at the end. */
 export class Connections {
   private orm?: Orm;
-  private redis?: Redis;
+  private redis?: RedisConnection;
   private queue?: OrderQueues;
 
   constructor(

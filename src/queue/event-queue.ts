@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Config } from '../config.js';
+import { hashTagged, type Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis.js';
 import type { EventStream } from '../stores/player-store.js';
-import { chunksOf, orderJobOptions } from './order-queue.js';
+import { chunksOf, orderJobOptions, type QueueLayout } from './order-queue.js';
 
 export const EVENT_QUEUE = 'events';
 
@@ -15,10 +15,18 @@ export const eventJobSchema = z.object({
 });
 export type EventJob = z.output<typeof eventJobSchema>;
 
-export function createEventQueue(config: Config, connection: Redis, logger: Logger): Queue<EventJob> {
+/** The event queue's BullMQ prefix: hash-tagged (`armory:{events}`) as the order shards are. */
+export const eventQueuePrefix = (layout: QueueLayout): string =>
+  hashTagged(layout) ? `${layout.QUEUE_PREFIX}:{${EVENT_QUEUE}}` : layout.QUEUE_PREFIX;
+
+export function createEventQueue(
+  config: Config,
+  connection: RedisConnection,
+  logger: Logger,
+): Queue<EventJob> {
   const queue = new Queue<EventJob>(EVENT_QUEUE, {
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: eventQueuePrefix(config),
     defaultJobOptions: orderJobOptions(config),
     // As for the order queue (order-queue.ts): no version check on a fail-fast connection.
     skipVersionCheck: true,

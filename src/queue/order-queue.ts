@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Queue, type JobState, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Config } from '../config.js';
+import { hashTagged, type Config } from '../config.js';
 import { orderId, uuid } from '../domain/schema-types.js';
 import type { Logger } from '../logger.js';
+import { openRedis, type RedisConnection } from '../redis.js';
 
 export const ORDER_QUEUE = 'orders';
 
@@ -41,8 +41,8 @@ export function orderJobOptions(config: Config): JobsOptions {
  * A producer fails fast when Redis is away: the order is already durable in PostgreSQL and the
  * sweeper will deliver it, so the API answers at once instead of hanging on a dead connection.
  */
-export function createProducerConnection(config: Config): Redis {
-  return new Redis(config.REDIS_URL, {
+export function createProducerConnection(config: Config): RedisConnection {
+  return openRedis(config.REDIS_URL, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
@@ -51,8 +51,8 @@ export function createProducerConnection(config: Config): Redis {
 }
 
 /** Workers wait for Redis as long as it takes (BullMQ's production guidance). */
-export function createWorkerConnection(config: Config): Redis {
-  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+export function createWorkerConnection(config: Config): RedisConnection {
+  return openRedis(config.REDIS_URL, { maxRetriesPerRequest: null });
 }
 
 /**
@@ -81,21 +81,27 @@ export function shardIndex(playerUuid: string, count: number): number {
   return createHash('sha1').update(playerUuid.toLowerCase()).digest().readUInt32BE(0) % count;
 }
 
+/** What decides where a queue's keys live in Redis. */
+export type QueueLayout = Pick<Config, 'QUEUE_PREFIX' | 'QUEUE_SHARDS' | 'REDIS_URL'>;
+
 /**
- * The BullMQ prefix of a shard. One shard keeps QUEUE_PREFIX itself (the keys of a deployment from
- * before shards); several each get a hash tag, `armory:{orders-3}`, so that all of a shard's keys
- * share one Redis Cluster slot.
+ * The BullMQ prefix of an order shard: `armory:{orders-3}` when hash-tagged, so that all of a
+ * shard's keys share one Redis Cluster slot and the shards spread over the cluster's masters.
  */
-export function shardPrefix(queuePrefix: string, shard: number, count: number): string {
-  return count === 1 ? queuePrefix : `${queuePrefix}:{${ORDER_QUEUE}-${shard}}`;
+export function shardPrefix(layout: QueueLayout, shard: number): string {
+  return hashTagged(layout) ? `${layout.QUEUE_PREFIX}:{${ORDER_QUEUE}-${shard}}` : layout.QUEUE_PREFIX;
 }
 
-export function createOrderQueues(config: Config, connection: Redis, logger: Logger): OrderQueues {
+/** The order shards this worker process reads: WORKER_SHARDS, or every one. */
+export const workerShards = (config: Pick<Config, 'QUEUE_SHARDS' | 'WORKER_SHARDS'>): number[] =>
+  config.WORKER_SHARDS ?? Array.from({ length: config.QUEUE_SHARDS }, (_, shard) => shard);
+
+export function createOrderQueues(config: Config, connection: RedisConnection, logger: Logger): OrderQueues {
   return new OrderQueues(
     Array.from({ length: config.QUEUE_SHARDS }, (_, shard) => {
       const queue = new Queue<OrderJob>(ORDER_QUEUE, {
         connection,
-        prefix: shardPrefix(config.QUEUE_PREFIX, shard, config.QUEUE_SHARDS),
+        prefix: shardPrefix(config, shard),
         defaultJobOptions: orderJobOptions(config),
         // BullMQ asks Redis for its version (INFO) once, as the queue starts. On this fail-fast
         // connection that one command fails if Redis drops just then, and BullMQ keeps the failure:

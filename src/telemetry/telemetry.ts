@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from './metrics.js';
@@ -18,7 +18,7 @@ export function createTelemetry(logger?: Logger): Telemetry {
 }
 
 /** The readiness checks every role needs: PostgreSQL answers `select 1`, Redis answers PING. */
-export function watchDependencies(readiness: Readiness, orm: Orm, redis: Redis): void {
+export function watchDependencies(readiness: Readiness, orm: Orm, redis: RedisConnection): void {
   readiness.add('postgres', () => orm.em.getConnection().execute('select 1'));
   readiness.add('redis', () => redis.ping());
 }

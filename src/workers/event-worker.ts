@@ -1,11 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import { eventBody, messageIdOf } from '../domain/events.js';
 import type { Logger } from '../logger.js';
-import { EVENT_QUEUE, eventJobSchema, type EventJob } from '../queue/event-queue.js';
+import { EVENT_QUEUE, eventJobSchema, eventQueuePrefix, type EventJob } from '../queue/event-queue.js';
+import type { RedisConnection } from '../redis.js';
 import { deliverRound, type OutgoingEvent, type SendResult } from '../stores/deliveries-store.js';
 
 export interface EventWorkerDeps {
@@ -60,7 +60,7 @@ export async function sendEvent(event: OutgoingEvent, timeoutMs: number): Promis
  * whose next event must wait (a retry's backoff, or another job sending it) makes the job wait in
  * the queue until then (moveToDelayed), so no process sleeps on it.
  */
-export function createEventWorker(deps: EventWorkerDeps, connection: Redis): Worker<EventJob> {
+export function createEventWorker(deps: EventWorkerDeps, connection: RedisConnection): Worker<EventJob> {
   const { config, logger } = deps;
   const options = {
     maxAttempts: config.EVENT_MAX_ATTEMPTS,
@@ -92,7 +92,7 @@ export function createEventWorker(deps: EventWorkerDeps, connection: Redis): Wor
     },
     {
       connection,
-      prefix: config.QUEUE_PREFIX,
+      prefix: eventQueuePrefix(config),
       concurrency: config.EVENT_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Orm } from '../db/orm.js';
 import type { CatalogCache } from '../stores/catalog-store.js';
@@ -15,12 +14,14 @@ import {
 import { naturalBatches } from '../natural-batches.js';
 import { summarizeError } from '../error-text.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import {
   enqueuePlayers,
   ORDER_QUEUE,
   orderJobSchema,
   shardPrefix,
+  workerShards,
   type OrderJob,
   type OrderQueues,
 } from '../queue/order-queue.js';
@@ -297,18 +298,21 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
 }
 
 /**
- * A BullMQ worker on every shard of the order queue (QUEUE_SHARDS), all feeding one processor, so a
- * group commit takes the jobs of every shard this process holds. WORKER_CONCURRENCY is shared out
- * among the shards.
+ * A BullMQ worker on each shard of the order queue this process reads (WORKER_SHARDS, by default all
+ * QUEUE_SHARDS), all feeding one processor, so a group commit takes the jobs of every shard this
+ * process holds. WORKER_CONCURRENCY is shared out among them.
  */
-export function createOrderWorkers(deps: OrderProcessorDeps, connection: Redis): Worker<OrderJob>[] {
+export function createOrderWorkers(
+  deps: OrderProcessorDeps,
+  connection: RedisConnection,
+): Worker<OrderJob>[] {
   const processor = createOrderProcessor(deps);
-  const shards = deps.config.QUEUE_SHARDS;
-  return Array.from({ length: shards }, (_, shard) => {
+  const shards = workerShards(deps.config);
+  return shards.map((shard) => {
     const worker = new Worker<OrderJob>(ORDER_QUEUE, processor, {
       connection,
-      prefix: shardPrefix(deps.config.QUEUE_PREFIX, shard, shards),
-      concurrency: Math.max(1, Math.ceil(deps.config.WORKER_CONCURRENCY / shards)),
+      prefix: shardPrefix(deps.config, shard),
+      concurrency: Math.max(1, Math.ceil(deps.config.WORKER_CONCURRENCY / shards.length)),
       lockDuration: deps.config.WORKER_LOCK_DURATION_MS,
       stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
       autorun: true,

@@ -3,11 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { shardIndex } from '../../src/queue/order-queue.js';
-import { startWorker } from '../../src/workers/worker-role.js';
+import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 import { acceptOrder } from '../helpers/processor.js';
-import { waitForOrders } from '../helpers/orders.js';
+import { statusesOf, waitForOrders } from '../helpers/orders.js';
+import { sleep } from '../helpers/wait.js';
 
 /**
  * QUEUE_SHARDS: a player's jobs go to shard hash(player) mod N, each a BullMQ queue whose keys
@@ -104,6 +105,45 @@ describe('QUEUE_SHARDS changed while orders wait', () => {
       for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);
     } finally {
       await worker.close();
+    }
+  });
+});
+
+describe('WORKER_SHARDS', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ worker: false, catalog: baseCatalog, env: { QUEUE_SHARDS: '4' } });
+  });
+  afterAll(() => h.close());
+
+  it("a worker reads only the shards it is given: another worker's shards wait for that worker", async () => {
+    const players = Array.from({ length: 16 }, newPlayer);
+    const orderIds: string[] = [];
+    for (const player of players) orderIds.push(await acceptOrder(h, grantGems(player)));
+    const ofShards = (shards: number[]) =>
+      orderIds.filter((_, index) => shards.includes(shardIndex(players[index]!, 4)));
+    expect(ofShards([0, 1]).length).toBeGreaterThan(0);
+    expect(ofShards([2, 3]).length).toBeGreaterThan(0);
+
+    const logger = createLogger('silent', 'armory-test');
+    const first = startWorker({ ...h.config, WORKER_SHARDS: [0, 1] }, h.orm, logger);
+    let second: RunningWorker | undefined;
+    try {
+      const firstFinals = await waitForOrders(h, ofShards([0, 1]));
+      expect(firstFinals.map((order) => order.status)).toEqual(ofShards([0, 1]).map(() => 'succeeded'));
+      // Past a sweep: the other shards' orders keep their jobs, which this worker does not read.
+      await sleep(h.config.SWEEP_INTERVAL_MS * 2);
+      expect(await statusesOf(h, ...ofShards([2, 3]))).toEqual(ofShards([2, 3]).map(() => 'queued'));
+
+      second = startWorker({ ...h.config, WORKER_SHARDS: [2, 3] }, h.orm, logger);
+      const finals = await waitForOrders(h, orderIds);
+      expect(finals.map((order) => [order.status, order.applied_seq])).toEqual(
+        orderIds.map(() => ['succeeded', 1]),
+      );
+      for (const player of players) expect(await h.balance(player, GEMS)).toBe(100);
+    } finally {
+      await first.close();
+      await second?.close();
     }
   });
 });
