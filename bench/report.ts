@@ -60,6 +60,14 @@ export interface ScalingRow {
   orders_per_second: number;
 }
 
+/** `--redis-cluster`: the same scaling passes on a loopback Redis Cluster, beside one Redis. */
+export interface ClusterScaling {
+  masters: number;
+  replicas: number;
+  queue_shards: number;
+  rows: { processes: number; single_redis_orders_per_second: number; cluster_orders_per_second: number }[];
+}
+
 export interface Hardware {
   cpu: string;
   cores: number;
@@ -107,6 +115,7 @@ export interface ArmoryFigures {
   /** At half the Armory capacity: the half-load step's percentiles, kept under this older key. */
   accept_to_final_ms: { rate_per_second: number } & AcceptToFinal;
   scaling: ScalingRow[];
+  redis_cluster?: ClusterScaling;
   capacity: CapacityFigures;
   sync_writes: SyncWriteFigures;
   /** The largest of every API process and of every worker process the run started. */
@@ -253,6 +262,19 @@ function stepRows(pipeline: string, c: CapacityFigures): string[] {
   );
 }
 
+function clusterRows(c: ClusterScaling): string[] {
+  return [
+    `| worker processes | one Redis, orders/s | Redis Cluster (${c.masters} masters, ${c.replicas} replicas, ${c.queue_shards} shards), orders/s | cluster / one Redis |`,
+    '| ---: | ---: | ---: | ---: |',
+    ...c.rows.map(
+      (row) =>
+        `| ${row.processes} | ${row.single_redis_orders_per_second} | ${row.cluster_orders_per_second} | ` +
+        `${row.single_redis_orders_per_second > 0 ? (row.cluster_orders_per_second / row.single_redis_orders_per_second).toFixed(2) : '—'} |`,
+    ),
+    '',
+  ];
+}
+
 export function renderMarkdown(r: Results): string {
   const a = r.armory;
   const b = r.baselines;
@@ -298,6 +320,7 @@ export function renderMarkdown(r: Results): string {
     '| ---: | ---: | ---: |',
     ...a.scaling.map((s) => `| ${s.processes} | ${s.concurrency} | ${s.orders_per_second} |`),
     '',
+    ...(a.redis_cluster ? clusterRows(a.redis_cluster) : []),
     '| (e) search | rate (orders/s) | 2xx/s in time | errors | HTTP p99 (ms) | orders | accept → final p50 / p99 (ms) | passed | CPU ms per order: accept / workers / PostgreSQL / Redis |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
     ...stepRows('naive', b.naive_pipeline),

@@ -18,7 +18,9 @@ import { migrateDatabase } from '../src/db/migrate.js';
 import { catalogUpdateSchema } from '../src/domain/catalog.js';
 import { updateCatalog } from '../src/stores/catalog-store.js';
 import { openOrm } from '../src/db/orm.js';
-import { ORDER_QUEUE } from '../src/queue/order-queue.js';
+import { ORDER_QUEUE, shardPrefix } from '../src/queue/order-queue.js';
+import { openRedis } from '../src/redis.js';
+import { startLoopbackCluster, type LoopbackCluster } from '../test/helpers/redis-cluster.js';
 import { ArmoryBuild } from './build.js';
 import { searchCapacity } from './capacity.js';
 import { round, runLoad, type LoadRequest, type LoadResult } from './load.js';
@@ -42,6 +44,7 @@ import {
   type BaselineFigures,
   type CapacityFigures,
   type CapacityStep,
+  type ClusterScaling,
   type CpuPerOrder,
   type Results,
   type ScalingRow,
@@ -75,6 +78,7 @@ const { values: flags } = parseArgs({
     'capacity-seconds': { type: 'string' },
     'capacity-steps': { type: 'string' },
     'events-rounds': { type: 'string' },
+    'redis-cluster': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -95,6 +99,8 @@ const options = {
   // Quick mode leaves out 4 processes: starting four more processes costs more than the rest of a
   // quick scaling table.
   scalingProcesses: quick ? [1, 2] : [1, 2, 4],
+  /** Also the scaling passes on a Redis Cluster started on loopback (three masters, three replicas). */
+  redisCluster: flags['redis-cluster'] ?? false,
   out: flags.out ?? path.join(import.meta.dirname, 'results'),
 };
 
@@ -140,6 +146,8 @@ const log = (message: string) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const roles: RoleProcess[] = [];
+/** The loopback Redis Cluster of `--redis-cluster`, while it runs. */
+let cluster: LoopbackCluster | undefined;
 let armory: ArmoryBuild | undefined;
 /** Peak RSS of every Armory process the run stopped, for the ≤ 200 MB per process goal. */
 const armoryRss = { api: [] as number[], worker: [] as number[] };
@@ -198,7 +206,8 @@ async function stopAll(started: { role: RoleProcess }[]): Promise<number[]> {
   return Promise.all(started.map(({ role }) => stopRole(role)));
 }
 
-const startArmoryApi = () => startRole('armory-api', armoryRole('api/main.js'), armoryEnv(), 'http');
+const startArmoryApi = (env: Record<string, string> = {}) =>
+  startRole('armory-api', armoryRole('api/main.js'), armoryEnv(env), 'http');
 
 async function stopArmoryApi(api: { role: RoleProcess }): Promise<number> {
   const rss = await stopRole(api.role);
@@ -224,8 +233,13 @@ async function startWorkers(
       return { role };
     }),
   );
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(ORDER_QUEUE, { connection, prefix });
+  // Every worker process reads every shard: the first shard counts them all.
+  const layout = { QUEUE_PREFIX: prefix, REDIS_URL, QUEUE_SHARDS: 1, ...env };
+  const connection = openRedis(layout.REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(ORDER_QUEUE, {
+    connection,
+    prefix: shardPrefix({ ...layout, QUEUE_SHARDS: Number(layout.QUEUE_SHARDS) }, 0),
+  });
   const deadline = Date.now() + 60_000;
   while ((await queue.getWorkersCount()) < processes) {
     if (Date.now() > deadline) throw new Error('workers did not start');
@@ -325,6 +339,7 @@ async function setup() {
 
 async function cleanup() {
   for (const role of [...roles]) await role.stop().catch(() => undefined);
+  await cluster?.stop();
   await armory?.remove();
   await db.end().catch(() => undefined);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -389,9 +404,10 @@ async function processBacklog(
   pick: PlayerPicker,
   processes?: number,
   concurrency?: number,
+  env: Record<string, string> = {},
 ) {
   await sendOrders(apiUrl, options.backlog, taggedOrders(tag, pick));
-  return drainWithWorkers(tag, options.backlog, processes, concurrency);
+  return drainWithWorkers(tag, options.backlog, processes, concurrency, env);
 }
 
 /**
@@ -496,6 +512,43 @@ async function scalingTable(apiUrl: string): Promise<ScalingRow[]> {
     }
   }
   return rows;
+}
+
+/** Shards of the order queue on the Redis Cluster: enough to spread over its three masters. */
+const CLUSTER_QUEUE_SHARDS = 8;
+
+/**
+ * `--redis-cluster`: the scaling passes again (concurrency `--worker-concurrency`), with the API and
+ * workers on a Redis Cluster of three masters and three replicas started on loopback and the order
+ * queue in CLUSTER_QUEUE_SHARDS shards; beside the single-Redis passes of the scaling table.
+ */
+async function clusterScaling(single: ScalingRow[]): Promise<ClusterScaling> {
+  cluster = await startLoopbackCluster(3, 1);
+  const env = { REDIS_URL: cluster.url, QUEUE_SHARDS: String(CLUSTER_QUEUE_SHARDS) };
+  const api = await startArmoryApi(env);
+  const rows: ClusterScaling['rows'] = [];
+  for (const processes of options.scalingProcesses) {
+    const drained = await processBacklog(
+      api.url,
+      `rc${processes}-`,
+      uniformPlayers(options.players),
+      processes,
+      options.workerConcurrency,
+      env,
+    );
+    const alone = single.find(
+      (row) => row.processes === processes && row.concurrency === options.workerConcurrency,
+    );
+    rows.push({
+      processes,
+      single_redis_orders_per_second: alone?.orders_per_second ?? 0,
+      cluster_orders_per_second: drained.orders_per_second,
+    });
+  }
+  await stopArmoryApi(api);
+  await cluster.stop();
+  cluster = undefined;
+  return { masters: 3, replicas: 3, queue_shards: CLUSTER_QUEUE_SHARDS, rows };
 }
 
 /** Baseline (c): a BullMQ worker with an empty processor, draining `count` jobs. */
@@ -811,6 +864,13 @@ async function main() {
   log('Scaling: worker processes × concurrency');
   const scaling = await scalingTable(api.url);
   await stopArmoryApi(api);
+  let redisCluster: ClusterScaling | undefined;
+  if (options.redisCluster) {
+    log(
+      `Scaling on a Redis Cluster on loopback (3 masters, 3 replicas, ${CLUSTER_QUEUE_SHARDS} queue shards)`,
+    );
+    redisCluster = await clusterScaling(scaling);
+  }
 
   log('(c) BullMQ worker with an empty processor');
   const emptyWorker = await emptyWorkerBaseline(options.backlog * 2);
@@ -839,6 +899,7 @@ async function main() {
       ...armoryCapacity.half_load.accept_to_final_ms,
     },
     scaling,
+    ...(redisCluster && { redis_cluster: redisCluster }),
     capacity: armoryCapacity,
     sync_writes: syncWriteFigures,
     peak_rss_mb: { api: Math.max(...armoryRss.api), worker: Math.max(...armoryRss.worker) },

@@ -25,6 +25,7 @@ it(
         '--backlog=40',
         '--clients=4',
         '--worker-concurrency=4',
+        '--redis-cluster',
         `--out=${out}`,
       ],
       { env: { ...process.env, NODE_ENV: 'development' }, timeout: 170_000, maxBuffer: 16 * 1024 * 1024 },
@@ -47,6 +48,14 @@ it(
     expect(results.armory.processing_events_out.without_events_orders_per_second).toBeGreaterThan(0);
     // Quick mode: 1 and 2 worker processes, at concurrency 4 only (--worker-concurrency=4).
     expect(results.armory.scaling).toHaveLength(2);
+    // --redis-cluster: the same passes on a loopback Redis Cluster, beside the single-Redis ones.
+    expect(results.armory.redis_cluster.rows.map((row: { processes: number }) => row.processes)).toEqual([
+      1, 2,
+    ]);
+    for (const row of results.armory.redis_cluster.rows) {
+      expect(row.cluster_orders_per_second).toBeGreaterThan(0);
+      expect(row.single_redis_orders_per_second).toBeGreaterThan(0);
+    }
     for (const baseline of [
       'bare_express',
       'minimal_accept',
