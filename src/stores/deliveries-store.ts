@@ -260,6 +260,7 @@ export async function deliverRound(
           : { ok: false, statusCode: null, error: `order ${head.order_id} no longer exists` };
         const attempts = head.attempts + 1;
         return {
+          player_uuid: head.player_uuid,
           delivery_id: head.delivery_id,
           status: result.ok ? 'delivered' : attempts >= options.maxAttempts || !order ? 'failed' : 'pending',
           attempts,
@@ -277,9 +278,9 @@ export async function deliverRound(
                 last_error = r.last_error,
                 delivered_at = case when r.status = 'delivered' then clock_timestamp() end,
                 next_attempt_at = clock_timestamp() + make_interval(secs => r.retry_ms / 1000.0)
-           from (select * from jsonb_to_recordset(?::jsonb) as x(delivery_id bigint, status text, attempts int,
+           from (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, delivery_id bigint, status text, attempts int,
                    last_status_code int, last_error text, retry_ms float8) limit ?) as r
-          where d.delivery_id = r.delivery_id`,
+          where d.player_uuid = r.player_uuid and d.delivery_id = r.delivery_id`,
         [JSON.stringify(outcomes), outcomes.length],
       );
     }

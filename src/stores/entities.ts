@@ -3,7 +3,8 @@ import type { Item, Loot, Promotion as PromotionDefinition } from '../domain/cat
 import type { StoredEntry } from '../domain/order.js';
 
 /**
- * The tables. Every key a hot query uses leads with `player_uuid`, so players shard cleanly.
+ * The tables. Every key of a player's table leads with `player_uuid`, so players shard cleanly (see
+ * docs/scaling.md); the catalog, promotions and subscriptions are small tables of their own.
  * The order engine itself reads and writes these tables with set-based SQL (see player-store.ts);
  * the entities are the schema's single description, from which the migrations are generated.
  */
@@ -29,8 +30,8 @@ export const InventoryRecord = defineEntity({
   // The last line of defence for guarantee 3: no count below zero (a stack may be kept at zero).
   checks: [{ name: 'inventory_record_count_check', expression: 'count >= 0 and count <= 2147483647' }],
   properties: {
+    playerUuid: p.uuid().primary(),
     inventoryId: p.uuid().primary(),
-    playerUuid: p.uuid(),
     legacyInventoryId: p.bigint('number'),
     itemId: p.integer(),
     type: p.string().length(16),
@@ -50,15 +51,15 @@ export const PlayerOrder = defineEntity({
   uniques: [
     { properties: ['playerUuid', 'refScope', 'clientOrderRefId'] },
     { properties: ['playerUuid', 'appliedSeq'] },
+    { properties: ['playerUuid', 'acceptSeq'] },
   ],
   indexes: [
-    { properties: ['playerUuid', 'acceptSeq'] },
     { properties: ['status', 'acceptSeq'] },
     // A player's queued orders, read by every group (see its migration).
     // Partial, so the orders that are not refunds (all but a few) cost the index nothing.
     {
       name: 'player_order_refund_of_index',
-      expression: `create unique index "player_order_refund_of_index" on "player_order" ("refund_of") where "refund_of" is not null`,
+      expression: `create unique index "player_order_refund_of_index" on "player_order" ("player_uuid", "refund_of") where "refund_of" is not null`,
     },
     {
       name: 'player_order_queued_index',
@@ -70,7 +71,7 @@ export const PlayerOrder = defineEntity({
     orderId: p.string().length(80).primary(),
     playerUuid: p.uuid(),
     /** The order in which the API accepted it, across players: a queued order is applied in this order. */
-    acceptSeq: p.bigint('number').autoincrement().unique(),
+    acceptSeq: p.bigint('number').autoincrement(),
     /**
      * Its place in the player's effect order (1, 2, 3, ...), given when it becomes final. It differs
      * from accept order only for an order that errored and was retried: it took effect when retried.
@@ -96,7 +97,7 @@ export const PlayerOrder = defineEntity({
     origin: p.string().length(64).nullable(),
     /** Once final: each named collection's ETag as the order left it. */
     collectionEtags: p.json<Record<string, string>>().nullable(),
-    /** On a refund, the order it compensates: unique (see its index), so an order is refunded at most once. */
+    /** On a refund, the order it compensates (its player's): unique (see its index), so an order is refunded at most once. */
     refundOf: p.string().length(80).nullable(),
   },
 });
@@ -183,8 +184,8 @@ export const PromotionFailure = defineEntity({
   name: 'PromotionFailure',
   indexes: [{ properties: ['playerUuid', 'failedAt'] }],
   properties: {
+    playerUuid: p.uuid().primary(),
     id: p.bigint('number').primary().autoincrement(),
-    playerUuid: p.uuid(),
     code: p.string().length(256),
     failedAt: p.datetime().defaultRaw('clock_timestamp()'),
   },
@@ -259,9 +260,9 @@ export const EventDelivery = defineEntity({
     },
   ],
   properties: {
-    deliveryId: p.bigint('number').primary().autoincrement(),
+    playerUuid: p.uuid().primary(),
+    deliveryId: p.bigint('number').primary().autoincrement().index(),
     subscriptionId: p.uuid(),
-    playerUuid: p.uuid(),
     orderId: p.string().length(80),
     appliedSeq: p.bigint('number'),
     eventType: p.string().length(32),

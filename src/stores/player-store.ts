@@ -292,7 +292,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
     next_history_seq: player.nextHistorySeq,
   }));
   const history = players.flatMap((player) => player.history);
-  const outcomes = players.flatMap((player) => player.outcomes);
+  const outcomes = players.flatMap(({ playerUuid, outcomes }) => withPlayer(playerUuid, outcomes));
   const events = players.flatMap(({ playerUuid, outcomes }) =>
     outcomes.flatMap((outcome) =>
       eventsOfOrder(outcome).map((event_type) => ({
@@ -346,12 +346,12 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
         set status = r.status, applied_seq = r.applied_seq, entries = r.entries, completed_time = clock_timestamp(),
             attempts = o.attempts + 1, last_error = null, collection_etags = r.collection_etags
        from (select * from jsonb_to_recordset(?::jsonb)
-               as x(order_id text, status text, applied_seq bigint, entries jsonb, collection_etags jsonb)
+               as x(player_uuid uuid, order_id text, status text, applied_seq bigint, entries jsonb, collection_etags jsonb)
               limit ?) as r,
             (select count(*) from notified) as sent,
             (select coalesce(jsonb_agg(distinct jsonb_build_array(subscription_id, player_uuid)), '[]') as streams
                from events) as raised
-      where o.order_id = r.order_id and o.status = 'queued'
+      where o.player_uuid = r.player_uuid and o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms,
                -- On one row only: the list is the group's, and a group holds many orders.
                case when o.order_id = ? then raised.streams end as streams`,

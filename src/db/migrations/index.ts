@@ -14,6 +14,7 @@ import { Migration20261204000000History } from './Migration20261204000000History
 import { Migration20261204010000Refunds } from './Migration20261204010000Refunds.js';
 import { Migration20261204020000EventsOut } from './Migration20261204020000EventsOut.js';
 import { Migration20261204030000SweeperRun } from './Migration20261204030000SweeperRun.js';
+import { Migration20261205000000PlayerLeadingKeys } from './Migration20261205000000PlayerLeadingKeys.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204010000Refunds', class: Migration20261204010000Refunds },
   { name: 'Migration20261204020000EventsOut', class: Migration20261204020000EventsOut },
   { name: 'Migration20261204030000SweeperRun', class: Migration20261204030000SweeperRun },
+  { name: 'Migration20261205000000PlayerLeadingKeys', class: Migration20261205000000PlayerLeadingKeys },
 ];

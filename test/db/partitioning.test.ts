@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
+import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
+import { withAdminClient } from '../helpers/database.js';
+import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { expectOrderSucceeded } from '../helpers/orders.js';
+import { until } from '../helpers/wait.js';
+
+/**
+ * Ready for a database sharded by player (docs/scaling.md): the player tables, hash-partitioned by
+ * `player_uuid` (PostgreSQL's native partitioning, the closest this machine has to Citus), take the
+ * migrated schema's keys and indexes as they are, and one player's orders (accept, load,
+ * write-back), inventory read and history read touch only that player's partition of each.
+ *
+ * "Touch" is read off PostgreSQL's own counters: every scan and every row written counts against
+ * the partition it reaches, so a statement that looked into another player's partition, by a scan
+ * or an index probe, would show there.
+ */
+
+/** The player tables, each keyed by `player_uuid` first. */
+const PLAYER_TABLES = [
+  'player',
+  'inventory_record',
+  'inventory_change',
+  'promotion_claim',
+  'promotion_failure',
+  'transient_single_fill',
+  'event_delivery',
+];
+const PARTITIONS = 8;
+
+let h: Harness;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  h = await startHarness({
+    worker: false,
+    catalog: baseCatalog,
+    // No sweep: a sweep reads every player's rows by design, and is not on the order path.
+    env: { SWEEP_INTERVAL_MS: '3600000' },
+  });
+  for (const table of PLAYER_TABLES) {
+    // LIKE ... INCLUDING ALL takes the table's keys and indexes: PostgreSQL refuses a partitioned
+    // table any unique key without the partition column.
+    await h.sql(`alter table ${table} rename to ${table}_unpartitioned`);
+    await h.sql(
+      `create table ${table} (like ${table}_unpartitioned including all) partition by hash (player_uuid)`,
+    );
+    for (let remainder = 0; remainder < PARTITIONS; remainder++) {
+      await h.sql(
+        `create table ${table}_p${remainder} partition of ${table}
+           for values with (modulus ${PARTITIONS}, remainder ${remainder})`,
+      );
+    }
+  }
+  worker = startWorker(h.config, h.orm, createLogger('silent', 'armory-test'));
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await h?.close();
+});
+
+type Touches = Map<string, number>;
+
+/**
+ * Scans and rows written, per partition. A backend reports its counters when it ends (or now and
+ * then), so every connection to the database is ended first; the pool opens new ones as needed.
+ */
+async function touchesByPartition(): Promise<Touches> {
+  return withAdminClient(async (client) => {
+    await client.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
+      [h.databaseName],
+    );
+    await until(async () => {
+      const { rows } = await client.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = $1',
+        [h.databaseName],
+      );
+      return rows[0]!.n === 0;
+    }, 'every connection to the test database to end');
+    // Counters are per database: read them from inside it.
+    const rows = await h.sql<{ partition: string; touches: string }>(
+      `select relname as partition,
+              coalesce(seq_scan, 0) + coalesce(idx_scan, 0) + n_tup_ins + n_tup_upd + n_tup_del as touches
+         from pg_stat_user_tables where relname ~ '_p[0-9]+$'`,
+    );
+    return new Map(rows.map((row) => [row.partition, Number(row.touches)]));
+  });
+}
+
+it('hash-partitions every player table by player_uuid, keys and indexes as migrated', async () => {
+  const rows = await h.sql<{ table: string; partitions: number; unique_keys: string }>(
+    `select c.relname as table, count(i.inhrelid)::int as partitions,
+            (select string_agg(pg_get_indexdef(x.indexrelid), '; ' order by x.indexrelid)
+               from pg_index x where x.indrelid = c.oid and x.indisunique) as unique_keys
+       from pg_class c join pg_inherits i on i.inhparent = c.oid
+      where c.relkind = 'p' group by c.oid, c.relname order by c.relname`,
+  );
+  expect(rows.map((row) => row.table)).toEqual([...PLAYER_TABLES].sort());
+  for (const row of rows) {
+    expect(row.partitions, row.table).toBe(PARTITIONS);
+    // Every unique key leads with player_uuid.
+    for (const key of row.unique_keys.split('; ')) expect(key, row.table).toMatch(/\(player_uuid[,)]/);
+  }
+});
+
+it("one player's orders, inventory read and history read touch only that player's partition", async () => {
+  const player = newPlayer();
+  const before = await touchesByPartition();
+
+  await expectOrderSucceeded(h, grantGems(player, 2));
+  await expectOrderSucceeded(h, buySwords(player));
+  expect(await h.balance(player, SWORD)).toBe(1);
+  expect(await h.balance(player, GEMS)).toBeGreaterThan(0);
+  const history = await h.server('GET', `/v1/players/${player}/history`);
+  expect(history.status).toBe(200);
+  expect(history.body.history.length).toBeGreaterThan(0);
+
+  const after = await touchesByPartition();
+  const [home] = await h.sql<{ partition: string }>(
+    `select tableoid::regclass::text as partition from player where player_uuid = ?`,
+    [player],
+  );
+  const mine = home!.partition.slice('player'.length); // `_p3`
+  const touched = [...after]
+    .filter(([name, touches]) => touches > (before.get(name) ?? 0))
+    .map(([name]) => name)
+    .sort();
+  expect(touched.length).toBeGreaterThanOrEqual(3);
+  expect(touched.filter((name) => !name.endsWith(mine))).toEqual([]);
+  for (const table of ['player', 'inventory_record', 'inventory_change'])
+    expect(touched).toContain(`${table}${mine}`);
+});
