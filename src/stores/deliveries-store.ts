@@ -245,7 +245,7 @@ export async function deliverRound(
           : [],
     );
     const due = heads.filter((head) => head.held && head.delivery_id !== null && head.wait_ms === 0);
-    const orders = await findOrders(tx, [...new Set(due.map((head) => head.order_id))]);
+    const orders = await findOrders(tx, due);
     const outcomes = await Promise.all(
       due.map(async (head) => {
         const order = orders.get(head.order_id);

@@ -67,9 +67,12 @@ export const PlayerOrder = defineEntity({
     },
   ],
   properties: {
-    /** Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). */
+    playerUuid: p.uuid().primary(),
+    /**
+     * Up to 80: a platform's event id is stored in its namespace (`steam:<64 characters>`). Unique
+     * across players through OrderKey.
+     */
     orderId: p.string().length(80).primary(),
-    playerUuid: p.uuid(),
     /** The order in which the API accepted it, across players: a queued order is applied in this order. */
     acceptSeq: p.bigint('number').autoincrement(),
     /**
@@ -99,6 +102,18 @@ export const PlayerOrder = defineEntity({
     collectionEtags: p.json<Record<string, string>>().nullable(),
     /** On a refund, the order it compensates (its player's): unique (see its index), so an order is refunded at most once. */
     refundOf: p.string().length(80).nullable(),
+  },
+});
+
+/**
+ * Every order id and whose order it is: ids are unique across players, and an order is found by its
+ * id alone, while player_order is keyed by player first (docs/scaling.md). Written with the order.
+ */
+export const OrderKey = defineEntity({
+  name: 'OrderKey',
+  properties: {
+    orderId: p.string().length(80).primary(),
+    playerUuid: p.uuid(),
   },
 });
 
@@ -289,6 +304,7 @@ export const entities = [
   Player,
   InventoryRecord,
   PlayerOrder,
+  OrderKey,
   InventoryChange,
   CatalogItem,
   Vendor,

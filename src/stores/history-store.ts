@@ -17,7 +17,14 @@ export interface ChangesQuery {
   collectionId?: string;
 }
 
-type HistoryRowRead = { seq: string; changes: number; applied_time: Date | string; order_id: string };
+type HistoryRowRead = {
+  seq: string;
+  changes: number;
+  applied_time: Date | string;
+  order_id: string;
+  /** The order's player: the row's own, or a transfer's giver's. */
+  order_player_uuid: string;
+};
 
 /** Rows read at a time while a page of changes fills (each row is at least one change). */
 const ROWS_READ = 100;
@@ -44,7 +51,10 @@ export async function readChanges(
   let from = query.fromSeq;
   for (;;) {
     const rows = await readRows(em, { ...query, fromSeq: from }, ROWS_READ);
-    const orders = await findOrders(em, [...new Set(rows.map((row) => row.order_id))]);
+    const orders = await findOrders(
+      em,
+      rows.map((row) => ({ player_uuid: row.order_player_uuid, order_id: row.order_id })),
+    );
     for (const [orderId, order] of orders) ordersRead.set(orderId, order);
     for (const row of rows) {
       const order = orders.get(row.order_id)!;
@@ -104,7 +114,7 @@ async function readRows(em: EntityManager, query: ChangesQuery, limit: number): 
   if (query.collectionId !== undefined) filter('collection_ids @> to_jsonb(?::text)', query.collectionId);
   return runSql<HistoryRowRead[]>(
     em,
-    `select seq, changes, applied_time, order_id from inventory_change
+    `select seq, changes, applied_time, order_id, order_player_uuid from inventory_change
       where ${conditions.join(' and ')}
       order by seq ${query.descending ? 'desc' : 'asc'} limit ?`,
     [...params, limit],

@@ -148,6 +148,35 @@ const ACCEPTED_ROW_TYPE = [
 const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_hash, entries`;
 
 /**
+ * Whose order an id is, from `order_key`: player_order is keyed by player first, so a lookup that
+ * names no player asks this first, and then reads the order on its player's shard alone.
+ */
+async function playerOfOrder(em: EntityManager, orderId: string): Promise<string | null> {
+  const rows = await runSql<{ player_uuid: string }[]>(
+    em,
+    'select player_uuid from order_key where order_id = ?',
+    [orderId],
+  );
+  return rows[0]?.player_uuid ?? null;
+}
+
+async function orderRowById(em: EntityManager, orderId: string): Promise<OrderRow | null> {
+  const playerUuid = await playerOfOrder(em, orderId);
+  if (playerUuid === null) return null;
+  const rows = await runSql<OrderRow[]>(
+    em,
+    `select ${ORDER_COLUMNS} from player_order where player_uuid = ? and order_id = ?`,
+    [playerUuid, orderId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Whether a statement failed because an order id it claimed is another player's order's. */
+const isOrderIdTaken = (error: unknown) =>
+  (error as { code?: unknown; constraint?: unknown }).constraint === 'order_key_pkey' &&
+  (error as { code?: unknown }).code === '23505';
+
+/**
  * Stores orders durably, once each, in one statement; the answers come in the order of
  * `submissions`. The unique keys decide: a submit with the `order_id`, or the (`player_uuid`, scope,
  * `client_order_ref_id`), of an order already stored, or of one earlier in the same batch, finds
@@ -155,8 +184,33 @@ const ACCEPTED_COLUMNS = `${ORDER_HEADER_KEYS.join(', ')}, ref_scope, request_ha
  * in other transactions wait on the first insert's commit and resolve the same way. Rows are
  * inserted in the order given, so a player's orders take their accept_seq in arrival order.
  * Enqueueing is the caller's job, after this has committed.
+ *
+ * The order row and its id's `order_key` row are written by the same statement. An id that another
+ * player's order holds fails the whole statement (the order row catches only the same player's
+ * conflict): alone, that submission is then a conflict with the order holding the id; in a batch,
+ * the batch fails, and its caller (natural-batches.ts) stores each submission again alone.
  */
 export async function acceptOrders(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
+  try {
+    return await acceptBatch(em, submissions);
+  } catch (error) {
+    if (submissions.length === 1 && isOrderIdTaken(error))
+      return [await idTakenByAnotherPlayer(em, submissions[0]!)];
+    throw error;
+  }
+}
+
+/**
+ * A submission whose order id another player's order holds: a conflict with that order. (A
+ * generated id never is; if it were, storing it again generates another.)
+ */
+async function idTakenByAnotherPlayer(em: EntityManager, submission: Submission): Promise<AcceptResult> {
+  const takenId = submission.create.order_id;
+  const holder = takenId ? await findOrder(em, takenId) : null;
+  return holder ? { kind: 'conflict', order: holder } : (await acceptBatch(em, [submission]))[0]!;
+}
+
+async function acceptBatch(em: EntityManager, submissions: Submission[]): Promise<AcceptResult[]> {
   const prepared = submissions.map(({ create, scope, origin = null, refundOf = null, keyLifetimeMs }) => {
     const order = queuedOrderOf(create, origin, refundOf);
     const entries: StoredEntry[] = order.entries.map((entry) => ({
@@ -170,12 +224,17 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
   // prepared once per connection; `i` keeps them in the order given.
   const rows = await runSql<OrderRow[]>(
     em,
-    `insert into player_order (${ACCEPTED_COLUMNS}, status)
-     select ${ACCEPTED_COLUMNS}, 'queued'
-       from jsonb_to_recordset(?::jsonb) as r(${ACCEPTED_ROW_TYPE})
-      order by r.i
-     on conflict do nothing
-     returning ${ORDER_COLUMNS}`,
+    `with inserted as (
+       insert into player_order (${ACCEPTED_COLUMNS}, status)
+       select ${ACCEPTED_COLUMNS}, 'queued'
+         from jsonb_to_recordset(?::jsonb) as r(${ACCEPTED_ROW_TYPE})
+        order by r.i
+       on conflict do nothing
+       returning ${ORDER_COLUMNS}
+     ), keyed as (
+       insert into order_key (order_id, player_uuid) select order_id, player_uuid from inserted
+     )
+     select * from inserted`,
     [
       JSON.stringify(
         prepared.map(({ order, scope, hash, entries }, i) => ({
@@ -202,7 +261,7 @@ export async function acceptOrders(em: EntityManager, submissions: Submission[])
     }
     const existing = await findByIdempotencyKey(em, order, scope);
     if (existing && keyLifetimeMs !== undefined && isKeyExpired(existing, order, keyLifetimeMs)) {
-      await releaseIdempotencyKey(em, existing.order_id, scope);
+      await releaseIdempotencyKey(em, existing, scope);
       vanished.push(index);
     } else if (existing) {
       results[index] = {
@@ -237,13 +296,14 @@ function isKeyExpired(existing: OrderRow, order: QueuedOrder, keyLifetimeMs: num
  */
 async function releaseIdempotencyKey(
   em: EntityManager,
-  orderId: string,
+  order: OrderRow,
   scope: SubmitterScope,
 ): Promise<void> {
   await runSql(
     em,
-    `update player_order set ref_scope = 'released:' || accept_seq where order_id = ? and ref_scope = ?`,
-    [orderId, scope],
+    `update player_order set ref_scope = 'released:' || accept_seq
+      where player_uuid = ? and order_id = ? and ref_scope = ?`,
+    [order.player_uuid, order.order_id, scope],
   );
 }
 
@@ -252,10 +312,8 @@ async function findByIdempotencyKey(
   order: QueuedOrder,
   scope: SubmitterScope,
 ): Promise<OrderRow | null> {
-  const byId = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
-    order.order_id,
-  ]);
-  if (byId[0]) return byId[0];
+  const byId = await orderRowById(em, order.order_id);
+  if (byId) return byId;
   if (!order.client_order_ref_id) return null;
   const byRef = await runSql<OrderRow[]>(
     em,
@@ -275,19 +333,13 @@ export async function findOrderForRequest(
   orderId: string,
   create: OrderCreate,
 ): Promise<PlayerOrderView | null> {
-  const rows = await runSql<OrderRow[]>(
-    em,
-    `select ${ORDER_COLUMNS} from player_order where order_id = ? and request_hash = ?`,
-    [orderId, requestHash(create)],
-  );
-  return rows[0] ? toView(rows[0]) : null;
+  const row = await orderRowById(em, orderId);
+  return row?.request_hash === requestHash(create) ? toView(row) : null;
 }
 
 export async function findOrder(em: EntityManager, orderId: string): Promise<PlayerOrderView | null> {
-  const rows = await runSql<OrderRow[]>(em, `select ${ORDER_COLUMNS} from player_order where order_id = ?`, [
-    orderId,
-  ]);
-  return rows[0] ? toView(rows[0]) : null;
+  const row = await orderRowById(em, orderId);
+  return row ? toView(row) : null;
 }
 
 export interface OrderListQuery {
@@ -331,16 +383,26 @@ export async function listOrders(em: EntityManager, query: OrderListQuery): Prom
   };
 }
 
-/** The orders stored under these ids, by id (those that exist). */
-export async function findOrders(
-  em: EntityManager,
-  orderIds: string[],
-): Promise<Map<string, PlayerOrderView>> {
-  if (orderIds.length === 0) return new Map();
+/** An order's key: its player and its id. */
+export interface OrderRef {
+  player_uuid: string;
+  order_id: string;
+}
+
+/**
+ * The orders stored under these keys, by id (those that exist). Ids are unique across players, so
+ * an order whose id and player are both among those given is one of them; each player's orders are
+ * read on that player's shard.
+ */
+export async function findOrders(em: EntityManager, refs: OrderRef[]): Promise<Map<string, PlayerOrderView>> {
+  if (refs.length === 0) return new Map();
   const rows = await runSql<OrderRow[]>(
     em,
-    `select ${ORDER_COLUMNS} from player_order where order_id = any(?::text[])`,
-    [sqlArray(orderIds)],
+    `select ${ORDER_COLUMNS} from player_order where player_uuid = any(?::uuid[]) and order_id = any(?::text[])`,
+    [
+      sqlArray([...new Set(refs.map((ref) => ref.player_uuid))]),
+      sqlArray([...new Set(refs.map((ref) => ref.order_id))]),
+    ],
   );
   return new Map(rows.map((row) => [row.order_id, toView(row)]));
 }
@@ -429,12 +491,14 @@ export type RequeueResult =
  * after them, with the next applied_seq. Enqueueing is the caller's job, after this.
  */
 export async function requeueErroredOrder(em: EntityManager, orderId: string): Promise<RequeueResult> {
+  const playerUuid = await playerOfOrder(em, orderId);
+  if (playerUuid === null) return { kind: 'not_found' };
   const rows = await runSql<OrderRow[]>(
     em,
     `update player_order set status = 'queued', last_error = null, completed_time = null, attempts = 0
-      where order_id = ? and status = 'errored'
+      where player_uuid = ? and order_id = ? and status = 'errored'
       returning ${ORDER_COLUMNS}`,
-    [orderId],
+    [playerUuid, orderId],
   );
   if (rows[0]) return { kind: 'requeued', order: toView(rows[0]) };
   const order = await findOrder(em, orderId);
@@ -461,14 +525,14 @@ export async function requeueErroredBatch(
   const rows = await runSql<RequeuedOrder[]>(
     em,
     `with picked as (
-       select order_id from player_order
+       select player_uuid, order_id from player_order
         where status = 'errored' and accept_seq > ?
         order by accept_seq limit ?
         for update skip locked
      )
      update player_order o set status = 'queued', last_error = null, completed_time = null, attempts = 0
        from picked
-      where o.order_id = picked.order_id and o.status = 'errored'
+      where o.player_uuid = picked.player_uuid and o.order_id = picked.order_id and o.status = 'errored'
       returning o.order_id, o.player_uuid, o.accept_seq`,
     [afterSeq ?? '0', limit],
   );

@@ -62,7 +62,7 @@ export async function findFulfillingOrder(
   );
   const orders = await findOrders(
     em,
-    rows.map((row) => row.order_id),
+    rows.map((row) => ({ player_uuid: playerUuid, order_id: row.order_id })),
   );
   return (
     [...orders.values()].find((order) =>

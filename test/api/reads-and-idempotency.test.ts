@@ -148,6 +148,37 @@ describe('idempotency by order_id', () => {
     expect(await h.balance(otherPlayer, GEMS)).toBe(0);
   });
 
+  it('one order_id submitted at once for different players: one order, the rest 409, their batch-mates stored', async () => {
+    const orderId = uniqueOrderId('cross');
+    const claimants = Array.from({ length: 6 }, newPlayer);
+    const bystanders = Array.from({ length: 6 }, newPlayer);
+    // Submitted together, they are stored together: one statement fails on the taken id, and the
+    // batch is stored again one order at a time.
+    const responses = await Promise.all([
+      ...claimants.map((player) =>
+        h.server('POST', '/v1/orders', { ...grantGems(player), order_id: orderId }),
+      ),
+      ...bystanders.map((player) => h.server('POST', '/v1/orders', grantGems(player))),
+    ]);
+    const claims = responses.slice(0, claimants.length);
+    const winners = claims.filter((response) => response.status === 202);
+    expect(winners).toHaveLength(1);
+    for (const response of claims.filter((candidate) => candidate !== winners[0])) {
+      expectErrorBody(response, 409, 'idempotency_conflict');
+    }
+    expect(responses.slice(claimants.length).map((response) => response.status)).toEqual(
+      bystanders.map(() => 202),
+    );
+
+    expect((await waitFinal(orderId)).body.status).toBe('succeeded');
+    expect(await rowsWithOrderId(orderId)).toBe(1);
+    const winner = winners[0]!.body.player_uuid as string;
+    for (const player of claimants) expect(await h.balance(player, GEMS)).toBe(player === winner ? 100 : 0);
+    for (const response of responses.slice(claimants.length)) {
+      expect((await waitFinal(response.body.order_id as string)).body.status).toBe('succeeded');
+    }
+  });
+
   it('concurrent duplicates resolve to one order, the others replays', async () => {
     const player = newPlayer();
     const order = { ...grantGems(player), order_id: uniqueOrderId('concurrent') };

@@ -81,6 +81,11 @@ it('numbers the orders already final by when they completed, and sets each playe
     ]);
     const counters = await sql('select player_uuid, next_applied_seq from player order by player_uuid');
     expect(counters.map((row) => Number(row.next_applied_seq))).toEqual([3, 4]);
+    // Every stored order's id is in order_key, with its player: orders are found by id through it.
+    const keys = await sql('select order_id, player_uuid from order_key order by order_id');
+    expect(keys.map((row) => [row.order_id, row.player_uuid])).toEqual(
+      ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3'].map((id) => [id, id.startsWith('a') ? a : b]),
+    );
   } finally {
     await orm.close();
   }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
-import { baseCatalog, buySwords, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
+import { baseCatalog, buySwords, GEM_GRANT, GEMS, grantGems, SWORD } from '../helpers/catalog-fixture.js';
 import { withAdminClient } from '../helpers/database.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
-import { expectOrderSucceeded } from '../helpers/orders.js';
+import { expectOrderRefused, expectOrderSucceeded } from '../helpers/orders.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -21,6 +21,7 @@ import { until } from '../helpers/wait.js';
 /** The player tables, each keyed by `player_uuid` first. */
 const PLAYER_TABLES = [
   'player',
+  'player_order',
   'inventory_record',
   'inventory_change',
   'promotion_claim',
@@ -36,7 +37,7 @@ let worker: RunningWorker;
 beforeAll(async () => {
   h = await startHarness({
     worker: false,
-    catalog: baseCatalog,
+    catalog: { ...baseCatalog, promotions: [{ code: 'WELCOME', loot_id: GEM_GRANT, max_uses: 100 }] },
     // No sweep: a sweep reads every player's rows by design, and is not on the order path.
     env: { SWEEP_INTERVAL_MS: '3600000' },
   });
@@ -113,6 +114,16 @@ it("one player's orders, inventory read and history read touch only that player'
 
   await expectOrderSucceeded(h, grantGems(player, 2));
   await expectOrderSucceeded(h, buySwords(player));
+  // A promotion code claimed, and one that is no code at all (a failed attempt the guard counts).
+  await expectOrderSucceeded(h, {
+    player_uuid: player,
+    entries: [{ type: 'promotion_code', external_tran_id: 'WELCOME' }],
+  });
+  await expectOrderRefused(
+    h,
+    { player_uuid: player, entries: [{ type: 'promotion_code', external_tran_id: 'NOPE' }] },
+    'promotion_not_found',
+  );
   expect(await h.balance(player, SWORD)).toBe(1);
   expect(await h.balance(player, GEMS)).toBeGreaterThan(0);
   const history = await h.server('GET', `/v1/players/${player}/history`);
@@ -131,6 +142,13 @@ it("one player's orders, inventory read and history read touch only that player'
     .sort();
   expect(touched.length).toBeGreaterThanOrEqual(3);
   expect(touched.filter((name) => !name.endsWith(mine))).toEqual([]);
-  for (const table of ['player', 'inventory_record', 'inventory_change'])
-    expect(touched).toContain(`${table}${mine}`);
+  const reached = [
+    'player',
+    'player_order',
+    'inventory_record',
+    'inventory_change',
+    'promotion_claim',
+    'promotion_failure',
+  ];
+  for (const table of reached) expect(touched).toContain(`${table}${mine}`);
 });

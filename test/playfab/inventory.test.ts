@@ -714,6 +714,10 @@ describe('reads, ETags and idempotency', () => {
       [player, player, entries],
     );
     await h.sql(
+      `insert into order_key (order_id, player_uuid) select 'hist-' || n || '-' || ?, ? from generate_series(1, 1100) n`,
+      [player, player],
+    );
+    await h.sql(
       `insert into inventory_change (player_uuid, seq, changes, order_id, order_player_uuid, item_ids, collection_ids)
        select ?, n, 1, 'hist-' || n || '-' || ?, ?, '[${GOLD}]', '["default"]' from generate_series(1, 1100) n`,
       [player, player, player],

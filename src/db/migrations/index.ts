@@ -15,6 +15,7 @@ import { Migration20261204010000Refunds } from './Migration20261204010000Refunds
 import { Migration20261204020000EventsOut } from './Migration20261204020000EventsOut.js';
 import { Migration20261204030000SweeperRun } from './Migration20261204030000SweeperRun.js';
 import { Migration20261205000000PlayerLeadingKeys } from './Migration20261205000000PlayerLeadingKeys.js';
+import { Migration20261205010000OrderKeys } from './Migration20261205010000OrderKeys.js';
 
 /** Every migration, in order. Listed by hand so nothing is discovered from the file system at run time. */
 export const migrationsList: MigrationObject[] = [
@@ -40,4 +41,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204020000EventsOut', class: Migration20261204020000EventsOut },
   { name: 'Migration20261204030000SweeperRun', class: Migration20261204030000SweeperRun },
   { name: 'Migration20261205000000PlayerLeadingKeys', class: Migration20261205000000PlayerLeadingKeys },
+  { name: 'Migration20261205010000OrderKeys', class: Migration20261205010000OrderKeys },
 ];
