@@ -80,7 +80,7 @@ const envSchema = z.object({
   DB_POOL_SIZE: positiveInt(20),
   /** Brute-force guard: more failed promotion codes than this per player in the window → too_many_requests. */
   PROMO_FAILURE_LIMIT: positiveInt(10),
-  /** Requests one player client may make per minute (per API process). */
+  /** Requests one player client may make per minute, counted in Redis across every API process. */
   PLAYER_RATE_LIMIT_PER_MINUTE: positiveInt(600),
   PROMO_FAILURE_WINDOW_SECONDS: positiveInt(3600),
   /** How long a PlayFab write waits for its order to be final before answering 202 with an OperationToken. */

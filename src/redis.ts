@@ -30,6 +30,20 @@ export function openRedis(url: string, options: RedisOptions = {}): RedisConnect
   });
 }
 
+/** Resolves once the connection is ready, or after `ms` whatever its state: a wait, never a failure. */
+export function readyWithin(redis: RedisConnection, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
+}
+
 /** The servers a connection stands for: the cluster's masters, or the one server. */
 export const serversOf = (redis: RedisConnection): Redis[] =>
   redis instanceof Cluster ? redis.nodes('master') : [redis];

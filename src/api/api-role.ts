@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { createTelemetry, watchDependencies, type Telemetry } from '../telemetry/telemetry.js';
 import type { RunningRole } from '../runtime.js';
 import { countJobs, createOrderQueues, createProducerConnection } from '../queue/order-queue.js';
+import { readyWithin } from '../redis.js';
 import { createEventQueue } from '../queue/event-queue.js';
 import { createOrderAccepter } from './accept-orders.js';
 import { createApp } from './app.js';
@@ -17,6 +18,8 @@ export interface RunningApi extends RunningRole {
   port: number;
   telemetry: Telemetry;
 }
+
+const PRODUCER_READY_WAIT_MS = 2000;
 
 /**
  * The API role: accepts orders into PostgreSQL, hands them to the queue, answers reads. Started
@@ -30,6 +33,10 @@ export async function startApi(
   telemetry = createTelemetry(logger),
 ): Promise<RunningApi> {
   const connection = createProducerConnection(config);
+  // Its commands fail at once until it has connected (it has no offline queue): the first orders'
+  // jobs would be left to the sweeper, the first player requests not counted. Redis being away is
+  // no reason not to serve, so the wait is short.
+  await readyWithin(connection, PRODUCER_READY_WAIT_MS);
   const queue = createOrderQueues(config, connection, logger);
   const eventQueue = createEventQueue(config, connection, logger);
   watchDependencies(telemetry.readiness, orm, connection);
@@ -40,6 +47,7 @@ export async function startApi(
     config,
     orm,
     queue,
+    redis: connection,
     eventQueue,
     logger,
     catalogCache: new CatalogCache(),

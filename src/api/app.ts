@@ -17,7 +17,11 @@ export function createApp(deps: ApiDeps): Express {
   // First: every request is logged and timed.
   app.use(observeRequests(deps));
   // One limit per player client, whichever API it calls.
-  const playerLimit = playerRateLimit(deps.config.PLAYER_RATE_LIMIT_PER_MINUTE);
+  const playerLimit = playerRateLimit(deps.config.PLAYER_RATE_LIMIT_PER_MINUTE, {
+    redis: deps.redis,
+    keyPrefix: deps.config.QUEUE_PREFIX,
+    logger: deps.logger,
+  });
   // PlayFab's API, with its own body parser and error envelopes (docs/playfab.md).
   app.use('/playfab', createPlayFabRouter(deps, playerLimit));
   // LootLocker's server API, with its error body (docs/lootlocker.md).

@@ -7,6 +7,7 @@ import type { CatalogCache } from '../stores/catalog-store.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { OrderQueues } from '../queue/order-queue.js';
+import type { RedisConnection } from '../redis.js';
 import type { EventJob } from '../queue/event-queue.js';
 import type { FinalOrderListener } from '../stores/final-orders.js';
 
@@ -14,6 +15,8 @@ export interface ApiDeps {
   config: Config;
   orm: Orm;
   queue: OrderQueues;
+  /** The producer's connection (fails fast when Redis is away): the queues', and the rate limit's. */
+  redis: RedisConnection;
   /** Where a replayed delivery is handed (the worker hands new events itself). */
   eventQueue: Queue<EventJob>;
   logger: Logger;

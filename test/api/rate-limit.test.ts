@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startApi } from '../../src/api/api-role.js';
+import { createLogger } from '../../src/logger.js';
 import { playerToken } from '../helpers/credentials.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { until } from '../helpers/wait.js';
 import { newPlayer, startHarness, type Harness } from '../helpers/harness.js';
 
 const SECRET = 'rate-limit-secret';
@@ -63,5 +67,49 @@ it('counts a player token on the PlayFab API toward the same limit, refused in P
       headers: { 'X-EntityToken': title.body.data.EntityToken },
     });
     expect(read.status).toBe(200);
+  }
+});
+
+it('is one limit for the fleet: requests spread over two API processes count together', async () => {
+  const second = await startApi(h.config, h.orm, createLogger('silent', 'armory-test'), 0);
+  try {
+    const player = newPlayer();
+    const token = await playerToken(SECRET, player);
+    const read = (port: number) =>
+      fetch(`http://127.0.0.1:${port}/v1/me/inventory`, { headers: { authorization: `Bearer ${token}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await read(i % 2 === 0 ? h.api.port : second.port)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  } finally {
+    await second.close();
+  }
+});
+
+it('lets player requests through, unlimited, while Redis cannot count them, and counts again once it can', async () => {
+  const proxy = new TcpProxy('127.0.0.1', 6379);
+  await proxy.start();
+  const api = await startApi(
+    { ...h.config, REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+    h.orm,
+    createLogger('silent', 'armory-test'),
+    0,
+  );
+  try {
+    const player = newPlayer();
+    const token = await playerToken(SECRET, player);
+    const read = async () =>
+      (
+        await fetch(`http://127.0.0.1:${api.port}/v1/me/inventory`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status;
+    expect(await read()).toBe(200);
+    await proxy.cut();
+    for (let i = 0; i < 7; i++) expect(await read()).toBe(200);
+    await proxy.restore();
+    await until(async () => (await read()) === 429, 'the limit to count again');
+  } finally {
+    await api.close();
+    await proxy.stop();
   }
 });

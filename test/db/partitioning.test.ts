@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startWorker, type RunningWorker } from '../../src/workers/worker-role.js';
@@ -65,6 +66,44 @@ afterAll(async () => {
 
 type Touches = Map<string, number>;
 
+interface Statement {
+  sql: string;
+  bindings: unknown[];
+}
+
+/** Records the statements the service runs (text and parameters, as pg receives them) until stopped. */
+function recordStatements(): { stop: () => Statement[] } {
+  const knex = h.orm.em.getKnex();
+  const seen: Statement[] = [];
+  const listener = (query: { sql: string; bindings?: unknown[] }) =>
+    seen.push({ sql: query.sql, bindings: query.bindings ?? [] });
+  knex.on('query', listener);
+  return {
+    stop: () => {
+      knex.off('query', listener);
+      return seen;
+    },
+  };
+}
+
+/** The tables a statement's plan reads or writes (`EXPLAIN`, not run), partitions by name. */
+async function plannedRelations(client: pg.Client, { sql, bindings }: Statement): Promise<string[]> {
+  const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${sql}`, bindings);
+  const [row] = rows;
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'Relation Name' && typeof value === 'string') names.add(value);
+        else visit(value);
+      }
+    }
+  };
+  visit(row!['QUERY PLAN']);
+  return [...names];
+}
+
 /**
  * Scans and rows written, per partition. A backend reports its counters when it ends (or now and
  * then), so every connection to the database is ended first; the pool opens new ones as needed.
@@ -111,6 +150,7 @@ it('hash-partitions every player table by player_uuid, keys and indexes as migra
 it("one player's orders, inventory read and history read touch only that player's partition", async () => {
   const player = newPlayer();
   const before = await touchesByPartition();
+  const recording = recordStatements();
 
   await expectOrderSucceeded(h, grantGems(player, 2));
   await expectOrderSucceeded(h, buySwords(player));
@@ -130,6 +170,7 @@ it("one player's orders, inventory read and history read touch only that player'
   expect(history.status).toBe(200);
   expect(history.body.history.length).toBeGreaterThan(0);
 
+  const statements = recording.stop();
   const after = await touchesByPartition();
   const [home] = await h.sql<{ partition: string }>(
     `select tableoid::regclass::text as partition from player where player_uuid = ?`,
@@ -140,15 +181,29 @@ it("one player's orders, inventory read and history read touch only that player'
     .filter(([name, touches]) => touches > (before.get(name) ?? 0))
     .map(([name]) => name)
     .sort();
-  expect(touched.length).toBeGreaterThanOrEqual(3);
   expect(touched.filter((name) => !name.endsWith(mine))).toEqual([]);
-  const reached = [
-    'player',
-    'player_order',
-    'inventory_record',
-    'inventory_change',
-    'promotion_claim',
-    'promotion_failure',
-  ];
+  // Each table the flow writes or reads was reached (it has no transient fill and no subscriber).
+  const reached = PLAYER_TABLES.filter(
+    (table) => !['transient_single_fill', 'event_delivery'].includes(table),
+  );
   for (const table of reached) expect(touched).toContain(`${table}${mine}`);
+
+  // And as planned: every statement of the flow on a player table names its players, so its plan
+  // holds that player's partitions only (an insert's row finds its partition as it runs).
+  const playerTable = new RegExp(`\\b(${PLAYER_TABLES.join('|')})\\b`);
+  const onPlayerTables = statements.filter((statement) => playerTable.test(statement.sql));
+  expect(onPlayerTables.length).toBeGreaterThanOrEqual(10);
+  const client = new pg.Client({ connectionString: h.config.DATABASE_URL });
+  await client.connect();
+  try {
+    for (const statement of onPlayerTables) {
+      const partitions = (await plannedRelations(client, statement)).filter((name) => /_p\d+$/.test(name));
+      expect(
+        partitions.filter((name) => !name.endsWith(mine)),
+        statement.sql,
+      ).toEqual([]);
+    }
+  } finally {
+    await client.end();
+  }
 });

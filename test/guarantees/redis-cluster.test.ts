@@ -4,6 +4,7 @@ import { openRedis, serversOf, type RedisConnection } from '../../src/redis.js';
 import { checkRedisEvictionPolicy } from '../../src/telemetry/redis-policy.js';
 import { baseCatalog, GEMS, grantGems } from '../helpers/catalog-fixture.js';
 import { ADMIN_KEY, newPlayer, startHarness, type Harness } from '../helpers/harness.js';
+import { playerToken } from '../helpers/credentials.js';
 import { waitForOrders } from '../helpers/orders.js';
 import { killStartedProcesses, runOps, startWorkerProcess } from '../helpers/processes.js';
 import { startLoopbackCluster, type LoopbackCluster } from '../helpers/redis-cluster.js';
@@ -32,6 +33,7 @@ beforeAll(async () => {
       // A job whose lock died with its master is taken over within seconds, not the default 30.
       WORKER_LOCK_DURATION_MS: '4000',
       WORKER_STALLED_INTERVAL_MS: '2000',
+      PLAYER_RATE_LIMIT_PER_MINUTE: '3',
     },
   });
   redis = openRedis(cluster.url);
@@ -56,7 +58,7 @@ async function shardsByMaster(): Promise<string[][]> {
 }
 
 describe('a Redis Cluster as REDIS_URL (redis+cluster://)', () => {
-  it('serves the API, workers, readiness, the dashboards and the ops CLI', async () => {
+  it('serves the API, workers, readiness, the rate limit, the dashboards and the ops CLI', async () => {
     startWorkerProcess(h.childEnv);
     expect((await h.request('GET', '/readyz')).status).toBe(200);
 
@@ -85,6 +87,17 @@ describe('a Redis Cluster as REDIS_URL (redis+cluster://)', () => {
     });
     expect(board.status).toBe(200);
     expect(JSON.stringify(board.body)).toContain('shard 7: ');
+
+    // The player rate limit counts on the cluster too.
+    const token = await playerToken(h.config.PLAYER_JWT_SECRET, players[0]!);
+    const reads: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      reads.push(
+        (await h.request('GET', '/v1/me/inventory', { headers: { authorization: `Bearer ${token}` } }))
+          .status,
+      );
+    }
+    expect(reads).toEqual([200, 200, 200, 429]);
 
     const stats = await runOps(h.childEnv, ['queue:stats', '--json']);
     expect(stats.code, stats.stderr).toBe(0);
