@@ -86,30 +86,24 @@ export async function loadGroupClaims(
                   where code = any(?::text[]) order by code ${lockPromotions ? 'for update' : ''}) p), '[]') as uses,
        coalesce((select json_agg(c) from players cross join lateral
                   (select player_uuid, code, claims from promotion_claim
-                    where player_uuid = any(?::uuid[]) and player_uuid = players.player_uuid
+                    where player_uuid = players.player_uuid
                       and code = any(?::text[])) c), '[]') as claims,
        coalesce((select json_agg(f) from players cross join lateral
                   (select players.player_uuid, count(*)::int as failures from promotion_failure
-                    where player_uuid = any(?::uuid[]) and player_uuid = players.player_uuid
+                    where player_uuid = players.player_uuid
                       and failed_at > clock_timestamp() - make_interval(secs => ?)) f), '[]') as failures,
        coalesce((select json_agg(f) from jsonb_to_recordset(?::jsonb) as w(player_uuid uuid, loot_id int)
                   cross join lateral (select player_uuid, loot_id, match_id from transient_single_fill
-                    where player_uuid = any(?::uuid[]) and player_uuid = w.player_uuid
-                      and loot_id = w.loot_id) f), '[]') as fills,
+                    where player_uuid = w.player_uuid and loot_id = w.loot_id) f), '[]') as fills,
        coalesce((select json_agg(e) from jsonb_to_recordset(?::jsonb) as w(bucket text, external_tran_id text)
                   cross join lateral (select bucket, external_tran_id from fulfilled_entitlement
                     where bucket = w.bucket and external_tran_id = w.external_tran_id) e), '[]') as fulfilled`,
-    // The players again as constants wherever a player's table is read: only their partitions
-    // (or, sharded, their shards) are read.
     [
       sqlArray(keys.players),
       sqlArray(keys.codes),
-      sqlArray(keys.players),
       sqlArray(keys.codes),
-      sqlArray(keys.players),
       promotionFailureWindowSeconds,
       JSON.stringify(keys.transientFills),
-      sqlArray(keys.players),
       JSON.stringify(keys.entitlements.map(([, entitlement]) => entitlement)),
     ],
     // Two texts: with and without the promotions' row locks.

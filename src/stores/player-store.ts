@@ -185,24 +185,20 @@ export async function loadGroupState(
      ), queued as (
        select o.* from wanted w cross join lateral
          (select ${ORDER_HEADER_KEYS.join(', ')}, entries, accept_seq from player_order
-           where player_uuid = any(?::uuid[]) and player_uuid = w.player_uuid and status = 'queued'
-           order by accept_seq limit w.max_orders) o
+           where player_uuid = w.player_uuid and status = 'queued' order by accept_seq limit w.max_orders) o
         order by o.accept_seq limit ?
      )
      select
        coalesce((select json_agg(q order by q.accept_seq) from queued q), '[]') as orders,
        coalesce((select json_agg(r) from (select distinct player_uuid from queued) w cross join lateral
                    (select player_uuid, ${RECORD_COLUMNS} from inventory_record
-                     where player_uuid = any(?::uuid[]) and player_uuid = w.player_uuid
-                     order by legacy_inventory_id) r), '[]') as records,
+                     where player_uuid = w.player_uuid order by legacy_inventory_id) r), '[]') as records,
        coalesce((select revision from catalog_revision where id = 1), 0) as catalog_revision`,
     [
       JSON.stringify(
         players.map((player) => ({ player_uuid: player.playerUuid, max_orders: player.maxOrders })),
       ),
-      sqlArray(players.map((player) => player.playerUuid)),
       maxTotal,
-      sqlArray(players.map((player) => player.playerUuid)),
     ],
     { prepared: true },
   );
@@ -307,9 +303,6 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
       })),
     ),
   );
-  // Every statement below names the group's players as constants, besides joining on each row's
-  // player: the planner then reads only their partitions (or, sharded, their shards).
-  const groupPlayers = sqlArray(players.map((player) => player.playerUuid));
   const finished = await runSql<
     { order_id: string; accept_to_final_ms: number; streams: [string, string][] | null }[]
   >(
@@ -317,12 +310,12 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
     `with deleted as (
        delete from inventory_record t
         using (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, inventory_id uuid) limit ?) as r
-        where t.player_uuid = any(?::uuid[]) and t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
+        where t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
      ), updated as (
        update inventory_record t
           set ${RECORD_UPDATES}
          from (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, ${RECORD_ROW_TYPE}) limit ?) as r
-        where t.player_uuid = any(?::uuid[]) and t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
+        where t.inventory_id = r.inventory_id and t.player_uuid = r.player_uuid
      ), inserted as (
        insert into inventory_record (player_uuid, ${RECORD_COLUMNS})
        select player_uuid, ${RECORD_COLUMNS}
@@ -333,7 +326,7 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
               next_applied_seq = r.next_applied_seq, next_history_seq = r.next_history_seq
          from (select * from jsonb_to_recordset(?::jsonb) as x(player_uuid uuid, next_legacy_inventory_id bigint,
                  next_applied_seq bigint, next_history_seq bigint) limit ?) as r
-        where p.player_uuid = any(?::uuid[]) and p.player_uuid = r.player_uuid
+        where p.player_uuid = r.player_uuid
      ), history as (
        insert into inventory_change (${HISTORY_COLUMNS})
        select ${HISTORY_COLUMNS} from jsonb_to_recordset(?::jsonb) as r(${HISTORY_ROW_TYPE})
@@ -358,28 +351,23 @@ export async function saveGroupState(em: EntityManager, players: PlayerChanges[]
             (select count(*) from notified) as sent,
             (select coalesce(jsonb_agg(distinct jsonb_build_array(subscription_id, player_uuid)), '[]') as streams
                from events) as raised
-      where o.player_uuid = any(?::uuid[]) and o.player_uuid = r.player_uuid and o.order_id = r.order_id
-        and o.status = 'queued'
+      where o.player_uuid = r.player_uuid and o.order_id = r.order_id and o.status = 'queued'
      returning o.order_id, (extract(epoch from o.completed_time - o.created_time) * 1000)::float8 as accept_to_final_ms,
                -- On one row only: the list is the group's, and a group holds many orders.
                case when o.order_id = ? then raised.streams end as streams`,
     [
       JSON.stringify(deleted),
       deleted.length,
-      groupPlayers,
       JSON.stringify(updated),
       updated.length,
-      groupPlayers,
       JSON.stringify(inserted),
       JSON.stringify(counters),
       counters.length,
-      groupPlayers,
       JSON.stringify(history),
       JSON.stringify(events),
       sqlArray(finalOrderPayloads(outcomes.map((outcome) => outcome.order_id))),
       JSON.stringify(outcomes),
       outcomes.length,
-      groupPlayers,
       outcomes[0]?.order_id ?? null,
     ],
     { prepared: true },
