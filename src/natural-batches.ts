@@ -6,7 +6,8 @@
  * one round trip for many calls.
  *
  * `run` answers one output per input, in order. When a batch of several fails, each of its inputs
- * runs again alone, so one input that cannot be processed fails only its own caller.
+ * runs again alone, one after another in the batch's order, so one input that cannot be processed
+ * fails only its own caller and the others keep their order (a player's orders their accept order).
  */
 export function naturalBatches<In, Out>(
   run: (inputs: In[]) => Promise<Out[]>,
@@ -28,7 +29,7 @@ export function naturalBatches<In, Out>(
       batch.forEach(({ resolve }, index) => resolve(outputs[index]!));
     } catch (error) {
       if (batch.length === 1) batch[0]!.reject(error);
-      else await Promise.all(batch.map((one) => settle([one])));
+      else for (const one of batch) await settle([one]);
     }
   };
   const start = () => {

@@ -58,6 +58,29 @@ describe('naturalBatches', () => {
     expect(await Promise.all(rest)).toEqual([20, 'bad input in 3', 40]);
   });
 
+  it("runs a failed batch's inputs again one after another, in the batch's order", async () => {
+    const runner = controlledRunner((input) => input === 3);
+    const call = naturalBatches(runner.run, 100);
+    const first = call(1);
+    await Promise.resolve();
+    const rest = [2, 3, 4].map((input) => call(input).catch(() => 'failed'));
+    const finishOne = async () => {
+      runner.releases.shift()!();
+      for (let tick = 0; tick < 3; tick++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await finishOne();
+    expect(runner.batches).toEqual([[1], [2, 3, 4]]);
+    await finishOne();
+    // The batch failed: its first input alone, and nothing else until that one is done.
+    expect(runner.batches).toEqual([[1], [2, 3, 4], [2]]);
+    await finishOne();
+    expect(runner.batches).toEqual([[1], [2, 3, 4], [2], [3]]);
+    await finishOne();
+    await finishOne();
+    expect(runner.batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+    expect([await first, ...(await Promise.all(rest))]).toEqual([10, 20, 'failed', 40]);
+  });
+
   it('starts again at once after going idle', async () => {
     const runner = controlledRunner();
     const call = naturalBatches(runner.run, 100);

@@ -172,9 +172,10 @@ async function orderRowById(em: EntityManager, orderId: string): Promise<OrderRo
 }
 
 /** Whether a statement failed because an order id it claimed is another player's order's. */
-const isOrderIdTaken = (error: unknown) =>
-  (error as { code?: unknown; constraint?: unknown }).constraint === 'order_key_pkey' &&
-  (error as { code?: unknown }).code === '23505';
+function isOrderIdTaken(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'order_key_pkey';
+}
 
 /**
  * Stores orders durably, once each, in one statement; the answers come in the order of
