@@ -41,7 +41,7 @@ const envSchema = z.object({
     .default('armory'),
   /**
    * Shards of the order queue: a player's jobs go to shard hash(player) mod N, each a BullMQ queue on
-   * a Redis Cluster slot of its own; every worker reads them all. 1 keeps one queue (no hash tag).
+   * a Redis Cluster slot of its own; workers read them all, or WORKER_SHARDS. 1 keeps one queue.
    */
   QUEUE_SHARDS: positiveInt(1),
   /**

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
-import { hashTagged, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { uuid } from '../domain/schema-types.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis.js';
 import type { EventStream } from '../stores/player-store.js';
-import { chunksOf, orderJobOptions, type QueueLayout } from './order-queue.js';
+import { chunksOf, orderJobOptions, queuePrefix, type QueueLayout } from './order-queue.js';
 
 export const EVENT_QUEUE = 'events';
 
@@ -15,9 +15,8 @@ export const eventJobSchema = z.object({
 });
 export type EventJob = z.output<typeof eventJobSchema>;
 
-/** The event queue's BullMQ prefix: hash-tagged (`armory:{events}`) as the order shards are. */
-export const eventQueuePrefix = (layout: QueueLayout): string =>
-  hashTagged(layout) ? `${layout.QUEUE_PREFIX}:{${EVENT_QUEUE}}` : layout.QUEUE_PREFIX;
+/** The event queue's BullMQ prefix (`armory:{events}` when hash-tagged). */
+export const eventQueuePrefix = (layout: QueueLayout): string => queuePrefix(layout, EVENT_QUEUE);
 
 export function createEventQueue(
   config: Config,

@@ -85,12 +85,17 @@ export function shardIndex(playerUuid: string, count: number): number {
 export type QueueLayout = Pick<Config, 'QUEUE_PREFIX' | 'QUEUE_SHARDS' | 'REDIS_URL'>;
 
 /**
- * The BullMQ prefix of an order shard: `armory:{orders-3}` when hash-tagged, so that all of a
- * shard's keys share one Redis Cluster slot and the shards spread over the cluster's masters.
+ * The BullMQ prefix of one queue: `armory:{orders-3}`, `armory:{events}` when hash-tagged, so that
+ * all of a queue's keys share one Redis Cluster slot and the queues spread over the masters;
+ * QUEUE_PREFIX itself otherwise.
  */
-export function shardPrefix(layout: QueueLayout, shard: number): string {
-  return hashTagged(layout) ? `${layout.QUEUE_PREFIX}:{${ORDER_QUEUE}-${shard}}` : layout.QUEUE_PREFIX;
+export function queuePrefix(layout: QueueLayout, queue: string): string {
+  return hashTagged(layout) ? `${layout.QUEUE_PREFIX}:{${queue}}` : layout.QUEUE_PREFIX;
 }
+
+/** The BullMQ prefix of an order shard. */
+export const shardPrefix = (layout: QueueLayout, shard: number): string =>
+  queuePrefix(layout, `${ORDER_QUEUE}-${shard}`);
 
 /** The order shards this worker process reads: WORKER_SHARDS, or every one. */
 export const workerShards = (config: Pick<Config, 'QUEUE_SHARDS' | 'WORKER_SHARDS'>): number[] =>

@@ -12,7 +12,7 @@ import { sleep } from '../helpers/wait.js';
 
 /**
  * QUEUE_SHARDS: a player's jobs go to shard hash(player) mod N, each a BullMQ queue whose keys
- * share one Redis Cluster slot; every worker reads them all. Per-player order and exactly-once
+ * share one Redis Cluster slot; workers read them all (or WORKER_SHARDS). Per-player order and exactly-once
  * hold whatever the shard count, also when it changes while orders wait.
  */
 
